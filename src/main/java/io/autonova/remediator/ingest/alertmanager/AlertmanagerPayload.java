@@ -1,0 +1,148 @@
+package io.autonova.remediator.ingest.alertmanager;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.autonova.remediator.ingest.Alert;
+
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Maps Alertmanager's webhook body (version "4") to alerts, checking its shape field by field so a bad
+ * body is rejected whole with a message naming the field. Pure.
+ */
+public final class AlertmanagerPayload {
+
+    public static final String SUPPORTED_VERSION = "4";
+    private static final int MAX_ALERTS = 1000;
+    private static final int MAX_LABELS = 128;
+
+    /** The body is not an Alertmanager v4 webhook; the message names what is wrong. */
+    public static class InvalidPayload extends RuntimeException {
+        public InvalidPayload(String message) {
+            super(message);
+        }
+    }
+
+    private AlertmanagerPayload() {
+    }
+
+    public static List<Alert> parse(ObjectMapper mapper, byte[] body, Instant receivedAt) {
+        JsonNode root;
+        try {
+            root = mapper.readTree(body);
+        } catch (java.io.IOException e) {
+            throw new InvalidPayload("body is not valid JSON: " + firstLine(e.getMessage()));
+        }
+        if (root == null || !root.isObject()) {
+            throw new InvalidPayload("body must be a JSON object");
+        }
+        JsonNode version = root.get("version");
+        if (version == null || !version.isTextual()) {
+            throw new InvalidPayload("field 'version' is required and must be a string");
+        }
+        if (!SUPPORTED_VERSION.equals(version.asText())) {
+            throw new InvalidPayload("unsupported webhook payload version '" + version.asText() + "' (supported: " + SUPPORTED_VERSION + ")");
+        }
+        JsonNode alerts = root.get("alerts");
+        if (alerts == null || !alerts.isArray()) {
+            throw new InvalidPayload("field 'alerts' is required and must be an array");
+        }
+        if (alerts.size() > MAX_ALERTS) {
+            throw new InvalidPayload("too many alerts in one body: " + alerts.size() + " (at most " + MAX_ALERTS + ")");
+        }
+        List<Alert> result = new ArrayList<>();
+        for (int i = 0; i < alerts.size(); i++) {
+            result.add(alert(alerts.get(i), "alerts[" + i + "]", receivedAt));
+        }
+        return result;
+    }
+
+    private static Alert alert(JsonNode a, String path, Instant receivedAt) {
+        if (!a.isObject()) {
+            throw new InvalidPayload(path + " must be an object");
+        }
+        String status = text(a, "status", path);
+        if (!status.equals("firing") && !status.equals("resolved")) {
+            throw new InvalidPayload(path + ".status must be 'firing' or 'resolved', not '" + status + "'");
+        }
+        String fingerprint = text(a, "fingerprint", path);
+        if (!fingerprint.matches("[0-9a-fA-F]{1,32}")) {
+            throw new InvalidPayload(path + ".fingerprint must be a hexadecimal string");
+        }
+        Map<String, String> labels = stringMap(a, "labels", path, true);
+        Map<String, String> annotations = stringMap(a, "annotations", path, false);
+        Instant startsAt = time(a, "startsAt", path, true);
+        Instant endsAt = time(a, "endsAt", path, false);
+        JsonNode gen = a.get("generatorURL");
+        return new Alert("alertmanager", fingerprint.toLowerCase(), status.equals("firing"), labels, annotations, startsAt,
+                endsAt, gen != null && gen.isTextual() ? gen.asText() : null, receivedAt);
+    }
+
+    private static String text(JsonNode a, String field, String path) {
+        JsonNode n = a.get(field);
+        if (n == null || !n.isTextual() || n.asText().isEmpty()) {
+            throw new InvalidPayload(path + "." + field + " is required and must be a non-empty string");
+        }
+        return n.asText();
+    }
+
+    private static Map<String, String> stringMap(JsonNode a, String field, String path, boolean required) {
+        JsonNode n = a.get(field);
+        if (n == null || n.isNull()) {
+            if (required) {
+                throw new InvalidPayload(path + "." + field + " is required");
+            }
+            return Map.of();
+        }
+        if (!n.isObject()) {
+            throw new InvalidPayload(path + "." + field + " must be an object of strings");
+        }
+        if (n.size() > MAX_LABELS) {
+            throw new InvalidPayload(path + "." + field + " has more than " + MAX_LABELS + " entries");
+        }
+        Map<String, String> m = new LinkedHashMap<>();
+        Iterator<Map.Entry<String, JsonNode>> it = n.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!e.getValue().isTextual()) {
+                throw new InvalidPayload(path + "." + field + "." + e.getKey() + " must be a string");
+            }
+            m.put(e.getKey(), e.getValue().asText());
+        }
+        return Map.copyOf(m);
+    }
+
+    private static Instant time(JsonNode a, String field, String path, boolean required) {
+        JsonNode n = a.get(field);
+        if (n == null || n.isNull()) {
+            if (required) {
+                throw new InvalidPayload(path + "." + field + " is required");
+            }
+            return null;
+        }
+        if (!n.isTextual()) {
+            throw new InvalidPayload(path + "." + field + " must be an RFC 3339 timestamp string");
+        }
+        try {
+            Instant t = Instant.parse(n.asText());
+            // Alertmanager sends 0001-01-01T00:00:00Z for "no end" on firing alerts.
+            return t.getEpochSecond() < 0 ? null : t;
+        } catch (DateTimeParseException e) {
+            throw new InvalidPayload(path + "." + field + " is not an RFC 3339 timestamp: '" + n.asText() + "'");
+        }
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

@@ -1,0 +1,73 @@
+package io.autonova.remediator.ingest.alertmanager;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.autonova.remediator.api.Problem;
+import io.autonova.remediator.config.RemediatorConfig;
+import io.autonova.remediator.ingest.Alert;
+import io.autonova.remediator.pipeline.AlertResult;
+import io.autonova.remediator.pipeline.RemediationPipeline;
+import io.autonova.remediator.pipeline.RemediatorMetrics;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Alertmanager's webhook receiver. Maps the body to alerts and hands them to the pipeline; answers 200
+ * once every decision is recorded (not when a rollback finishes), and 5xx only when that failed, so
+ * Alertmanager's retry stays meaningful.
+ */
+@Path("/api/v1/webhooks/alertmanager")
+public class AlertmanagerWebhookResource {
+
+    private final RemediationPipeline pipeline;
+    private final RemediatorMetrics metrics;
+    private final RemediatorConfig config;
+    private final ObjectMapper mapper;
+    private final Clock clock;
+
+    public AlertmanagerWebhookResource(RemediationPipeline pipeline, RemediatorMetrics metrics, RemediatorConfig config, ObjectMapper mapper,
+                                       Clock clock) {
+        this.pipeline = pipeline;
+        this.metrics = metrics;
+        this.config = config;
+        this.mapper = mapper;
+        this.clock = clock;
+    }
+
+    @POST
+    @Consumes(MediaType.WILDCARD)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Receive an Alertmanager webhook (payload version 4)")
+    public Response receive(@HeaderParam("Content-Length") Long contentLength, InputStream body) throws IOException {
+        int max = config.webhook().maxBodyBytes();
+        if (contentLength != null && contentLength > max) {
+            metrics.webhookRejected("too_large");
+            return Problem.response(413, "Payload too large", "body of " + contentLength + " bytes exceeds the limit of " + max + " bytes");
+        }
+        byte[] bytes = body.readNBytes(max + 1);
+        if (bytes.length > max) {
+            metrics.webhookRejected("too_large");
+            return Problem.response(413, "Payload too large", "body exceeds the limit of " + max + " bytes");
+        }
+        List<Alert> alerts;
+        try {
+            alerts = AlertmanagerPayload.parse(mapper, bytes, clock.instant());
+        } catch (AlertmanagerPayload.InvalidPayload e) {
+            metrics.webhookRejected("invalid");
+            return Problem.response(400, "Invalid Alertmanager webhook payload", e.getMessage());
+        }
+        List<AlertResult> results = pipeline.accept(alerts);
+        return Response.ok(Map.of("alerts", alerts.size(), "results", results)).build();
+    }
+}

@@ -1,0 +1,11 @@
+package io.autonova.remediator.policy;
+
+import java.time.Duration;
+
+/** At most {@code count} actions within any sliding {@code window}. */
+public record RateLimit(int count, Duration window) {
+    @Override
+    public String toString() {
+        return count + " per " + io.autonova.remediator.rules.Durations.format(window);
+    }
+}

@@ -1,0 +1,46 @@
+package io.autonova.remediator.policy;
+
+/**
+ * Why a decision came out as it did. A fixed set: it is a metric tag, a log field and a record field.
+ * A transient reason may change on a later re-send of the same alert, so such a record is re-evaluated;
+ * a final one is never acted on again.
+ */
+public enum Reason {
+    ALL_CHECKS_PASSED(false, "every policy check passed"),
+    DRY_RUN(false, "dry-run is on: actions are recorded, not carried out"),
+    ALERT_RESOLVED(false, "the alert is resolved; resolved alerts never start an action"),
+    VALUE_INCONCLUSIVE(true, "the alert's value is missing, NaN or not a number"),
+    BELOW_THRESHOLD(true, "the alert's value does not cross the rule's threshold"),
+    FIRING_TOO_SHORT(true, "the alert has not been firing for the rule's minimum duration"),
+    PAUSED(true, "automation is paused for this target"),
+    AWAITING_HUMAN(true, "the target reached its cap of consecutive automatic actions and waits for an operator"),
+    DUPLICATE_ALERT(false, "this alert (fingerprint and start time) was already handled"),
+    TARGET_IN_FLIGHT(true, "a remediation of this target is already in flight"),
+    COOLDOWN(true, "the target is in its cooldown after a recent action"),
+    RATE_LIMITED_TARGET(true, "the per-target rate limit is reached"),
+    RATE_LIMITED_RULE(true, "the per-rule rate limit is reached"),
+    RATE_LIMITED_GLOBAL(true, "the global rate limit is reached"),
+    CONCURRENCY_LIMIT(true, "the maximum number of remediations in flight is reached"),
+    INVALID_TARGET(false, "the target rendered from the alert's labels is not a valid Kubernetes name"),
+    NO_MATCHING_RULE(false, "no rule matches the alert");
+
+    private final boolean transientReason;
+    private final String description;
+
+    Reason(boolean transientReason, String description) {
+        this.transientReason = transientReason;
+        this.description = description;
+    }
+
+    public boolean isTransient() {
+        return transientReason;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    public String tag() {
+        return name().toLowerCase();
+    }
+}

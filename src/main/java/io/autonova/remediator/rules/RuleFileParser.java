@@ -1,0 +1,398 @@
+package io.autonova.remediator.rules;
+
+import io.autonova.remediator.policy.GlobalLimits;
+import io.autonova.remediator.policy.RateLimit;
+import io.autonova.remediator.policy.TargetLimits;
+import io.autonova.remediator.scenarios.Scenario;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+import java.io.StringReader;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Parses and validates one rule file completely: every problem is collected with its line, and the
+ * file yields rules only when it has none. Pure: text in, rules or errors out.
+ */
+public final class RuleFileParser {
+
+    private static final Pattern RULE_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+    private static final Set<String> TOP_LEVEL = Set.of("global", "defaults", "rules");
+    private static final Set<String> RULE_FIELDS = Set.of("name", "description", "matchers", "threshold", "for", "target",
+            "scenario", "parameters", "limits");
+    private static final Set<String> LIMIT_FIELDS = Set.of("cooldown", "targetRateLimit", "ruleRateLimit", "maxConsecutive");
+    private static final Set<String> GLOBAL_FIELDS = Set.of("rateLimit", "maxInFlight");
+    private static final Set<String> RATE_FIELDS = Set.of("count", "window");
+    private static final Set<String> CONSECUTIVE_FIELDS = Set.of("count", "within");
+    private static final Set<String> THRESHOLD_FIELDS = Set.of("value", "op", "bound");
+    private static final Set<String> TARGET_FIELDS = Set.of("namespace", "deployment", "argoApplication");
+
+    /** What one file yields: its rules, its global limits if it sets them, and its errors. */
+    public record Result(String file, List<Rule> rules, Optional<GlobalLimits> globalLimits, int globalLine, List<RuleLoadError> errors) {
+    }
+
+    private final String file;
+    private final List<RuleLoadError> errors = new ArrayList<>();
+
+    private RuleFileParser(String file) {
+        this.file = file;
+    }
+
+    public static Result parse(String file, String text) {
+        return new RuleFileParser(file).parse(text);
+    }
+
+    private Result parse(String text) {
+        LoaderOptions options = new LoaderOptions();
+        options.setMaxAliasesForCollections(20);
+        options.setAllowDuplicateKeys(false);
+        options.setCodePointLimit(1024 * 1024);
+        Node root;
+        try {
+            root = new Yaml(options).compose(new StringReader(text));
+        } catch (MarkedYAMLException e) {
+            int line = e.getProblemMark() != null ? e.getProblemMark().getLine() + 1 : 1;
+            errors.add(new RuleLoadError(file, line, "invalid YAML: " + e.getProblem()));
+            return result(List.of(), Optional.empty(), 0);
+        } catch (YAMLException e) {
+            errors.add(new RuleLoadError(file, 1, "invalid YAML: " + e.getMessage()));
+            return result(List.of(), Optional.empty(), 0);
+        }
+        if (root == null) {
+            return result(List.of(), Optional.empty(), 0);
+        }
+        Map<String, Node> top = mapping(root, TOP_LEVEL, "rule file");
+        if (top == null) {
+            return result(List.of(), Optional.empty(), 0);
+        }
+        Optional<GlobalLimits> global = Optional.empty();
+        int globalLine = 0;
+        if (top.containsKey("global")) {
+            global = Optional.ofNullable(globalLimits(top.get("global")));
+            globalLine = line(top.get("global"));
+        }
+        TargetLimits defaults = top.containsKey("defaults") ? limits(top.get("defaults"), TargetLimits.DEFAULTS) : TargetLimits.DEFAULTS;
+        List<Rule> rules = new ArrayList<>();
+        Node rulesNode = top.get("rules");
+        if (rulesNode == null) {
+            if (global.isEmpty()) {
+                error(root, "file has no 'rules'");
+            }
+        } else if (rulesNode instanceof SequenceNode seq) {
+            Map<String, Integer> seen = new LinkedHashMap<>();
+            for (Node item : seq.getValue()) {
+                Rule rule = rule(item, defaults == null ? TargetLimits.DEFAULTS : defaults);
+                if (rule != null) {
+                    Integer first = seen.putIfAbsent(rule.name(), rule.line());
+                    if (first != null) {
+                        error(item, "duplicate rule name '" + rule.name() + "' (first defined at line " + first + ")");
+                    } else {
+                        rules.add(rule);
+                    }
+                }
+            }
+        } else {
+            error(rulesNode, "'rules' must be a list");
+        }
+        return result(errors.isEmpty() ? rules : List.of(), global, globalLine);
+    }
+
+    private Result result(List<Rule> rules, Optional<GlobalLimits> global, int globalLine) {
+        return new Result(file, List.copyOf(rules), errors.isEmpty() ? global : Optional.empty(), globalLine, List.copyOf(errors));
+    }
+
+    private Rule rule(Node node, TargetLimits defaults) {
+        int before = errors.size();
+        Map<String, Node> f = mapping(node, RULE_FIELDS, "rule");
+        if (f == null) {
+            return null;
+        }
+        String name = requiredScalar(f, "name", node);
+        if (name != null && !RULE_NAME.matcher(name).matches()) {
+            error(f.get("name"), "rule name '" + name + "' must be lower case alphanumerics and '-'");
+        }
+        String where = name == null ? "rule" : "rule '" + name + "'";
+        String description = optionalScalar(f, "description");
+
+        List<LabelMatcher> matchers = new ArrayList<>();
+        Node mNode = f.get("matchers");
+        if (mNode == null) {
+            error(node, where + ": 'matchers' is required (at least one)");
+        } else if (mNode instanceof SequenceNode seq && !seq.getValue().isEmpty()) {
+            for (Node m : seq.getValue()) {
+                String text = scalar(m, "matcher");
+                if (text != null) {
+                    try {
+                        matchers.addAll(MatcherParser.parse(text));
+                    } catch (IllegalArgumentException e) {
+                        error(m, where + ": " + e.getMessage());
+                    }
+                }
+            }
+        } else {
+            error(mNode, where + ": 'matchers' must be a non-empty list of matcher strings");
+        }
+
+        Threshold threshold = f.containsKey("threshold") ? threshold(f.get("threshold"), where) : null;
+        Duration minFiring = Duration.ZERO;
+        if (f.containsKey("for")) {
+            minFiring = duration(f.get("for"), where + ": 'for'");
+        }
+
+        TargetTemplate target = null;
+        Node tNode = f.get("target");
+        if (tNode == null) {
+            error(node, where + ": 'target' is required");
+        } else {
+            target = target(tNode, where);
+        }
+
+        Scenario scenario = null;
+        String scenarioName = requiredScalar(f, "scenario", node);
+        if (scenarioName != null) {
+            Optional<Scenario> s = Scenario.fromRuleName(scenarioName);
+            if (s.isEmpty()) {
+                error(f.get("scenario"), where + ": unknown scenario '" + scenarioName + "' (known: " + String.join(", ", Scenario.implementedNames()) + ")");
+            } else if (!s.get().implemented()) {
+                error(f.get("scenario"), where + ": scenario '" + scenarioName + "' is not implemented yet (available: "
+                        + String.join(", ", Scenario.implementedNames()) + ")");
+            } else {
+                scenario = s.get();
+            }
+        }
+
+        Map<String, String> parameters = new LinkedHashMap<>();
+        if (f.containsKey("parameters")) {
+            Map<String, Node> p = mapping(f.get("parameters"), Scenario.PARAMETERS.keySet(), where + " parameters");
+            if (p != null) {
+                p.forEach((k, v) -> {
+                    String value = scalar(v, "parameter '" + k + "'");
+                    if (value != null) {
+                        Scenario.PARAMETERS.get(k).apply(value).ifPresentOrElse(
+                                problem -> error(v, where + ": parameter '" + k + "' " + problem),
+                                () -> parameters.put(k, value));
+                    }
+                });
+            }
+        }
+
+        TargetLimits limits = f.containsKey("limits") ? limits(f.get("limits"), defaults) : defaults;
+        if (errors.size() > before) {
+            return null;
+        }
+        return new Rule(name, description, List.copyOf(matchers), threshold, minFiring, target, scenario, Map.copyOf(parameters),
+                limits, file, line(node));
+    }
+
+    private Threshold threshold(Node node, String where) {
+        Map<String, Node> f = mapping(node, THRESHOLD_FIELDS, where + " threshold");
+        if (f == null) {
+            return null;
+        }
+        Threshold.Source source = Threshold.Source.ANNOTATION;
+        String key = "value";
+        if (f.containsKey("value")) {
+            String v = scalar(f.get("value"), "threshold value");
+            if (v != null) {
+                int colon = v.indexOf(':');
+                String kind = colon < 0 ? "" : v.substring(0, colon);
+                key = colon < 0 ? "" : v.substring(colon + 1);
+                if (kind.equals("label")) {
+                    source = Threshold.Source.LABEL;
+                } else if (!kind.equals("annotation")) {
+                    error(f.get("value"), where + ": threshold value must be 'annotation:<name>' or 'label:<name>', not '" + v + "'");
+                }
+                if (!key.matches("[a-zA-Z_][a-zA-Z0-9_]*")) {
+                    error(f.get("value"), where + ": threshold value names an invalid label or annotation '" + key + "'");
+                }
+            }
+        }
+        Threshold.Comparison comparison = null;
+        String op = requiredScalar(f, "op", node);
+        if (op != null) {
+            try {
+                comparison = Threshold.Comparison.of(op);
+            } catch (IllegalArgumentException e) {
+                error(f.get("op"), where + ": " + e.getMessage());
+            }
+        }
+        Double bound = null;
+        String b = requiredScalar(f, "bound", node);
+        if (b != null) {
+            SignalValue parsed = SignalValue.parse(b);
+            if (!parsed.usable() || Double.isInfinite(parsed.value())) {
+                error(f.get("bound"), where + ": threshold bound must be a finite number, not '" + b + "'");
+            } else {
+                bound = parsed.value();
+            }
+        }
+        return comparison == null || bound == null ? null : new Threshold(source, key, comparison, bound);
+    }
+
+    private TargetTemplate target(Node node, String where) {
+        Map<String, Node> f = mapping(node, TARGET_FIELDS, where + " target");
+        if (f == null) {
+            return null;
+        }
+        NameTemplate ns = template(f, "namespace", node, where);
+        NameTemplate deployment = template(f, "deployment", node, where);
+        NameTemplate app = f.containsKey("argoApplication") ? template(f, "argoApplication", node, where) : null;
+        return ns == null || deployment == null ? null : new TargetTemplate(ns, deployment, app);
+    }
+
+    private NameTemplate template(Map<String, Node> f, String key, Node parent, String where) {
+        String text = requiredScalar(f, key, parent);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return NameTemplate.parse(text);
+        } catch (IllegalArgumentException e) {
+            error(f.get(key), where + ": target " + key + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    private TargetLimits limits(Node node, TargetLimits base) {
+        Map<String, Node> f = mapping(node, LIMIT_FIELDS, "limits");
+        if (f == null) {
+            return base;
+        }
+        Duration cooldown = f.containsKey("cooldown") ? duration(f.get("cooldown"), "cooldown") : base.cooldown();
+        RateLimit perTarget = f.containsKey("targetRateLimit") ? rateLimit(f.get("targetRateLimit"), "targetRateLimit") : base.perTarget();
+        RateLimit perRule = f.containsKey("ruleRateLimit") ? rateLimit(f.get("ruleRateLimit"), "ruleRateLimit") : base.perRule();
+        int maxConsecutive = base.maxConsecutive();
+        Duration within = base.consecutiveWithin();
+        if (f.containsKey("maxConsecutive")) {
+            Map<String, Node> c = mapping(f.get("maxConsecutive"), CONSECUTIVE_FIELDS, "maxConsecutive");
+            if (c != null) {
+                Integer count = c.containsKey("count") ? positiveInt(c.get("count"), "maxConsecutive count") : Integer.valueOf(maxConsecutive);
+                maxConsecutive = count == null ? maxConsecutive : count;
+                within = c.containsKey("within") ? duration(c.get("within"), "maxConsecutive within") : within;
+            }
+        }
+        return new TargetLimits(cooldown, perTarget, perRule, maxConsecutive, within);
+    }
+
+    private GlobalLimits globalLimits(Node node) {
+        Map<String, Node> f = mapping(node, GLOBAL_FIELDS, "global");
+        if (f == null) {
+            return null;
+        }
+        RateLimit rate = f.containsKey("rateLimit") ? rateLimit(f.get("rateLimit"), "global rateLimit") : GlobalLimits.DEFAULTS.rateLimit();
+        Integer inFlight = f.containsKey("maxInFlight") ? positiveInt(f.get("maxInFlight"), "maxInFlight") : Integer.valueOf(GlobalLimits.DEFAULTS.maxInFlight());
+        return rate == null || inFlight == null ? null : new GlobalLimits(rate, inFlight);
+    }
+
+    private RateLimit rateLimit(Node node, String what) {
+        Map<String, Node> f = mapping(node, RATE_FIELDS, what);
+        if (f == null) {
+            return null;
+        }
+        if (!f.containsKey("count") || !f.containsKey("window")) {
+            error(node, what + " needs both 'count' and 'window'");
+            return null;
+        }
+        Integer count = positiveInt(f.get("count"), what + " count");
+        Duration window = duration(f.get("window"), what + " window");
+        return count == null || window == null ? null : new RateLimit(count, window);
+    }
+
+    private Integer positiveInt(Node node, String what) {
+        String v = scalar(node, what);
+        if (v == null) {
+            return null;
+        }
+        try {
+            int n = Integer.parseInt(v);
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        error(node, what + " must be a positive integer, not '" + v + "'");
+        return null;
+    }
+
+    private Duration duration(Node node, String what) {
+        String v = scalar(node, what);
+        if (v == null) {
+            return null;
+        }
+        try {
+            Duration d = Durations.parse(v);
+            if (d.isZero()) {
+                error(node, what + " must be greater than zero");
+                return null;
+            }
+            return d;
+        } catch (IllegalArgumentException e) {
+            error(node, what + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    private Map<String, Node> mapping(Node node, Set<String> allowed, String what) {
+        if (!(node instanceof MappingNode map)) {
+            error(node, what + " must be a mapping");
+            return null;
+        }
+        Map<String, Node> fields = new LinkedHashMap<>();
+        for (NodeTuple t : map.getValue()) {
+            String key = t.getKeyNode() instanceof ScalarNode s ? s.getValue() : null;
+            if (key == null) {
+                error(t.getKeyNode(), what + ": keys must be plain strings");
+            } else if (!allowed.contains(key)) {
+                error(t.getKeyNode(), what + ": unknown field '" + key + "' (allowed: " + String.join(", ", allowed.stream().sorted().toList()) + ")");
+            } else {
+                fields.put(key, t.getValueNode());
+            }
+        }
+        return fields;
+    }
+
+    private String requiredScalar(Map<String, Node> f, String key, Node parent) {
+        Node n = f.get(key);
+        if (n == null) {
+            error(parent, "'" + key + "' is required");
+            return null;
+        }
+        return scalar(n, key);
+    }
+
+    private String optionalScalar(Map<String, Node> f, String key) {
+        Node n = f.get(key);
+        return n == null ? null : scalar(n, key);
+    }
+
+    private String scalar(Node node, String what) {
+        if (node instanceof ScalarNode s) {
+            return s.getValue();
+        }
+        error(node, what + " must be a single value");
+        return null;
+    }
+
+    private void error(Node node, String message) {
+        errors.add(new RuleLoadError(file, line(node), message));
+    }
+
+    private static int line(Node node) {
+        return node == null || node.getStartMark() == null ? 1 : node.getStartMark().getLine() + 1;
+    }
+}

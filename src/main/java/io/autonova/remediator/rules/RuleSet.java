@@ -1,0 +1,19 @@
+package io.autonova.remediator.rules;
+
+import io.autonova.remediator.policy.GlobalLimits;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** An immutable, fully validated set of rules, swapped whole on reload. */
+public record RuleSet(List<Rule> rules, GlobalLimits globalLimits, Instant loadedAt, List<String> files) {
+
+    public static RuleSet empty(Instant at) {
+        return new RuleSet(List.of(), GlobalLimits.DEFAULTS, at, List.of());
+    }
+
+    public List<Rule> matching(Map<String, String> labels) {
+        return rules.stream().filter(r -> r.matches(labels)).toList();
+    }
+}

@@ -1,0 +1,50 @@
+package io.autonova.remediator.rules;
+
+import java.util.regex.Pattern;
+
+/** The value an alert carries for a threshold, or why there is none usable. NaN is never usable. */
+public record SignalValue(Kind kind, double value, String raw) {
+
+    public enum Kind { PRESENT, MISSING, NOT_NUMERIC }
+
+    // Strict: Java's parseDouble would also take "1d", "0x1p3" or "Infinity".
+    private static final Pattern NUMBER = Pattern.compile("[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?");
+    private static final Pattern INFINITY = Pattern.compile("([-+]?)Inf", Pattern.CASE_INSENSITIVE);
+
+    public static SignalValue missing() {
+        return new SignalValue(Kind.MISSING, Double.NaN, null);
+    }
+
+    /** Parses Prometheus' rendering of {@code $value}, including a trailing '%' from humanizePercentage. */
+    public static SignalValue parse(String raw) {
+        if (raw == null || raw.isBlank()) {
+            return missing();
+        }
+        String s = raw.strip();
+        double scale = 1;
+        if (s.endsWith("%")) {
+            s = s.substring(0, s.length() - 1).strip();
+            scale = 0.01;
+        }
+        if (NUMBER.matcher(s).matches()) {
+            return new SignalValue(Kind.PRESENT, Double.parseDouble(s) * scale, raw);
+        }
+        var inf = INFINITY.matcher(s);
+        if (inf.matches()) {
+            return new SignalValue(Kind.PRESENT, "-".equals(inf.group(1)) ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY, raw);
+        }
+        return new SignalValue(Kind.NOT_NUMERIC, Double.NaN, raw);
+    }
+
+    public boolean usable() {
+        return kind == Kind.PRESENT;
+    }
+
+    public String describe() {
+        return switch (kind) {
+            case PRESENT -> String.valueOf(value);
+            case MISSING -> "missing";
+            case NOT_NUMERIC -> "not numeric: " + KubernetesNames.quoteUntrusted(raw);
+        };
+    }
+}

@@ -1,0 +1,114 @@
+package io.autonova.remediator.scenarios;
+
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Argo CD logic without I/O: which Application manages a Deployment, and what a rollback writes. */
+public final class ArgoCd {
+
+    public static final String INSTANCE_LABEL = "app.kubernetes.io/instance";
+    public static final String TRACKING_ANNOTATION = "argocd.argoproj.io/tracking-id";
+
+    private ArgoCd() {
+    }
+
+    /** The Application name Argo CD's tracking label or annotation points at, if any. */
+    public static Optional<String> trackedApplication(Deployment d) {
+        Map<String, String> annotations = d.getMetadata().getAnnotations();
+        if (annotations != null && annotations.containsKey(TRACKING_ANNOTATION)) {
+            // "<app>:<group>/<kind>:<namespace>/<name>"; apps outside argocd's namespace are "<ns>_<app>".
+            String id = annotations.get(TRACKING_ANNOTATION);
+            int colon = id.indexOf(':');
+            String app = colon < 0 ? id : id.substring(0, colon);
+            int underscore = app.indexOf('_');
+            return Optional.of(underscore < 0 ? app : app.substring(underscore + 1));
+        }
+        Map<String, String> labels = d.getMetadata().getLabels();
+        return labels == null ? Optional.empty() : Optional.ofNullable(labels.get(INSTANCE_LABEL));
+    }
+
+    /** A history entry of {@code status.history}. */
+    public record HistoryEntry(long id, String revision, Map<String, Object> source) {
+    }
+
+    @SuppressWarnings("unchecked")
+    public static List<HistoryEntry> history(Map<String, Object> application) {
+        List<HistoryEntry> result = new ArrayList<>();
+        Object status = application.get("status");
+        if (status instanceof Map<?, ?> s && s.get("history") instanceof List<?> list) {
+            for (Object o : list) {
+                if (o instanceof Map<?, ?> h && h.get("id") instanceof Number id) {
+                    result.add(new HistoryEntry(id.longValue(), (String) h.get("revision"),
+                            h.get("source") instanceof Map<?, ?> src ? (Map<String, Object>) src : null));
+                }
+            }
+        }
+        return result;
+    }
+
+    @SuppressWarnings("unchecked")
+    public static Optional<Object> automatedSyncPolicy(Map<String, Object> application) {
+        if (application.get("spec") instanceof Map<?, ?> spec && spec.get("syncPolicy") instanceof Map<?, ?> sp) {
+            return Optional.ofNullable(((Map<String, Object>) sp).get("automated"));
+        }
+        return Optional.empty();
+    }
+
+    public static boolean operationInProgress(Map<String, Object> application) {
+        return application.get("operation") != null;
+    }
+
+    /** The entry {@code argocd app rollback APP} picks: the given id, or the one before the current deployment. */
+    public static Optional<HistoryEntry> rollbackEntry(List<HistoryEntry> history, long id) {
+        if (id > 0) {
+            return history.stream().filter(h -> h.id() == id).findFirst();
+        }
+        if (history.size() < 2) {
+            return Optional.empty();
+        }
+        List<HistoryEntry> sorted = history.stream().sorted((a, b) -> Long.compare(a.id(), b.id())).toList();
+        return Optional.of(sorted.get(sorted.size() - 2));
+    }
+
+    /** The merge patch that turns automated sync off, as {@code argocd app set --sync-policy none} does. */
+    public static Map<String, Object> disableAutomatedSyncPatch() {
+        Map<String, Object> syncPolicy = new LinkedHashMap<>();
+        syncPolicy.put("automated", null);
+        return Map.of("spec", Map.of("syncPolicy", syncPolicy));
+    }
+
+    /** The merge patch that restores an automated sync policy read earlier. */
+    public static Map<String, Object> restoreAutomatedSyncPatch(Object automated) {
+        Map<String, Object> syncPolicy = new LinkedHashMap<>();
+        syncPolicy.put("automated", automated);
+        return Map.of("spec", Map.of("syncPolicy", syncPolicy));
+    }
+
+    /** The sync operation Argo CD's rollback starts: the history entry's revision and source. */
+    public static Map<String, Object> rollbackOperationPatch(HistoryEntry entry, String reason) {
+        Map<String, Object> sync = new LinkedHashMap<>();
+        sync.put("revision", entry.revision());
+        if (entry.source() != null) {
+            sync.put("source", entry.source());
+        }
+        Map<String, Object> op = new LinkedHashMap<>();
+        op.put("sync", sync);
+        op.put("initiatedBy", Map.of("username", "autonova-remediator"));
+        op.put("info", List.of(Map.of("name", "Reason", "value", reason)));
+        return Map.of("operation", op);
+    }
+
+    /** {@code status.operationState.phase} and message, or null when no operation has run. */
+    @SuppressWarnings("unchecked")
+    public static String[] operationState(Map<String, Object> application) {
+        if (application.get("status") instanceof Map<?, ?> s && s.get("operationState") instanceof Map<?, ?> os) {
+            return new String[]{(String) os.get("phase"), (String) os.get("message")};
+        }
+        return null;
+    }
+}

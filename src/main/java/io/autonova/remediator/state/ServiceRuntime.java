@@ -1,0 +1,77 @@
+package io.autonova.remediator.state;
+
+import io.autonova.remediator.config.RemediatorConfig;
+import io.autonova.remediator.scenarios.ClusterActions;
+import io.autonova.remediator.scenarios.DryRunClusterActions;
+import io.autonova.remediator.scenarios.FabricClusterActions;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Decides at start-up where state lives and whether actions are real: the Kubernetes store when the API
+ * server answers (or is required), otherwise an in-memory store with dry-run forced on, said loudly.
+ */
+@Singleton
+public class ServiceRuntime {
+
+    private static final Logger LOG = Logger.getLogger(ServiceRuntime.class);
+
+    private final StateStore store;
+    private final boolean dryRun;
+    private final ClusterActions cluster;
+
+    public ServiceRuntime(RemediatorConfig config, KubernetesClient client) {
+        RemediatorConfig.StoreMode mode = config.state().store();
+        boolean reachable = mode != RemediatorConfig.StoreMode.MEMORY && probe(client, config);
+        if (mode == RemediatorConfig.StoreMode.KUBERNETES || reachable) {
+            if (!reachable) {
+                LOG.errorf("state store 'kubernetes' is required but the API server did not answer; requests will fail with 503 until it does");
+            }
+            store = new KubernetesStateStore(client, config.state().namespace(), config.state().ledgerName());
+            dryRun = config.dryRun();
+            ClusterActions real = new FabricClusterActions(client);
+            cluster = dryRun ? new DryRunClusterActions(real) : real;
+            LOG.infof("state store: Kubernetes (records and ledger in namespace %s, API server %s); dry-run: %s",
+                    config.state().namespace(), client.getMasterUrl(), dryRun);
+        } else {
+            store = new InMemoryStateStore();
+            dryRun = true;
+            cluster = null;
+            LOG.warnf("no reachable Kubernetes cluster (state store mode %s): running in DRY-RUN with an IN-PROCESS store. "
+                    + "Decisions and the steps they would take are recorded in memory and lost on restart; nothing is changed anywhere.",
+                    mode.name().toLowerCase());
+        }
+    }
+
+    private static boolean probe(KubernetesClient client, RemediatorConfig config) {
+        try {
+            CompletableFuture<Object> f = CompletableFuture.supplyAsync(() -> {
+                client.configMaps().inNamespace(config.state().namespace()).withName(config.state().ledgerName()).get();
+                return Boolean.TRUE;
+            });
+            f.get(config.state().probeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (Exception e) {
+            LOG.debugf("Kubernetes probe failed: %s", e.toString());
+            return false;
+        }
+    }
+
+    public StateStore store() {
+        return store;
+    }
+
+    /** True when actions are recorded, not carried out. */
+    public boolean dryRun() {
+        return dryRun;
+    }
+
+    /** Cluster access for scenarios (a dry-run wrapper when dry-run is on); null without a cluster. */
+    public ClusterActions cluster() {
+        return cluster;
+    }
+}

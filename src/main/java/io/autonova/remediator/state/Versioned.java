@@ -1,0 +1,5 @@
+package io.autonova.remediator.state;
+
+/** A value as read from the store, with the version a conditional write must match. */
+public record Versioned<T>(T value, String version) {
+}
