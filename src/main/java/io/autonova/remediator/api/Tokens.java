@@ -13,6 +13,7 @@ import java.util.Optional;
  * The two bearer tokens, read once at start-up. Missing or identical tokens stop the service from
  * starting: a remediator that anyone can drive must never run.
  */
+@io.quarkus.runtime.Startup
 @Singleton
 public class Tokens {
 

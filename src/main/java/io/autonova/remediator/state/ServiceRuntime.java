@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
  * Decides at start-up where state lives and whether actions are real: the Kubernetes store when the API
  * server answers (or is required), otherwise an in-memory store with dry-run forced on, said loudly.
  */
+@io.quarkus.runtime.Startup
 @Singleton
 public class ServiceRuntime {
 
@@ -48,6 +49,10 @@ public class ServiceRuntime {
     }
 
     private static boolean probe(KubernetesClient client, RemediatorConfig config) {
+        if (!clusterConfigured()) {
+            LOG.debug("no in-cluster service account, kubeconfig or API server URL: skipping the Kubernetes probe");
+            return false;
+        }
         try {
             CompletableFuture<Object> f = CompletableFuture.supplyAsync(() -> {
                 client.configMaps().inNamespace(config.state().namespace()).withName(config.state().ledgerName()).get();
@@ -59,6 +64,22 @@ public class ServiceRuntime {
             LOG.debugf("Kubernetes probe failed: %s", e.toString());
             return false;
         }
+    }
+
+    /** In a pod, with a kubeconfig, or with an explicit API server URL; otherwise there is nothing to probe. */
+    private static boolean clusterConfigured() {
+        if (System.getenv("KUBERNETES_SERVICE_HOST") != null) {
+            return true;
+        }
+        if (org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getOptionalValue("quarkus.kubernetes-client.api-server-url", String.class).isPresent()) {
+            return true;
+        }
+        String kubeconfig = System.getenv("KUBECONFIG");
+        java.nio.file.Path path = kubeconfig != null && !kubeconfig.isBlank()
+                ? java.nio.file.Path.of(kubeconfig.split(java.io.File.pathSeparator)[0])
+                : java.nio.file.Path.of(System.getProperty("user.home"), ".kube", "config");
+        return java.nio.file.Files.isRegularFile(path);
     }
 
     public StateStore store() {
