@@ -357,6 +357,8 @@ public final class RuleFileParser {
             String key = t.getKeyNode() instanceof ScalarNode s ? s.getValue() : null;
             if (key == null) {
                 error(t.getKeyNode(), what + ": keys must be plain strings");
+            } else if (fields.containsKey(key)) {
+                error(t.getKeyNode(), what + ": duplicate key '" + key + "'");
             } else if (!allowed.contains(key)) {
                 error(t.getKeyNode(), what + ": unknown field '" + key + "' (allowed: " + String.join(", ", allowed.stream().sorted().toList()) + ")");
             } else {

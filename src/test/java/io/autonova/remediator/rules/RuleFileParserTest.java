@@ -1,0 +1,137 @@
+package io.autonova.remediator.rules;
+
+import io.autonova.remediator.scenarios.Scenario;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RuleFileParserTest {
+
+    private static final String VALID = """
+            global:
+              rateLimit: {count: 4, window: 2h}
+              maxInFlight: 2
+            defaults:
+              cooldown: 10m
+            rules:
+              - name: high-error-rate
+                matchers: ['alertname="HighErrorRate"', 'severity=~"critical|page"']
+                threshold: {value: annotation:value, op: ">", bound: 0.10}
+                for: 2m
+                target:
+                  namespace: "{{ $labels.namespace }}"
+                  deployment: "{{ $labels.service }}-api"
+                scenario: immediate-rollback
+                parameters: {toRevision: "3", verifyTimeout: 90s}
+                limits:
+                  targetRateLimit: {count: 1, window: 1h}
+            """;
+
+    @Test
+    void parsesAValidFile() {
+        RuleFileParser.Result r = RuleFileParser.parse("a.yaml", VALID);
+        assertEquals(List.of(), r.errors());
+        Rule rule = r.rules().get(0);
+        assertEquals("high-error-rate", rule.name());
+        assertEquals(Scenario.IMMEDIATE_ROLLBACK, rule.scenario());
+        assertEquals(Duration.ofMinutes(2), rule.minFiringDuration());
+        assertEquals(Duration.ofMinutes(10), rule.limits().cooldown(), "file defaults apply");
+        assertEquals(1, rule.limits().perTarget().count(), "rule limits override defaults");
+        assertEquals(5, rule.limits().perRule().count(), "unset limits keep the built-in default");
+        assertEquals(4, r.globalLimits().orElseThrow().rateLimit().count());
+        assertEquals(Map.of("toRevision", "3", "verifyTimeout", "90s"), rule.parameters());
+        assertEquals("prod/checkout-api", rule.target().render(Map.of("namespace", "prod", "service", "checkout"), Map.of()).key());
+        assertTrue(rule.matches(Map.of("alertname", "HighErrorRate", "severity", "page")));
+        assertFalse(rule.matches(Map.of("alertname", "HighErrorRate", "severity", "info")));
+        assertEquals(7, rule.line(), "a rule is located at its first line");
+    }
+
+    @Test
+    void reportsEveryErrorWithItsLine() {
+        String yaml = """
+                rules:
+                  - name: Bad_Name
+                    matchers: ['severity=~"("', 'alertname="X"']
+                    threshold: {value: annotation:value, op: "=>", bound: ten}
+                    target:
+                      namespace: "{{ .Labels.namespace }}"
+                    scenario: reboot-everything
+                    parameters: {toRevision: "-1", colour: blue}
+                    limits:
+                      cooldown: 0s
+                      targetRateLimit: {count: 0}
+                    surprise: true
+                  - name: second
+                    matchers: []
+                    target: {namespace: prod, deployment: api}
+                    scenario: gradual-rollback
+                """;
+        RuleFileParser.Result r = RuleFileParser.parse("bad.yaml", yaml);
+        assertTrue(r.rules().isEmpty(), "a file with errors yields no rules");
+        List<String> errors = r.errors().stream().map(RuleLoadError::toString).toList();
+        assertContains(errors, "bad.yaml:2: rule name 'Bad_Name'");
+        assertContains(errors, "bad.yaml:3: rule 'Bad_Name': invalid regular expression");
+        assertContains(errors, "bad.yaml:4: rule 'Bad_Name': unknown comparison '=>'");
+        assertContains(errors, "bad.yaml:4: rule 'Bad_Name': threshold bound must be a finite number");
+        assertContains(errors, "bad.yaml:6: rule 'Bad_Name': target namespace: unsupported template expression");
+        assertContains(errors, "bad.yaml:6: 'deployment' is required");
+        assertContains(errors, "bad.yaml:7: rule 'Bad_Name': unknown scenario 'reboot-everything'");
+        assertContains(errors, "bad.yaml:8: rule 'Bad_Name' parameters: unknown field 'colour'");
+        assertContains(errors, "bad.yaml:8: rule 'Bad_Name': parameter 'toRevision' must be a positive integer");
+        assertContains(errors, "bad.yaml:10: cooldown must be greater than zero");
+        assertContains(errors, "bad.yaml:11: targetRateLimit needs both 'count' and 'window'");
+        assertContains(errors, "bad.yaml:12: rule: unknown field 'surprise'");
+        assertContains(errors, "bad.yaml:14: rule 'second': 'matchers' must be a non-empty list");
+        assertContains(errors, "bad.yaml:16: rule 'second': scenario 'gradual-rollback' is not implemented yet");
+        assertEquals(14, errors.size(), String.join("\n", errors));
+    }
+
+    @Test
+    void invalidYamlAndDuplicateKeysAreErrors() {
+        assertContains(RuleFileParser.parse("x.yaml", "rules: [\n  {name: a\n").errors().stream().map(RuleLoadError::toString).toList(),
+                "x.yaml:3: invalid YAML");
+        assertContains(RuleFileParser.parse("y.yaml", "rules: []\nrules: []\n").errors().stream().map(RuleLoadError::toString).toList(),
+                "y.yaml:2: rule file: duplicate key 'rules'");
+    }
+
+    @Test
+    void duplicateNamesAndTwoGlobalBlocksAcrossFilesAreErrors() {
+        RuleFileParser.Result a = RuleFileParser.parse("a.yaml", VALID);
+        RuleFileParser.Result b = RuleFileParser.parse("b.yaml", VALID);
+        RuleSetAssembler.Outcome outcome = RuleSetAssembler.assemble(List.of(a, b), Instant.EPOCH);
+        assertFalse(outcome.ok());
+        assertNull(outcome.ruleSet());
+        List<String> errors = outcome.errors().stream().map(RuleLoadError::toString).toList();
+        assertContains(errors, "b.yaml:2: 'global' is already set in a.yaml:2");
+        assertContains(errors, "b.yaml:7: duplicate rule name 'high-error-rate' (first defined at a.yaml:7)");
+    }
+
+    @Test
+    void theShippedRulesLoadAndCarryTheRunbookThresholds() throws Exception {
+        Path file = Path.of("rules/rollback.yaml");
+        RuleFileParser.Result r = RuleFileParser.parse(file.toString(), Files.readString(file));
+        assertEquals(List.of(), r.errors());
+        Rule errorRate = r.rules().stream().filter(x -> x.name().equals("high-error-rate")).findFirst().orElseThrow();
+        assertEquals(0.10, errorRate.threshold().bound());
+        assertEquals(Scenario.IMMEDIATE_ROLLBACK, errorRate.scenario());
+        Rule restarts = r.rules().stream().filter(x -> x.name().equals("pod-restart-storm")).findFirst().orElseThrow();
+        assertEquals(3, restarts.threshold().bound());
+        assertEquals(Threshold.Comparison.GT, restarts.threshold().comparison());
+        assertEquals(Scenario.SELECTIVE_ROLLBACK, restarts.scenario());
+    }
+
+    private static void assertContains(List<String> errors, String prefix) {
+        assertTrue(errors.stream().anyMatch(e -> e.startsWith(prefix) || e.contains(prefix)),
+                "expected an error starting with '" + prefix + "' in:\n" + String.join("\n", errors));
+    }
+}

@@ -1,0 +1,29 @@
+package io.autonova.remediator.rules;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class SignalValueTest {
+
+    @ParameterizedTest(name = "''{0}'' -> {1} {2}")
+    @CsvSource(delimiter = '|', nullValues = "null", value = {
+            "0.153        | PRESENT     | 0.153",
+            "1.53e-01     | PRESENT     | 0.153",
+            "15.3%        | PRESENT     | 0.153",
+            "' 7 '        | PRESENT     | 7",
+            "+Inf         | PRESENT     | Infinity",
+            "NaN          | NOT_NUMERIC | NaN",
+            "high         | NOT_NUMERIC | NaN",
+            "1d           | NOT_NUMERIC | NaN",
+            "0x10         | NOT_NUMERIC | NaN",
+            "''           | MISSING     | NaN",
+            "null         | MISSING     | NaN",
+    })
+    void parses(String raw, SignalValue.Kind kind, double value) {
+        SignalValue v = SignalValue.parse(raw);
+        assertEquals(kind, v.kind());
+        assertEquals(value, v.value(), 1e-9);
+    }
+}
