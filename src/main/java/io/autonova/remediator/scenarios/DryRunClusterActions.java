@@ -1,7 +1,6 @@
 package io.autonova.remediator.scenarios;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import io.autonova.remediator.state.Json;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 
@@ -41,7 +40,7 @@ public class DryRunClusterActions implements ClusterActions {
     @Override
     public String mergePatchArgoApplication(String namespace, String name, Map<String, Object> patch) {
         try {
-            return "dry-run: would merge-patch application " + namespace + "/" + name + ": " + abbreviate(Json.MAPPER.writeValueAsString(patch));
+            return "dry-run: would merge-patch application " + namespace + "/" + name + ": " + abbreviate(FabricClusterActions.PATCH_MAPPER.writeValueAsString(patch));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -22,6 +22,8 @@ public class FabricClusterActions implements ClusterActions {
             .withGroup("argoproj.io").withVersion("v1alpha1").withKind("Application").withPlural("applications").withNamespaced(true).build();
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
     };
+    // Merge patches need their nulls: "automated": null is how a key is removed.
+    static final com.fasterxml.jackson.databind.ObjectMapper PATCH_MAPPER = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final KubernetesClient client;
 
@@ -57,7 +59,7 @@ public class FabricClusterActions implements ClusterActions {
     public String mergePatchArgoApplication(String namespace, String name, Map<String, Object> patch) {
         try {
             client.genericKubernetesResources(APPLICATION).inNamespace(namespace).withName(name)
-                    .patch(new PatchContext.Builder().withPatchType(PatchType.JSON_MERGE).build(), Json.MAPPER.writeValueAsString(patch));
+                    .patch(new PatchContext.Builder().withPatchType(PatchType.JSON_MERGE).build(), PATCH_MAPPER.writeValueAsString(patch));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

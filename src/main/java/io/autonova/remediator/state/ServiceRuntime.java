@@ -50,7 +50,7 @@ public class ServiceRuntime {
 
     private static boolean probe(KubernetesClient client, RemediatorConfig config) {
         if (!clusterConfigured()) {
-            LOG.debug("no in-cluster service account, kubeconfig or API server URL: skipping the Kubernetes probe");
+            LOG.info("no in-cluster service account, kubeconfig or API server URL configured: not probing for a cluster");
             return false;
         }
         try {
@@ -61,7 +61,7 @@ public class ServiceRuntime {
             f.get(config.state().probeTimeout().toMillis(), TimeUnit.MILLISECONDS);
             return true;
         } catch (Exception e) {
-            LOG.debugf("Kubernetes probe failed: %s", e.toString());
+            LOG.warnf("Kubernetes API server did not answer the start-up probe: %s", e.toString());
             return false;
         }
     }
@@ -71,8 +71,11 @@ public class ServiceRuntime {
         if (System.getenv("KUBERNETES_SERVICE_HOST") != null) {
             return true;
         }
-        if (org.eclipse.microprofile.config.ConfigProvider.getConfig()
-                .getOptionalValue("quarkus.kubernetes-client.api-server-url", String.class).isPresent()) {
+        var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+        // Quarkus' own setting, or fabric8's kubernetes.master (system property, config or KUBERNETES_MASTER).
+        if (config.getOptionalValue("quarkus.kubernetes-client.api-server-url", String.class).isPresent()
+                || config.getOptionalValue("kubernetes.master", String.class).isPresent()
+                || System.getProperty("kubernetes.master") != null || System.getenv("KUBERNETES_MASTER") != null) {
             return true;
         }
         String kubeconfig = System.getenv("KUBECONFIG");

@@ -1,0 +1,113 @@
+package io.autonova.remediator.it;
+
+import io.autonova.remediator.fixtures.ClusterFixtures;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
+import io.quarkus.test.kubernetes.client.KubernetesTestServer;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+
+/** Shared helpers: fixtures in the mock API server, posting alerts, reading records, watching requests. */
+public abstract class ClusterTestSupport {
+
+    static final String WEBHOOK = "Bearer test-webhook-token";
+    static final String ADMIN = "Bearer test-admin-token";
+    static final ResourceDefinitionContext APPLICATION = new ResourceDefinitionContext.Builder()
+            .withGroup("argoproj.io").withVersion("v1alpha1").withKind("Application").withPlural("applications").withNamespaced(true).build();
+    private static final AtomicInteger NAMESPACES = new AtomicInteger();
+
+    @KubernetesTestServer
+    KubernetesServer server;
+
+    KubernetesClient client() {
+        return server.getClient();
+    }
+
+    /** A fresh namespace per test, so tests share the mock server without sharing targets. */
+    String namespace(String prefix) {
+        String ns = prefix + "-" + NAMESPACES.incrementAndGet();
+        client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+        return ns;
+    }
+
+    ClusterFixtures.History deploy(String namespace, String name, int revisions, Map<String, String> labels, Map<String, String> annotations) {
+        ClusterFixtures.History h = ClusterFixtures.history(namespace, name, revisions, labels, annotations);
+        Deployment created = client().apps().deployments().inNamespace(namespace).resource(h.deployment()).create();
+        // Keep the controller's uid: the mock assigns its own, and ownership is checked against it.
+        String uid = created.getMetadata().getUid();
+        for (ReplicaSet rs : h.replicaSets()) {
+            rs.getMetadata().getOwnerReferences().get(0).setUid(uid);
+            client().apps().replicaSets().inNamespace(namespace).resource(rs).create();
+        }
+        client().apps().deployments().inNamespace(namespace).resource(created).updateStatus();
+        return new ClusterFixtures.History(created, h.replicaSets());
+    }
+
+    Deployment deployment(String namespace, String name) {
+        return client().apps().deployments().inNamespace(namespace).withName(name).get();
+    }
+
+    String image(String namespace, String name) {
+        return deployment(namespace, name).getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+    }
+
+    GenericKubernetesResource application(String name) {
+        return client().genericKubernetesResources(APPLICATION).inNamespace("argocd").withName(name).get();
+    }
+
+    JsonPath post(String body) {
+        return given().header("Authorization", WEBHOOK).contentType(ContentType.JSON).body(body)
+                .when().post("/api/v1/webhooks/alertmanager").then().statusCode(200).extract().jsonPath();
+    }
+
+    JsonPath record(String name) {
+        return given().header("Authorization", ADMIN).get("/api/v1/remediations/" + name).then().statusCode(200).extract().jsonPath();
+    }
+
+    JsonPath awaitPhase(String name, String... phases) {
+        List<String> wanted = List.of(phases);
+        JsonPath[] last = new JsonPath[1];
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            last[0] = record(name);
+            return wanted.contains(last[0].getString("status.phase"));
+        });
+        return last[0];
+    }
+
+    /** Empties the mock server's request log so a test can see exactly what it caused. */
+    void drainRequests() throws InterruptedException {
+        while (server.getKubernetesMockServer().takeRequest(10, TimeUnit.MILLISECONDS) != null) {
+            // discard
+        }
+    }
+
+    /** Requests recorded since the last drain, as "METHOD path". */
+    List<String> requests() throws InterruptedException {
+        List<String> list = new ArrayList<>();
+        RecordedRequest r;
+        while ((r = server.getKubernetesMockServer().takeRequest(50, TimeUnit.MILLISECONDS)) != null) {
+            list.add(r.getMethod() + " " + r.getPath());
+        }
+        return list;
+    }
+
+    static List<String> writes(List<String> requests) {
+        return requests.stream().filter(r -> !r.startsWith("GET ")).toList();
+    }
+}

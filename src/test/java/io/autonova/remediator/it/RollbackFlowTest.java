@@ -1,0 +1,175 @@
+package io.autonova.remediator.it;
+
+import io.autonova.remediator.fixtures.ClusterFixtures;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import io.restassured.path.json.JsonPath;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@QuarkusTest
+@WithKubernetesTestServer(crud = true, setup = MockClusterSetup.class)
+class RollbackFlowTest extends ClusterTestSupport {
+
+    @Test
+    void firingAlertRollsTheDeploymentBackToThePreviousRevision() throws Exception {
+        String ns = namespace("shop");
+        deploy(ns, "checkout", 3, Map.of(), Map.of());
+        assertEquals(ClusterFixtures.image("checkout", 3), image(ns, "checkout"));
+        drainRequests();
+
+        JsonPath answer = post(Alerts.body(Alerts.firing(Map.of("alertname", "HighErrorRate", "severity", "critical", "namespace", ns,
+                "service", "checkout"), "0.27")));
+        assertEquals("execute", answer.getString("results[0].outcome"));
+        assertEquals("ALL_CHECKS_PASSED", answer.getString("results[0].reason"));
+        String name = answer.getString("results[0].remediation");
+
+        JsonPath rec = awaitPhase(name, "SUCCEEDED", "FAILED");
+        assertEquals("SUCCEEDED", rec.getString("status.phase"), rec.prettify());
+        assertEquals(ClusterFixtures.image("checkout", 2), image(ns, "checkout"));
+        Deployment after = deployment(ns, "checkout");
+        assertFalse(after.getSpec().getTemplate().getMetadata().getLabels().containsKey("pod-template-hash"));
+        assertEquals("3", rec.getString("status.revisionFrom"));
+        assertEquals("2", rec.getString("status.revisionTo"));
+        assertEquals(List.of("resolve-target", "plan-rollback", "rollback-deployment", "verify-rollout"), rec.getList("status.steps.name"));
+        assertEquals("0.27", rec.getString("spec.trigger.value"));
+        assertEquals("error-rate", rec.getString("spec.rule"));
+
+        List<String> writes = writes(requests());
+        long deploymentPatches = writes.stream().filter(w -> w.startsWith("PATCH /apis/apps/v1/namespaces/" + ns + "/deployments/checkout")).count();
+        assertEquals(1, deploymentPatches, writes.toString());
+        assertTrue(writes.stream().allMatch(w -> w.contains("/deployments/checkout") || w.contains("/remediations") || w.contains("/configmaps")),
+                "nothing but the deployment, the record and the ledger is written: " + writes);
+    }
+
+    @Test
+    void selectiveRollbackOfAnArgoManagedDeploymentTurnsAutoSyncOffFirstAndSaysGitMustFollow() {
+        String ns = namespace("pay");
+        deploy(ns, "payments", 4, Map.of("app.kubernetes.io/instance", "payments-prod"), Map.of());
+        client().genericKubernetesResources(APPLICATION).inNamespace("argocd")
+                .resource(ClusterFixtures.argoApplication("argocd", "payments-prod", ns, 4, true)).create();
+
+        JsonPath answer = post(Alerts.body(Alerts.firing(Map.of("alertname", "PodRestartsHigh", "namespace", ns, "deployment", "payments"), "5")));
+        JsonPath rec = awaitPhase(answer.getString("results[0].remediation"), "SUCCEEDED", "FAILED");
+        assertEquals("SUCCEEDED", rec.getString("status.phase"), rec.prettify());
+        assertEquals(ClusterFixtures.image("payments", 3), image(ns, "payments"));
+        assertEquals(List.of("resolve-target", "plan-rollback", "disable-argo-auto-sync", "rollback-deployment", "git-must-follow", "verify-rollout"),
+                rec.getList("status.steps.name"));
+        assertTrue(rec.getBoolean("status.gitMustFollow"));
+        Map<?, ?> syncPolicy = (Map<?, ?>) ((Map<?, ?>) application("payments-prod").getAdditionalProperties().get("spec")).get("syncPolicy");
+        assertNull(syncPolicy.get("automated"), "self-heal would undo the rollback");
+        assertNull(application("payments-prod").getAdditionalProperties().get("operation"), "scenario 2 does not sync the app");
+    }
+
+    @Test
+    void immediateRollbackOfAnArgoManagedTargetGoesThroughTheApplication() {
+        String ns = namespace("web");
+        deploy(ns, "storefront", 3, Map.of(), Map.of("argocd.argoproj.io/tracking-id", "storefront:apps/Deployment:" + ns + "/storefront"));
+        client().genericKubernetesResources(APPLICATION).inNamespace("argocd")
+                .resource(ClusterFixtures.argoApplication("argocd", "storefront", ns, 3, true)).create();
+
+        JsonPath answer = post(Alerts.body(Alerts.firing(Map.of("alertname", "HighErrorRate", "severity", "page", "namespace", ns,
+                "service", "storefront"), "0.5")));
+        String name = answer.getString("results[0].remediation");
+
+        // Play Argo CD: wait for the sync operation, then report it done the way the application controller does.
+        await().atMost(Duration.ofSeconds(10)).until(() -> application("storefront").getAdditionalProperties().get("operation") != null);
+        GenericKubernetesResource app = application("storefront");
+        Map<?, ?> sync = (Map<?, ?>) ((Map<?, ?>) app.getAdditionalProperties().get("operation")).get("sync");
+        assertEquals(ClusterFixtures.gitSha(2), sync.get("revision"), "the entry before the current deployment, as 'argocd app rollback'");
+        Map<?, ?> spec = (Map<?, ?>) app.getAdditionalProperties().get("spec");
+        assertNull(((Map<?, ?>) spec.get("syncPolicy")).get("automated"), "Argo CD refuses a rollback while auto-sync is on");
+        app.getAdditionalProperties().remove("operation");
+        Map<String, Object> status = new LinkedHashMap<>((Map<String, Object>) app.getAdditionalProperties().get("status"));
+        status.put("operationState", Map.of("phase", "Succeeded", "message", "successfully synced (all tasks run)",
+                "syncResult", Map.of("revision", ClusterFixtures.gitSha(2))));
+        app.getAdditionalProperties().put("status", status);
+        client().genericKubernetesResources(APPLICATION).inNamespace("argocd").resource(app).update();
+
+        JsonPath rec = awaitPhase(name, "SUCCEEDED", "FAILED");
+        assertEquals("SUCCEEDED", rec.getString("status.phase"), rec.prettify());
+        assertEquals(ClusterFixtures.gitSha(3), rec.getString("status.revisionFrom"));
+        assertEquals(ClusterFixtures.gitSha(2), rec.getString("status.revisionTo"));
+        assertEquals(List.of("resolve-target", "plan-rollback", "disable-argo-auto-sync", "argo-rollback-sync", "verify-argo-sync",
+                "verify-rollout", "git-must-follow"), rec.getList("status.steps.name"));
+        assertEquals(ClusterFixtures.image("storefront", 3), image(ns, "storefront"), "Argo CD changes the Deployment, not the remediator");
+    }
+
+    @Test
+    void aPausedDeploymentIsRefusedWithKubectlsReasonAndNothingIsWritten() throws Exception {
+        String ns = namespace("paused");
+        deploy(ns, "search", 3, Map.of("app.kubernetes.io/instance", "search"), Map.of());
+        client().genericKubernetesResources(APPLICATION).inNamespace("argocd")
+                .resource(ClusterFixtures.argoApplication("argocd", "search", ns, 3, true)).create();
+        Deployment d = deployment(ns, "search");
+        client().apps().deployments().inNamespace(ns).resource(new DeploymentBuilder(d).editSpec().withPaused(true).endSpec().build()).update();
+        drainRequests();
+
+        JsonPath answer = post(Alerts.body(Alerts.firing(Map.of("alertname", "PodRestartsHigh", "namespace", ns, "deployment", "search"), "9")));
+        JsonPath rec = awaitPhase(answer.getString("results[0].remediation"), "SUCCEEDED", "FAILED");
+        assertEquals("FAILED", rec.getString("status.phase"));
+        assertTrue(rec.getString("status.message").contains("is paused"), rec.getString("status.message"));
+        assertEquals(ClusterFixtures.image("search", 3), image(ns, "search"));
+        Map<?, ?> syncPolicy = (Map<?, ?>) ((Map<?, ?>) application("search").getAdditionalProperties().get("spec")).get("syncPolicy");
+        assertNotNull(syncPolicy.get("automated"), "a refused rollback leaves Argo CD's auto-sync as it was");
+        List<String> writes = writes(requests());
+        assertTrue(writes.stream().noneMatch(w -> w.contains("/deployments/") || w.contains("/applications/")), writes.toString());
+    }
+
+    @Test
+    void aFailedVerificationMarksTheRemediationFailedAndCountsTowardTheCap() {
+        String ns = namespace("stuck");
+        deploy(ns, "orders", 2, Map.of(), Map.of());
+        Deployment d = deployment(ns, "orders");
+        d.getStatus().getConditions().get(0).setReason("ProgressDeadlineExceeded");
+        client().apps().deployments().inNamespace(ns).resource(d).updateStatus();
+
+        JsonPath answer = post(Alerts.body(Alerts.firing(Map.of("alertname", "CrashLoop", "namespace", ns, "service", "orders"), null)));
+        JsonPath rec = awaitPhase(answer.getString("results[0].remediation"), "SUCCEEDED", "FAILED");
+        assertEquals("FAILED", rec.getString("status.phase"));
+        assertTrue(rec.getString("status.message").contains("exceeded its progress deadline"), rec.getString("status.message"));
+        assertEquals("failed", rec.getString("status.steps.find { it.name == \"verify-rollout\" }.phase"));
+
+        // The cap for this rule is 1: the next alert waits for a human and never loops into another rollback.
+        JsonPath second = post(Alerts.body(Alerts.firing(Map.of("alertname", "CrashLoop", "namespace", ns, "service", "orders"), null)));
+        assertEquals("AWAITING_HUMAN", second.getString("results[0].reason"));
+    }
+
+    @Test
+    void anOperatorCanAbortARemediationInFlight() {
+        String ns = namespace("abort");
+        deploy(ns, "catalog", 3, Map.of(), Map.of());
+        Deployment d = deployment(ns, "catalog");
+        d.getStatus().setUpdatedReplicas(0);
+        client().apps().deployments().inNamespace(ns).resource(d).updateStatus();
+
+        JsonPath answer = post(Alerts.body(Alerts.firing(Map.of("alertname", "SlowRollout", "namespace", ns, "service", "catalog"), null)));
+        String name = answer.getString("results[0].remediation");
+        await().atMost(Duration.ofSeconds(10)).until(() -> record(name).getList("status.steps.name").contains("verify-rollout"));
+        given().header("Authorization", ADMIN).post("/api/v1/remediations/" + name + "/abort").then().statusCode(202);
+        JsonPath rec = awaitPhase(name, "ABORTED", "SUCCEEDED", "FAILED");
+        assertEquals("ABORTED", rec.getString("status.phase"));
+        assertEquals("aborted", rec.getString("status.steps.find { it.name == \"verify-rollout\" }.phase"));
+        given().header("Authorization", ADMIN).post("/api/v1/remediations/" + name + "/abort").then().statusCode(409)
+                .contentType("application/problem+json");
+        // The target is free again: it left "in flight" when the run ended.
+        Map<String, Object> inFlight = given().header("Authorization", ADMIN).get("/api/v1/targets").then().statusCode(200)
+                .extract().jsonPath().getMap("inFlight");
+        assertFalse(inFlight.containsKey(ns + "/catalog"), inFlight.toString());
+    }
+}
