@@ -1,0 +1,112 @@
+package io.autonova.remediator;
+
+import io.autonova.remediator.state.KubernetesStateStore;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The deployment files agree with the code: CRD names, RBAC for every call the service makes, config names. */
+class DeploymentManifestsTest {
+
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> documents() throws IOException {
+        List<Map<String, Object>> docs = new ArrayList<>();
+        try (Stream<Path> files = Files.list(Path.of("k8s"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
+                for (Object o : new Yaml().loadAll(Files.readString(f))) {
+                    if (o != null) {
+                        docs.add((Map<String, Object>) o);
+                    }
+                }
+            }
+        }
+        return docs;
+    }
+
+    static Map<String, Object> find(List<Map<String, Object>> docs, String kind, String name) {
+        return docs.stream().filter(d -> kind.equals(d.get("kind")) && name.equals(((Map<?, ?>) d.get("metadata")).get("name")))
+                .findFirst().orElseThrow(() -> new AssertionError(kind + " " + name + " missing from k8s/"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void crdMatchesTheStore() throws IOException {
+        Map<String, Object> crd = find(documents(), "CustomResourceDefinition", "remediations.autonova.io");
+        Map<String, Object> spec = (Map<String, Object>) crd.get("spec");
+        assertEquals(KubernetesStateStore.GROUP, spec.get("group"));
+        assertEquals(KubernetesStateStore.REMEDIATION.getPlural(), ((Map<?, ?>) spec.get("names")).get("plural"));
+        assertEquals(KubernetesStateStore.VERSION, ((Map<?, ?>) ((List<?>) spec.get("versions")).get(0)).get("name"));
+    }
+
+    @Test
+    void rbacGrantsEveryCallTheServiceMakesAndNoMore() throws IOException {
+        List<Map<String, Object>> docs = documents();
+        // (role, apiGroup, resource, verb) for each call in KubernetesStateStore and FabricClusterActions.
+        String[][] calls = {
+                {"Role/autonova-remediator-state", "autonova.io", "remediations", "get"},
+                {"Role/autonova-remediator-state", "autonova.io", "remediations", "list"},
+                {"Role/autonova-remediator-state", "autonova.io", "remediations", "create"},
+                {"Role/autonova-remediator-state", "autonova.io", "remediations", "update"},
+                {"Role/autonova-remediator-state", "", "configmaps", "get"},
+                {"Role/autonova-remediator-state", "", "configmaps", "update"},
+                {"Role/autonova-remediator-state", "", "configmaps", "create"},
+                {"ClusterRole/autonova-remediator-rollback", "apps", "deployments", "get"},
+                {"ClusterRole/autonova-remediator-rollback", "apps", "deployments", "patch"},
+                {"ClusterRole/autonova-remediator-rollback", "apps", "replicasets", "list"},
+                {"Role/autonova-remediator-argocd", "argoproj.io", "applications", "get"},
+                {"Role/autonova-remediator-argocd", "argoproj.io", "applications", "patch"}};
+        int granted = 0;
+        for (String[] call : calls) {
+            String[] role = call[0].split("/");
+            assertTrue(grants(find(docs, role[0], role[1]), call[1], call[2], call[3]), String.join(" ", call));
+        }
+        for (String role : List.of("Role/autonova-remediator-state", "ClusterRole/autonova-remediator-rollback", "Role/autonova-remediator-argocd")) {
+            String[] r = role.split("/");
+            granted += countVerbs(find(docs, r[0], r[1]));
+        }
+        assertEquals(calls.length, granted, "a verb is granted that the service never uses");
+        assertTrue(docs.stream().noneMatch(d -> String.valueOf(d).contains("\"*\"") || String.valueOf(d).contains("verbs=[*]")), "no wildcards");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void deploymentConfiguresTheServiceByItsRealSettingNames() throws IOException {
+        String deployment = String.valueOf(find(documents(), "Deployment", "autonova-remediator"));
+        for (String env : List.of("REMEDIATOR_STATE_STORE", "REMEDIATOR_STATE_NAMESPACE", "REMEDIATOR_RULES_DIR",
+                "REMEDIATOR_WEBHOOK_TOKEN_FILE", "REMEDIATOR_ADMIN_TOKEN_FILE", "/q/health/ready", "/q/health/live")) {
+            assertTrue(deployment.contains(env), env);
+        }
+        String kustomization = Files.readString(Path.of("k8s/kustomization.yaml"));
+        assertTrue(kustomization.contains("../rules/rollback.yaml"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static boolean grants(Map<String, Object> role, String group, String resource, String verb) {
+        for (Map<String, Object> rule : (List<Map<String, Object>>) role.get("rules")) {
+            if (((List<String>) rule.get("apiGroups")).contains(group) && ((List<String>) rule.get("resources")).contains(resource)
+                    && ((List<String>) rule.get("verbs")).contains(verb)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static int countVerbs(Map<String, Object> role) {
+        int n = 0;
+        for (Map<String, Object> rule : (List<Map<String, Object>>) role.get("rules")) {
+            n += ((List<String>) rule.get("resources")).size() * ((List<String>) rule.get("verbs")).size();
+        }
+        return n;
+    }
+}
