@@ -14,6 +14,15 @@ public final class LedgerUpdates {
     private LedgerUpdates() {
     }
 
+    /** A short, jittered pause after a conflict, so contending writers stop colliding in lock-step. */
+    static void backOff(int attempt) {
+        try {
+            Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(1, 5L << Math.min(attempt, 4)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     public static Ledger update(StateStore store, UnaryOperator<Ledger> change) {
         for (int i = 0; i < ATTEMPTS; i++) {
             Versioned<Ledger> read = store.loadLedger();
@@ -21,6 +30,7 @@ public final class LedgerUpdates {
             if (next == read.value() || store.replaceLedger(read, next)) {
                 return next;
             }
+            backOff(i);
         }
         throw new StateStore.StoreUnavailableException("the ledger kept changing under " + ATTEMPTS + " attempts to update it", null);
     }

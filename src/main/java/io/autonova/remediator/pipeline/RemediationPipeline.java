@@ -155,13 +155,19 @@ public class RemediationPipeline {
     private AlertResult duplicate(Alert alert, Rule rule, RemediationRecord record, Instant now) {
         StateStore store = runtime.store();
         RemediationRecord r = record;
-        for (int i = 0; i < 3 && r != null; i++) {
+        boolean counted = false;
+        // The runner writes the same record at every step: retry with a little jitter rather than lose the count.
+        for (int i = 0; i < LedgerUpdates.ATTEMPTS && r != null && !counted; i++) {
             r.status.suppressedDuplicates++;
             r.status.lastDuplicateAt = now;
-            if (store.updateRecord(r)) {
-                break;
+            counted = store.updateRecord(r);
+            if (!counted) {
+                LedgerUpdates.backOff(i);
+                r = store.getRecord(record.name).orElse(null);
             }
-            r = store.getRecord(record.name).orElse(null);
+        }
+        if (!counted) {
+            LOG.warnf("could not count a re-send on %s: the record kept changing", record.name);
         }
         Decision d = new Decision(Outcome.REFUSE, Reason.DUPLICATE_ALERT, Reason.DUPLICATE_ALERT.description() + " (remediation "
                 + record.name + ", " + record.status.phase.name().toLowerCase() + ")");
@@ -205,6 +211,7 @@ public class RemediationPipeline {
             record.status.lastDuplicateAt = latest.status.lastDuplicateAt;
             record.resourceVersion = latest.resourceVersion;
             mine = record;
+            LedgerUpdates.backOff(i);
         }
         throw new StateStore.StoreUnavailableException("could not write the decision on " + record.name, null);
     }

@@ -6,6 +6,7 @@ import io.autonova.remediator.rules.Rule;
 import io.autonova.remediator.rules.Target;
 import io.autonova.remediator.scenarios.ClusterActions;
 import io.autonova.remediator.scenarios.ExecutionContext;
+import io.autonova.remediator.scenarios.PlannedStep;
 import io.autonova.remediator.scenarios.Scenario;
 import io.autonova.remediator.scenarios.ScenarioExecutor;
 import io.autonova.remediator.state.Phase;
@@ -22,7 +23,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -121,12 +121,11 @@ public class RemediationRunner {
     private void dryRun(Run run, ScenarioExecutor executor) {
         ClusterActions cluster = runtime.cluster();
         if (cluster == null) {
-            List<String> outline = executor.outline(run.target, run.rule.parameters());
-            for (String line : outline) {
+            for (PlannedStep planned : executor.outline(run.target, run.rule.parameters())) {
                 RemediationRecord.Step s = new RemediationRecord.Step();
-                s.name = line.substring(0, Math.max(0, line.indexOf(':'))).isEmpty() ? "plan" : line.substring(0, line.indexOf(':'));
+                s.name = planned.name();
                 s.phase = "planned";
-                s.message = "dry-run (no cluster): would " + line;
+                s.message = "dry-run (no cluster): would " + planned.action();
                 run.status().steps.add(s);
             }
             run.status().message = "dry-run without a cluster: these are the steps it would take";
@@ -179,6 +178,7 @@ public class RemediationRunner {
                     abortRequested = latest.spec.abortRequested;
                     return;
                 }
+                LedgerUpdates.backOff(i);
             }
             throw new StateStore.StoreUnavailableException("could not update record " + record.name, null);
         }

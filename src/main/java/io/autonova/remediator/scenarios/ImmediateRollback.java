@@ -97,13 +97,16 @@ public class ImmediateRollback implements ScenarioExecutor {
     }
 
     @Override
-    public List<String> outline(Target t, Map<String, String> parameters) {
+    public List<PlannedStep> outline(Target t, Map<String, String> parameters) {
         String rev = parameters.getOrDefault("toRevision", "previous");
         return List.of(
-                RollbackSteps.RESOLVE_TARGET + ": read deployment " + t.key() + " and find whether Argo CD manages it",
-                RollbackSteps.PLAN + ": pick the " + rev + " revision (Argo CD status.history, or the ReplicaSets' deployment.kubernetes.io/revision)",
-                "if Argo CD manages it: " + RollbackSteps.DISABLE_AUTO_SYNC + ", then " + RollbackSteps.ARGO_ROLLBACK + " (as 'argocd app rollback')",
-                "otherwise: " + RollbackSteps.ROLLBACK_DEPLOYMENT + " (as 'kubectl rollout undo deployment/" + t.deployment() + " -n " + t.namespace() + "')",
-                RollbackSteps.VERIFY + ": wait for the rollout to complete");
+                new PlannedStep(RollbackSteps.RESOLVE_TARGET, "read deployment " + t.key() + " and find whether Argo CD manages it"),
+                new PlannedStep(RollbackSteps.PLAN, "pick the " + rev + " revision (Argo CD status.history, or the ReplicaSets' "
+                        + "deployment.kubernetes.io/revision)"),
+                new PlannedStep(RollbackSteps.DISABLE_AUTO_SYNC + "+" + RollbackSteps.ARGO_ROLLBACK,
+                        "if Argo CD manages it: turn automated sync off and sync to the previous history entry, as 'argocd app rollback'"),
+                new PlannedStep(RollbackSteps.ROLLBACK_DEPLOYMENT, "otherwise: as 'kubectl rollout undo deployment/" + t.deployment()
+                        + " -n " + t.namespace() + "'"),
+                new PlannedStep(RollbackSteps.VERIFY, "wait up to the verify timeout for the rollout to complete"));
     }
 }

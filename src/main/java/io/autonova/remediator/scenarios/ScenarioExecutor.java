@@ -14,5 +14,5 @@ public interface ScenarioExecutor {
     String execute(ExecutionContext ctx);
 
     /** The steps it would take, for a dry-run without a reachable cluster. */
-    List<String> outline(Target target, Map<String, String> parameters);
+    List<PlannedStep> outline(Target target, Map<String, String> parameters);
 }

@@ -48,13 +48,13 @@ public class SelectiveRollback implements ScenarioExecutor {
     }
 
     @Override
-    public List<String> outline(Target t, Map<String, String> parameters) {
+    public List<PlannedStep> outline(Target t, Map<String, String> parameters) {
         String rev = parameters.getOrDefault("toRevision", "previous");
         return List.of(
-                RollbackSteps.RESOLVE_TARGET + ": read deployment " + t.key() + " and find whether Argo CD manages it",
-                RollbackSteps.PLAN + ": pick the " + rev + " revision from the ReplicaSets the deployment controls",
-                "if Argo CD manages it: " + RollbackSteps.DISABLE_AUTO_SYNC + " so self-heal cannot undo the rollback",
-                RollbackSteps.ROLLBACK_DEPLOYMENT + ": as 'kubectl rollout undo deployment/" + t.deployment() + " -n " + t.namespace() + "'",
-                RollbackSteps.VERIFY + ": wait for the rollout to complete; record that Git must follow");
+                new PlannedStep(RollbackSteps.RESOLVE_TARGET, "read deployment " + t.key() + " and find whether Argo CD manages it"),
+                new PlannedStep(RollbackSteps.PLAN, "pick the " + rev + " revision from the ReplicaSets the deployment controls"),
+                new PlannedStep(RollbackSteps.DISABLE_AUTO_SYNC, "if Argo CD manages it: turn automated sync off so self-heal cannot undo the rollback"),
+                new PlannedStep(RollbackSteps.ROLLBACK_DEPLOYMENT, "as 'kubectl rollout undo deployment/" + t.deployment() + " -n " + t.namespace() + "'"),
+                new PlannedStep(RollbackSteps.VERIFY, "wait up to the verify timeout for the rollout to complete; record that Git must follow"));
     }
 }
