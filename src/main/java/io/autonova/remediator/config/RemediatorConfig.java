@@ -27,6 +27,30 @@ public interface RemediatorConfig {
 
     ArgoCd argocd();
 
+    Kafka kafka();
+
+    interface Kafka {
+        /** Brokers to read signals from; when unset, Kafka ingest is off and only webhooks are served. */
+        java.util.Optional<String> bootstrapServers();
+
+        @WithDefault("autonova.signals")
+        java.util.List<String> topics();
+
+        @WithDefault("autonova-remediator")
+        String groupId();
+
+        /** Poison records go here, with the reason in headers. */
+        @WithDefault("autonova.signals.dlq")
+        String deadLetterTopic();
+
+        @WithDefault("2000")
+        int maxPollRecords();
+
+        /** Consumers this replica runs in the group (threads). */
+        @WithDefault("1")
+        int consumers();
+    }
+
     interface Rules {
         /** Directory of rule files (*.yaml, *.yml). */
         @WithDefault("rules")

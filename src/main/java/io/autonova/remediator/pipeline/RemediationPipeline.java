@@ -10,6 +10,7 @@ import io.autonova.remediator.rules.Rule;
 import io.autonova.remediator.rules.RuleRepository;
 import io.autonova.remediator.rules.RuleSet;
 import io.autonova.remediator.rules.SignalValue;
+import io.autonova.remediator.rules.SignalWindows;
 import io.autonova.remediator.rules.Target;
 import io.autonova.remediator.state.Phase;
 import io.autonova.remediator.state.RemediationRecord;
@@ -27,7 +28,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -77,6 +80,29 @@ public class RemediationPipeline {
             }
         }
         return results;
+    }
+
+    /**
+     * A window over Kafka signals started, kept or stopped crossing its threshold: decided exactly like an
+     * alert. Its identity (fingerprint from rule and target, start from when the window started crossing)
+     * is derived from the data, so a redelivered or rebuilt record maps to the same remediation record.
+     */
+    public AlertResult acceptSignal(SignalWindows.Match match) {
+        Rule rule = match.rule();
+        Map<String, String> labels = new LinkedHashMap<>(match.signal().labels());
+        labels.put("alertname", rule.name());
+        Alert alert = new Alert("kafka", fingerprint(rule.name() + "|" + match.signal().targetKey()), match.emission().firing(), labels,
+                Map.of("value", Double.toString(match.emission().value())), match.emission().firingSince(), null, null, clock.instant());
+        metrics.alertReceived(alert.source(), alert.firing());
+        return handle(alert, rule, rules.current());
+    }
+
+    private static String fingerprint(String identity) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(identity.getBytes(StandardCharsets.UTF_8))).substring(0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private AlertResult handle(Alert alert, Rule rule, RuleSet ruleSet) {

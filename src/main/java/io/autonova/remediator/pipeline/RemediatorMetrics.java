@@ -50,6 +50,16 @@ public class RemediatorMetrics {
                 .tag("reason", reason).register(registry).increment();
     }
 
+    public void kafkaRecord(String result) {
+        Counter.builder("remediator_kafka_records").description("Kafka records read, by result (signal, rebuild, ignored, poison)")
+                .tag("result", result).register(registry).increment();
+    }
+
+    public void deadLetter(String reason) {
+        Counter.builder("remediator_kafka_dead_letters").description("Poison records sent to the dead-letter topic, by reason")
+                .tag("reason", reason).register(registry).increment();
+    }
+
     public MeterRegistry registry() {
         return registry;
     }

@@ -33,7 +33,9 @@ public final class RuleFileParser {
     private static final Pattern RULE_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
     private static final Set<String> TOP_LEVEL = Set.of("global", "defaults", "rules");
     private static final Set<String> RULE_FIELDS = Set.of("name", "description", "matchers", "threshold", "for", "target",
-            "scenario", "parameters", "limits");
+            "scenario", "parameters", "limits", "signal");
+    private static final Set<String> SIGNAL_FIELDS = Set.of("kind", "window", "lateness", "minRequests", "op", "bound");
+    static final java.time.Duration DEFAULT_LATENESS = java.time.Duration.ofSeconds(30);
     private static final Set<String> LIMIT_FIELDS = Set.of("cooldown", "targetRateLimit", "ruleRateLimit", "maxConsecutive");
     private static final Set<String> GLOBAL_FIELDS = Set.of("rateLimit", "maxInFlight");
     private static final Set<String> RATE_FIELDS = Set.of("count", "window");
@@ -128,10 +130,16 @@ public final class RuleFileParser {
         String where = name == null ? "rule" : "rule '" + name + "'";
         String description = optionalScalar(f, "description");
 
+        SignalWindowSpec window = f.containsKey("signal") ? signal(f.get("signal"), where) : null;
+        if (f.containsKey("signal") && (f.containsKey("threshold") || f.containsKey("for"))) {
+            error(f.get("signal"), where + ": a signal rule carries its threshold in 'signal'; 'threshold' and 'for' are for alert rules");
+        }
         List<LabelMatcher> matchers = new ArrayList<>();
         Node mNode = f.get("matchers");
         if (mNode == null) {
-            error(node, where + ": 'matchers' is required (at least one)");
+            if (!f.containsKey("signal")) {
+                error(node, where + ": 'matchers' is required (at least one)");
+            }
         } else if (mNode instanceof SequenceNode seq && !seq.getValue().isEmpty()) {
             for (Node m : seq.getValue()) {
                 String text = scalar(m, "matcher");
@@ -147,7 +155,7 @@ public final class RuleFileParser {
             error(mNode, where + ": 'matchers' must be a non-empty list of matcher strings");
         }
 
-        Threshold threshold = f.containsKey("threshold") ? threshold(f.get("threshold"), where) : null;
+        Threshold threshold = f.containsKey("threshold") ? threshold(f.get("threshold"), where) : window == null ? null : window.asThreshold();
         Duration minFiring = Duration.ZERO;
         if (f.containsKey("for")) {
             minFiring = duration(f.get("for"), where + ": 'for'");
@@ -195,7 +203,7 @@ public final class RuleFileParser {
             return null;
         }
         return new Rule(name, description, List.copyOf(matchers), threshold, minFiring, target, scenario, Map.copyOf(parameters),
-                limits, file, line(node));
+                limits, file, line(node), window);
     }
 
     private Threshold threshold(Node node, String where) {
@@ -241,6 +249,60 @@ public final class RuleFileParser {
             }
         }
         return comparison == null || bound == null ? null : new Threshold(source, key, comparison, bound);
+    }
+
+    private SignalWindowSpec signal(Node node, String where) {
+        Map<String, Node> f = mapping(node, SIGNAL_FIELDS, where + " signal");
+        if (f == null) {
+            return null;
+        }
+        SignalWindowSpec.Kind kind = null;
+        String k = requiredScalar(f, "kind", node);
+        if (k != null) {
+            try {
+                kind = SignalWindowSpec.Kind.of(k);
+            } catch (IllegalArgumentException e) {
+                error(f.get("kind"), where + ": " + e.getMessage());
+            }
+        }
+        Duration window = f.containsKey("window") ? duration(f.get("window"), where + ": signal window") : null;
+        if (!f.containsKey("window")) {
+            error(node, where + ": signal 'window' is required");
+        }
+        Duration lateness = f.containsKey("lateness") ? duration(f.get("lateness"), where + ": signal lateness") : DEFAULT_LATENESS;
+        long minRequests = 0;
+        if (f.containsKey("minRequests")) {
+            if (kind == SignalWindowSpec.Kind.POD_RESTARTS) {
+                error(f.get("minRequests"), where + ": minRequests applies to error-rate only");
+            }
+            Integer n = positiveInt(f.get("minRequests"), where + ": minRequests");
+            minRequests = n == null ? 0 : n;
+        } else if (kind == SignalWindowSpec.Kind.ERROR_RATE) {
+            error(node, where + ": an error-rate window needs 'minRequests', below which it is inconclusive");
+        }
+        Threshold.Comparison comparison = null;
+        String op = requiredScalar(f, "op", node);
+        if (op != null) {
+            try {
+                comparison = Threshold.Comparison.of(op);
+            } catch (IllegalArgumentException e) {
+                error(f.get("op"), where + ": " + e.getMessage());
+            }
+        }
+        Double bound = null;
+        String b = requiredScalar(f, "bound", node);
+        if (b != null) {
+            SignalValue parsed = SignalValue.parse(b);
+            if (!parsed.usable() || Double.isInfinite(parsed.value())) {
+                error(f.get("bound"), where + ": signal bound must be a finite number, not '" + b + "'");
+            } else {
+                bound = parsed.value();
+            }
+        }
+        if (kind == null || window == null || lateness == null || comparison == null || bound == null) {
+            return null;
+        }
+        return new SignalWindowSpec(kind, window, lateness, minRequests, comparison, bound);
     }
 
     private TargetTemplate target(Node node, String where) {

@@ -7,13 +7,18 @@ import java.util.List;
 import java.util.Map;
 
 /** An immutable, fully validated set of rules, swapped whole on reload. */
-public record RuleSet(List<Rule> rules, GlobalLimits globalLimits, Instant loadedAt, List<String> files) {
+public record RuleSet(List<Rule> rules, GlobalLimits globalLimits, Instant loadedAt, List<String> files, List<Rule> signalRules) {
+
+    public RuleSet(List<Rule> rules, GlobalLimits globalLimits, Instant loadedAt, List<String> files) {
+        this(rules, globalLimits, loadedAt, files, rules.stream().filter(Rule::signalRule).toList());
+    }
 
     public static RuleSet empty(Instant at) {
         return new RuleSet(List.of(), GlobalLimits.DEFAULTS, at, List.of());
     }
 
+    /** Alert rules whose matchers match an alert's labels. */
     public List<Rule> matching(Map<String, String> labels) {
-        return rules.stream().filter(r -> r.matches(labels)).toList();
+        return rules.stream().filter(r -> !r.signalRule() && r.matches(labels)).toList();
     }
 }

@@ -1,0 +1,325 @@
+package io.autonova.remediator.ingest.kafka;
+
+import io.autonova.remediator.config.RemediatorConfig;
+import io.autonova.remediator.rules.Rule;
+import io.autonova.remediator.rules.RuleSet;
+import io.autonova.remediator.rules.SignalWindows;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.jboss.logging.Logger;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Future;
+import java.util.function.Supplier;
+
+/**
+ * One consumer of the signal topics, in the service's consumer group, on its own thread.
+ *
+ * <ul>
+ * <li>Window state is kept per partition. On assignment it is rebuilt by re-reading the windows' span
+ *     ({@code offsetsForTimes}) up to the committed offset without emitting anything, so nothing is
+ *     forgotten and nothing counted twice; records from the committed offset on are processed live.</li>
+ * <li>Offsets are committed only after every decision of the batch is recorded and every dead letter
+ *     acknowledged by the broker.</li>
+ * <li>A poison record goes to the dead-letter topic with the reason in headers; the partition moves on.</li>
+ * <li>When the pipeline cannot record a decision (state store down), the partition's state is rebuilt
+ *     from the failed record on, so the retry neither loses nor double-counts it.</li>
+ * </ul>
+ */
+public final class SignalConsumer implements Runnable {
+
+    private static final Logger LOG = Logger.getLogger(SignalConsumer.class);
+    static final Duration DEFAULT_SPAN = Duration.ofMinutes(16);
+
+    /** Hands a window match to the pipeline; returns once its decision is recorded. */
+    public interface MatchHandler {
+        void handle(SignalWindows.Match match);
+    }
+
+    /** Counters, for metrics; implemented by the CDI side. */
+    public interface Counters {
+        void record(String result);
+
+        void deadLetter(PoisonRecord.Reason reason);
+    }
+
+    private static final class PartitionState {
+        final SignalWindows windows = new SignalWindows();
+        final long replayUntil;
+
+        PartitionState(long replayUntil) {
+            this.replayUntil = replayUntil;
+        }
+    }
+
+    private final RemediatorConfig.Kafka config;
+    private final String name;
+    private final Supplier<RuleSet> rules;
+    private final SignalParser parser;
+    private final MatchHandler handler;
+    private final Counters counters;
+    private final Clock clock;
+    private final Map<TopicPartition, PartitionState> partitions = new HashMap<>();
+    private final Map<TopicPartition, Long> processed = new HashMap<>();
+    private volatile KafkaConsumer<byte[], byte[]> consumer;
+    private volatile boolean running = true;
+
+    public SignalConsumer(RemediatorConfig.Kafka config, String name, Supplier<RuleSet> rules, SignalParser parser, MatchHandler handler,
+                          Counters counters, Clock clock) {
+        this.config = config;
+        this.name = name;
+        this.rules = rules;
+        this.parser = parser;
+        this.handler = handler;
+        this.counters = counters;
+        this.clock = clock;
+    }
+
+    public void stop() {
+        running = false;
+        KafkaConsumer<byte[], byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+    }
+
+    @Override
+    public void run() {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers().orElseThrow());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, name);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxPollRecords());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        Map<String, Object> producerProps = Map.of("bootstrap.servers", config.bootstrapServers().orElseThrow(), "acks", "all",
+                "enable.idempotence", true, "client.id", name + "-dlq",
+                "key.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer",
+                "value.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer");
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+             KafkaProducer<byte[], byte[]> dlq = new KafkaProducer<>(producerProps)) {
+            consumer = c;
+            c.subscribe(config.topics(), new Rebalance(c));
+            LOG.infof("%s: consuming %s from %s as group %s", name, config.topics(), config.bootstrapServers().get(), config.groupId());
+            while (running) {
+                ConsumerRecords<byte[], byte[]> records;
+                try {
+                    records = c.poll(Duration.ofMillis(500));
+                } catch (WakeupException e) {
+                    break;
+                }
+                if (!records.isEmpty()) {
+                    processBatch(c, dlq, records);
+                }
+            }
+            commit(c);
+        } catch (WakeupException e) {
+            // stopping
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "%s: Kafka consumer stopped", name);
+        } finally {
+            consumer = null;
+        }
+    }
+
+    private void processBatch(KafkaConsumer<byte[], byte[]> c, KafkaProducer<byte[], byte[]> dlq, ConsumerRecords<byte[], byte[]> records) {
+        List<Rule> signalRules = rules.get().signalRules();
+        List<Future<RecordMetadata>> deadLetters = new ArrayList<>();
+        Instant now = clock.instant();
+        for (TopicPartition tp : records.partitions()) {
+            PartitionState state = partitions.get(tp);
+            if (state == null) {
+                continue; // revoked meanwhile
+            }
+            for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
+                boolean live = r.offset() >= state.replayUntil;
+                try {
+                    process(r, state, signalRules, live, now, dlq, deadLetters);
+                } catch (RuntimeException e) {
+                    // The decision could not be recorded: retry this record later, from rebuilt state.
+                    LOG.errorf("%s: could not record a decision for %s offset %d, will retry: %s", name, tp, r.offset(), e.getMessage());
+                    awaitDeadLetters(deadLetters);
+                    commit(c);
+                    rebuild(c, List.of(tp), Map.of(tp, r.offset()));
+                    sleepQuietly(1000);
+                    break;
+                }
+                if (live) {
+                    processed.put(tp, r.offset() + 1);
+                }
+            }
+        }
+        awaitDeadLetters(deadLetters);
+        commit(c);
+    }
+
+    private void process(ConsumerRecord<byte[], byte[]> r, PartitionState state, List<Rule> signalRules, boolean live, Instant now,
+                         KafkaProducer<byte[], byte[]> dlq, List<Future<RecordMetadata>> deadLetters) {
+        Signal signal;
+        try {
+            signal = parser.parse(r.value(), headers(r), now).orElse(null);
+        } catch (PoisonRecord p) {
+            if (live) {
+                deadLetters.add(dlq.send(deadLetter(r, p)));
+                counters.deadLetter(p.reason());
+                counters.record("poison");
+            }
+            return;
+        }
+        if (signal == null) {
+            if (live) {
+                counters.record("ignored");
+            }
+            return;
+        }
+        List<SignalWindows.Match> matches = state.windows.accept(signal, signalRules, live);
+        counters.record(live ? "signal" : "rebuild");
+        for (SignalWindows.Match m : matches) {
+            handler.handle(m);
+        }
+    }
+
+    private ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> r, PoisonRecord p) {
+        ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(config.deadLetterTopic(), null, r.key(), r.value(), r.headers());
+        out.headers().add("dead-letter-reason", p.reason().tag().getBytes(StandardCharsets.UTF_8));
+        out.headers().add("dead-letter-detail", String.valueOf(p.getMessage()).getBytes(StandardCharsets.UTF_8));
+        out.headers().add("dead-letter-topic", r.topic().getBytes(StandardCharsets.UTF_8));
+        out.headers().add("dead-letter-partition", Integer.toString(r.partition()).getBytes(StandardCharsets.UTF_8));
+        out.headers().add("dead-letter-offset", Long.toString(r.offset()).getBytes(StandardCharsets.UTF_8));
+        return out;
+    }
+
+    private static Map<String, String> headers(ConsumerRecord<byte[], byte[]> r) {
+        Map<String, String> h = null;
+        for (Header header : r.headers()) {
+            String key = header.key();
+            if (key.startsWith("ce_") || key.equalsIgnoreCase("content-type")) {
+                if (h == null) {
+                    h = new HashMap<>();
+                }
+                h.put(key, header.value() == null ? "" : new String(header.value(), StandardCharsets.UTF_8));
+            }
+        }
+        return h == null ? Map.of() : h;
+    }
+
+    private void awaitDeadLetters(List<Future<RecordMetadata>> futures) {
+        for (Future<RecordMetadata> f : futures) {
+            try {
+                f.get();
+            } catch (Exception e) {
+                // Not committing past a dead letter the broker did not take: the record is read again.
+                throw new IllegalStateException("dead-letter write failed: " + e.getMessage(), e);
+            }
+        }
+        futures.clear();
+    }
+
+    private void commit(KafkaConsumer<byte[], byte[]> c) {
+        if (processed.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        processed.forEach((tp, next) -> offsets.put(tp, new OffsetAndMetadata(next)));
+        c.commitSync(offsets);
+        processed.clear();
+    }
+
+    /** Seeks each partition back over its windows' span and replays up to {@code replayUntil} silently. */
+    private void rebuild(KafkaConsumer<byte[], byte[]> c, Collection<TopicPartition> tps, Map<TopicPartition, Long> replayUntil) {
+        long since = clock.instant().minus(span()).toEpochMilli();
+        Map<TopicPartition, Long> times = new HashMap<>();
+        tps.forEach(tp -> times.put(tp, since));
+        Map<TopicPartition, OffsetAndTimestamp> starts = c.offsetsForTimes(times);
+        for (TopicPartition tp : tps) {
+            long until = replayUntil.get(tp);
+            OffsetAndTimestamp start = starts.get(tp);
+            long from = start == null ? until : Math.min(start.offset(), until);
+            partitions.put(tp, new PartitionState(until));
+            c.seek(tp, from);
+            LOG.infof("%s: %s rebuilding windows from offset %d, live from %d", name, tp, from, until);
+        }
+    }
+
+    private Duration span() {
+        Duration span = Duration.ZERO;
+        for (Rule r : rules.get().signalRules()) {
+            if (r.window().span().compareTo(span) > 0) {
+                span = r.window().span();
+            }
+        }
+        return span.isZero() ? DEFAULT_SPAN : span;
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private final class Rebalance implements ConsumerRebalanceListener {
+        private final KafkaConsumer<byte[], byte[]> c;
+
+        Rebalance(KafkaConsumer<byte[], byte[]> c) {
+            this.c = c;
+        }
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+            try {
+                commit(c);
+            } finally {
+                revoked.forEach(partitions::remove);
+            }
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> lost) {
+            // Another member owns them now; our uncommitted progress is re-read by it.
+            lost.forEach(tp -> {
+                partitions.remove(tp);
+                processed.remove(tp);
+            });
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+            if (assigned.isEmpty()) {
+                return;
+            }
+            Map<TopicPartition, OffsetAndMetadata> committed = c.committed(new HashSet<>(assigned));
+            Map<TopicPartition, Long> ends = c.endOffsets(assigned);
+            Map<TopicPartition, Long> liveFrom = new HashMap<>();
+            for (TopicPartition tp : assigned) {
+                OffsetAndMetadata om = committed.get(tp);
+                // A new group starts live at the end, with the windows filled from the recent past.
+                liveFrom.put(tp, om != null ? om.offset() : ends.getOrDefault(tp, 0L));
+            }
+            rebuild(c, assigned, liveFrom);
+        }
+    }
+}

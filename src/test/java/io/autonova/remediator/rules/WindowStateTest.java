@@ -1,0 +1,109 @@
+package io.autonova.remediator.rules;
+
+import io.autonova.remediator.ingest.kafka.Signal;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Windows on event time: tables of (seconds after T0, counts) in arrival order, and what the window says. */
+class WindowStateTest {
+
+    static final Instant T0 = Instant.parse("2026-11-26T12:00:00Z");
+    static final SignalWindowSpec ERROR_RATE = new SignalWindowSpec(SignalWindowSpec.Kind.ERROR_RATE, Duration.ofMinutes(5),
+            Duration.ofSeconds(30), 100, Threshold.Comparison.GT, 0.10);
+    static final SignalWindowSpec RESTARTS = new SignalWindowSpec(SignalWindowSpec.Kind.POD_RESTARTS, Duration.ofMinutes(15),
+            Duration.ofSeconds(30), 0, Threshold.Comparison.GT, 3);
+
+    static Signal sample(long second, long requests, long errors) {
+        return new Signal(Signal.Kind.REQUEST_SAMPLE, "prod", "api", T0.plusSeconds(second), requests, errors, 0);
+    }
+
+    static Signal restart(long second) {
+        return new Signal(Signal.Kind.POD_RESTART, "prod", "api", T0.plusSeconds(second), 0, 0, 1);
+    }
+
+    static List<WindowState.Emission> feed(WindowState w, Signal... signals) {
+        List<WindowState.Emission> out = new ArrayList<>();
+        for (Signal s : signals) {
+            WindowState.Emission e = w.accept(s);
+            if (e != null) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void errorRateCrossesOnceAndStaysFiringWithoutReEmittingEveryEvent() {
+        WindowState w = new WindowState(ERROR_RATE);
+        List<WindowState.Emission> e = feed(w, sample(0, 100, 5), sample(10, 100, 5), sample(20, 100, 30), sample(30, 100, 30));
+        assertEquals(1, e.size(), e.toString());
+        assertTrue(e.get(0).firing());
+        assertEquals(T0.plusSeconds(20), e.get(0).firingSince());
+        assertEquals(40.0 / 300, e.get(0).value(), 1e-9);
+    }
+
+    @Test
+    void belowTheMinimumRequestCountNothingActsWhateverTheRatio() {
+        WindowState w = new WindowState(ERROR_RATE);
+        assertTrue(feed(w, sample(0, 40, 40), sample(10, 40, 40)).isEmpty());
+        assertEquals(WindowState.Verdict.INCONCLUSIVE, w.lastVerdict());
+        assertEquals(1, feed(w, sample(20, 40, 40)).size(), "120 requests: now conclusive");
+    }
+
+    @Test
+    void outOfOrderEventsWithinTheLatenessCountAndLateOnesDoNot() {
+        WindowState w = new WindowState(RESTARTS);
+        feed(w, restart(100), restart(130));
+        assertNull(w.accept(restart(110)), "20s behind the newest event: within 30s lateness, counts");
+        assertEquals(3.0, w.lastValue());
+        assertNull(w.accept(restart(95)), "35s behind: late");
+        assertEquals(WindowState.Verdict.LATE, w.lastVerdict());
+        WindowState.Emission e = w.accept(restart(131));
+        assertTrue(e.firing(), "4 restarts > 3: the late one was not counted, the fourth on-time one is");
+        assertEquals(4.0, e.value());
+    }
+
+    @Test
+    void eventsLeaveTheWindowOnEventTimeNotArrivalTime() {
+        WindowState w = new WindowState(RESTARTS);
+        feed(w, restart(0), restart(60), restart(120));
+        // More than 15 minutes later by event time: the first three have left the window, so 3 restarts is not > 3.
+        assertTrue(feed(w, restart(1021), restart(1022), restart(1023)).isEmpty());
+        assertEquals(3.0, w.lastValue());
+        WindowState fresh = new WindowState(RESTARTS);
+        feed(fresh, restart(0), restart(60), restart(120));
+        assertTrue(fresh.accept(restart(902)).firing(), "at 902s the restarts at 60 and 120 are still inside the 15m window");
+    }
+
+    @Test
+    void windowStopsCrossingAndEmitsResolved() {
+        WindowState w = new WindowState(RESTARTS);
+        List<WindowState.Emission> e = feed(w, restart(0), restart(1), restart(2), restart(3));
+        assertTrue(e.get(0).firing());
+        List<WindowState.Emission> later = feed(w, restart(1000));
+        assertEquals(1, later.size());
+        assertFalse(later.get(0).firing());
+        assertEquals(T0.plusSeconds(3), later.get(0).firingSince(), "resolved names the episode it ends");
+    }
+
+    @Test
+    void stillCrossingAWindowLaterIsEmittedAgainWithTheSameStart() {
+        WindowState w = new WindowState(RESTARTS);
+        feed(w, restart(0), restart(1), restart(2), restart(3));
+        List<WindowState.Emission> e = new ArrayList<>();
+        for (int s = 60; s <= 960; s += 60) {
+            e.addAll(feed(w, restart(s), restart(s + 1), restart(s + 2), restart(s + 3)));
+        }
+        assertEquals(1, e.size(), "re-emitted once per window length while crossing: " + e);
+        assertEquals(T0.plusSeconds(3), e.get(0).firingSince());
+    }
+}
