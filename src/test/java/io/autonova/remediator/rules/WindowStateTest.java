@@ -81,7 +81,8 @@ class WindowStateTest {
         assertEquals(3.0, w.lastValue());
         WindowState fresh = new WindowState(RESTARTS);
         feed(fresh, restart(0), restart(60), restart(120));
-        assertTrue(fresh.accept(restart(902)).firing(), "at 902s the restarts at 60 and 120 are still inside the 15m window");
+        assertNull(fresh.accept(restart(902)));
+        assertEquals(3.0, fresh.lastValue(), "at 902s the restart at 0 has left the 15m window, those at 60 and 120 have not");
     }
 
     @Test
