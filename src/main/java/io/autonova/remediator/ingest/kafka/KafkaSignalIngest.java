@@ -82,6 +82,11 @@ public class KafkaSignalIngest {
         }
     }
 
+    /** Partitions owned by this replica's consumers. */
+    public synchronized int assignedPartitions() {
+        return consumers.stream().mapToInt(SignalConsumer::assignedPartitions).sum();
+    }
+
     /** Stops the consumers, committing what they processed; their partitions go to the rest of the group. */
     public synchronized void stop() {
         consumers.forEach(SignalConsumer::stop);

@@ -84,6 +84,7 @@ public final class SignalConsumer implements Runnable {
     private final Map<TopicPartition, Long> processed = new HashMap<>();
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private volatile boolean running = true;
+    private volatile int assigned;
 
     public SignalConsumer(RemediatorConfig.Kafka config, String name, Supplier<RuleSet> rules, SignalParser parser, MatchHandler handler,
                           Counters counters, Clock clock) {
@@ -94,6 +95,11 @@ public final class SignalConsumer implements Runnable {
         this.handler = handler;
         this.counters = counters;
         this.clock = clock;
+    }
+
+    /** Partitions this consumer owns now. */
+    public int assignedPartitions() {
+        return assigned;
     }
 
     public void stop() {
@@ -294,6 +300,7 @@ public final class SignalConsumer implements Runnable {
                 commit(c);
             } finally {
                 revoked.forEach(partitions::remove);
+                assigned = partitions.size();
             }
         }
 
@@ -304,6 +311,7 @@ public final class SignalConsumer implements Runnable {
                 partitions.remove(tp);
                 processed.remove(tp);
             });
+            assigned = partitions.size();
         }
 
         @Override
@@ -320,6 +328,7 @@ public final class SignalConsumer implements Runnable {
                 liveFrom.put(tp, om != null ? om.offset() : ends.getOrDefault(tp, 0L));
             }
             rebuild(c, assigned, liveFrom);
+            SignalConsumer.this.assigned = partitions.size();
         }
     }
 }

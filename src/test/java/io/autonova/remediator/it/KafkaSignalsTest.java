@@ -1,0 +1,227 @@
+package io.autonova.remediator.it;
+
+import io.autonova.remediator.fixtures.ClusterFixtures;
+import io.autonova.remediator.ingest.kafka.KafkaSignalIngest;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Signals on a real Kafka broker go through the same rules, policy, scenarios and records as alerts. */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true, setup = MockClusterSetup.class)
+@QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = true)
+class KafkaSignalsTest extends ClusterTestSupport {
+
+    @Inject
+    KafkaSignalIngest ingest;
+
+    private KafkaProducer<String, String> producer;
+
+    @BeforeEach
+    void producer() {
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBrokerResource.broker.bootstrapServers(),
+                ProducerConfig.LINGER_MS_CONFIG, 0), new StringSerializer(), new StringSerializer());
+        awaitAssigned();
+    }
+
+    @AfterEach
+    void close() {
+        producer.close();
+    }
+
+    private void awaitAssigned() {
+        await().atMost(Duration.ofSeconds(30)).until(() -> ingest.assignedPartitions() == 4);
+    }
+
+    private void send(String ns, String deployment, String json) throws Exception {
+        producer.send(new ProducerRecord<>(KafkaBrokerResource.TOPIC, ns + "/" + deployment, json)).get();
+    }
+
+    private void sample(String ns, String deployment, Instant time, long requests, long errors) throws Exception {
+        send(ns, deployment, "{\"type\":\"request-sample\",\"namespace\":\"" + ns + "\",\"deployment\":\"" + deployment + "\",\"time\":\"" + time
+                + "\",\"requests\":" + requests + ",\"errors\":" + errors + "}");
+    }
+
+    private void restart(String ns, String deployment, Instant time) throws Exception {
+        send(ns, deployment, "{\"type\":\"pod-restart\",\"namespace\":\"" + ns + "\",\"deployment\":\"" + deployment + "\",\"time\":\"" + time + "\"}");
+    }
+
+    private List<Map<String, Object>> records(String ns) {
+        return given().header("Authorization", ADMIN).get("/api/v1/remediations?namespace=" + ns).then().statusCode(200)
+                .extract().jsonPath().getList("remediations");
+    }
+
+    private double signalsConsumed() {
+        String metrics = given().get("/q/metrics").asString();
+        return metrics.lines().filter(l -> l.startsWith("remediator_kafka_records_total{result=\"signal\"}"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    private void awaitConsumed(double before, int more) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> signalsConsumed() >= before + more);
+    }
+
+    @Test
+    void anErrorRateWindowCrossingItsThresholdRollsBackOnce() throws Exception {
+        String ns = namespace("kafka-rate");
+        deploy(ns, "checkout", 3, Map.of(), Map.of());
+        Instant t = Instant.now().minusSeconds(60);
+        sample(ns, "checkout", t, 200, 4);
+        sample(ns, "checkout", t.plusSeconds(10), 200, 6);
+        sample(ns, "checkout", t.plusSeconds(20), 200, 90); // 100 / 600 = 16.7% > 10%
+        await().atMost(Duration.ofSeconds(20)).until(() -> records(ns).size() == 1);
+        String name = (String) records(ns).get(0).get("name");
+        JsonPath rec = awaitPhase(name, "SUCCEEDED", "FAILED");
+        assertEquals("SUCCEEDED", rec.getString("status.phase"), rec.prettify());
+        assertEquals("kafka", rec.getString("spec.trigger.source"));
+        assertEquals("window-error-rate", rec.getString("spec.rule"));
+        assertEquals(100.0 / 600, Double.parseDouble(rec.getString("spec.trigger.value")), 1e-9);
+        assertEquals(ClusterFixtures.image("checkout", 2), image(ns, "checkout"));
+
+        double before = signalsConsumed();
+        sample(ns, "checkout", t.plusSeconds(30), 200, 100); // still crossing: same episode, no second action
+        awaitConsumed(before, 1);
+        assertEquals(1, records(ns).size());
+    }
+
+    @Test
+    void belowTheMinimumRequestCountNothingActs() throws Exception {
+        String ns = namespace("kafka-min");
+        deploy(ns, "quiet", 3, Map.of(), Map.of());
+        Instant t = Instant.now().minusSeconds(30);
+        double before = signalsConsumed();
+        sample(ns, "quiet", t, 30, 20);
+        sample(ns, "quiet", t.plusSeconds(5), 30, 20);
+        sample(ns, "quiet", t.plusSeconds(10), 30, 20); // 67% errors, but 90 < 100 requests
+        awaitConsumed(before, 3);
+        assertEquals(List.of(), records(ns));
+        assertEquals(ClusterFixtures.image("quiet", 3), image(ns, "quiet"));
+    }
+
+    @Test
+    void lateAndOutOfOrderRestartsAreCountedOnEventTime() throws Exception {
+        String ns = namespace("kafka-late");
+        deploy(ns, "worker", 3, Map.of(), Map.of());
+        Instant t = Instant.now().minusSeconds(300);
+        double before = signalsConsumed();
+        restart(ns, "worker", t.plusSeconds(100));
+        restart(ns, "worker", t.plusSeconds(130));
+        restart(ns, "worker", t.plusSeconds(110)); // out of order, within 30s lateness: counts
+        restart(ns, "worker", t.plusSeconds(95));  // 35s behind the newest: late, dropped
+        awaitConsumed(before, 4);
+        assertEquals(List.of(), records(ns), "3 restarts counted, not > 3");
+        restart(ns, "worker", t.plusSeconds(131));
+        await().atMost(Duration.ofSeconds(20)).until(() -> records(ns).size() == 1);
+        JsonPath rec = record((String) records(ns).get(0).get("name"));
+        assertEquals("4.0", rec.getString("spec.trigger.value"));
+        assertEquals("window-restarts", rec.getString("spec.rule"));
+    }
+
+    @Test
+    void aConsumerRestartedMidWindowRebuildsItsStateWithoutCountingTwice() throws Exception {
+        String ns = namespace("kafka-restart");
+        deploy(ns, "billing", 3, Map.of(), Map.of());
+        Instant t = Instant.now().minusSeconds(120);
+        double before = signalsConsumed();
+        restart(ns, "billing", t);
+        restart(ns, "billing", t.plusSeconds(10));
+        awaitConsumed(before, 2);
+
+        ingest.stop();
+        ingest.start();
+        awaitAssigned();
+        before = signalsConsumed();
+        restart(ns, "billing", t.plusSeconds(20));
+        awaitConsumed(before, 1);
+        assertEquals(List.of(), records(ns), "2 rebuilt + 1 new = 3: had the rebuild counted twice, it would have acted");
+        restart(ns, "billing", t.plusSeconds(30));
+        await().atMost(Duration.ofSeconds(20)).until(() -> records(ns).size() == 1);
+        assertEquals("4.0", record((String) records(ns).get(0).get("name")).getString("spec.trigger.value"));
+    }
+
+    @Test
+    void poisonRecordsGoToTheDeadLetterTopicAndThePartitionMovesOn() throws Exception {
+        String ns = namespace("kafka-dlq");
+        deploy(ns, "parser", 3, Map.of(), Map.of());
+        send(ns, "parser", "{this is not json");
+        send(ns, "parser", "{\"type\":\"request-sample\",\"namespace\":\"" + ns + "\",\"deployment\":\"parser\",\"time\":\"" + Instant.now()
+                + "\",\"requests\":5,\"errors\":9}");
+        // Same key, so same partition: these come after the poison and must still be processed.
+        Instant t = Instant.now().minusSeconds(20);
+        for (int i = 0; i < 4; i++) {
+            restart(ns, "parser", t.plusSeconds(i));
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> records(ns).size() == 1);
+
+        List<ConsumerRecord<String, String>> dead = new ArrayList<>();
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                KafkaBrokerResource.broker.bootstrapServers(), ConsumerConfig.GROUP_ID_CONFIG, "dlq-reader-" + ns,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
+            c.subscribe(List.of(KafkaBrokerResource.DLQ));
+            long deadline = System.currentTimeMillis() + 20_000;
+            while (System.currentTimeMillis() < deadline && dead.stream().filter(r -> (ns + "/parser").equals(r.key())).count() < 2) {
+                c.poll(Duration.ofMillis(200)).forEach(dead::add);
+            }
+        }
+        List<ConsumerRecord<String, String>> mine = dead.stream().filter(r -> (ns + "/parser").equals(r.key())).toList();
+        assertEquals(2, mine.size());
+        assertEquals("invalid_json", header(mine.get(0), "dead-letter-reason"));
+        assertEquals("absurd_value", header(mine.get(1), "dead-letter-reason"));
+        assertTrue(header(mine.get(1), "dead-letter-detail").contains("errors (9) exceed requests (5)"));
+        assertEquals(KafkaBrokerResource.TOPIC, header(mine.get(1), "dead-letter-topic"));
+        assertTrue(given().get("/q/metrics").asString().contains("remediator_kafka_dead_letters_total{reason=\"invalid_json\"}"));
+    }
+
+    @Test
+    void twoConsumersSharingPartitionsNeverActTwice() throws Exception {
+        List<String> namespaces = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            String ns = namespace("kafka-group");
+            deploy(ns, "svc", 3, Map.of(), Map.of());
+            namespaces.add(ns);
+        }
+        drainRequests();
+        Instant t = Instant.now().minusSeconds(60);
+        for (String ns : namespaces) {
+            for (int i = 0; i < 6; i++) {
+                restart(ns, "svc", t.plusSeconds(i)); // crosses at the 4th, re-crossing events after it are the same episode
+            }
+        }
+        for (String ns : namespaces) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> records(ns).size() == 1
+                    && "SUCCEEDED".equals(records(ns).get(0).get("phase")));
+            assertEquals(ClusterFixtures.image("svc", 2), image(ns, "svc"));
+        }
+        List<String> patches = writes(requests()).stream().filter(w -> w.startsWith("PATCH") && w.contains("/deployments/svc")).toList();
+        assertEquals(namespaces.size(), patches.size(), "one rollback per target: " + patches);
+    }
+
+    private static String header(ConsumerRecord<String, String> r, String name) {
+        return new String(r.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+    }
+}
