@@ -130,6 +130,46 @@ class RuleFileParserTest {
         assertEquals(Scenario.SELECTIVE_ROLLBACK, restarts.scenario());
     }
 
+    @Test
+    void theShippedSignalRulesCarryTheRunbookWindows() throws Exception {
+        Path file = Path.of("rules/signals.yaml");
+        RuleFileParser.Result r = RuleFileParser.parse(file.toString(), Files.readString(file));
+        assertEquals(List.of(), r.errors());
+        Rule errorRate = r.rules().stream().filter(x -> x.name().equals("error-rate-window")).findFirst().orElseThrow();
+        assertEquals(SignalWindowSpec.Kind.ERROR_RATE, errorRate.window().kind());
+        assertEquals(Duration.ofMinutes(5), errorRate.window().window());
+        assertEquals(100, errorRate.window().minRequests());
+        assertEquals(0.10, errorRate.window().bound());
+        Rule restarts = r.rules().stream().filter(x -> x.name().equals("restart-storm-window")).findFirst().orElseThrow();
+        assertEquals(Duration.ofMinutes(15), restarts.window().window());
+        assertEquals(3, restarts.window().bound());
+        assertEquals(Scenario.SELECTIVE_ROLLBACK, restarts.scenario());
+    }
+
+    @Test
+    void signalBlocksAreValidatedToo() {
+        String yaml = """
+                rules:
+                  - name: w
+                    signal: {kind: cpu, window: 0s, op: "~", bound: x, colour: red}
+                    threshold: {value: annotation:value, op: ">", bound: 1}
+                    target: {namespace: a, deployment: b}
+                    scenario: immediate-rollback
+                  - name: v
+                    signal: {kind: error-rate, window: 5m, op: ">", bound: 0.1}
+                    target: {namespace: a, deployment: b}
+                    scenario: immediate-rollback
+                """;
+        List<String> errors = RuleFileParser.parse("s.yaml", yaml).errors().stream().map(RuleLoadError::toString).toList();
+        assertContains(errors, "s.yaml:3: rule 'w' signal: unknown field 'colour'");
+        assertContains(errors, "s.yaml:3: rule 'w': unknown signal kind 'cpu'");
+        assertContains(errors, "s.yaml:3: rule 'w': signal window must be greater than zero");
+        assertContains(errors, "s.yaml:3: rule 'w': unknown comparison '~'");
+        assertContains(errors, "s.yaml:3: rule 'w': signal bound must be a finite number");
+        assertContains(errors, "s.yaml:3: rule 'w': a signal rule carries its threshold in 'signal'");
+        assertContains(errors, "s.yaml:8: rule 'v': an error-rate window needs 'minRequests'");
+    }
+
     private static void assertContains(List<String> errors, String prefix) {
         assertTrue(errors.stream().anyMatch(e -> e.startsWith(prefix) || e.contains(prefix)),
                 "expected an error starting with '" + prefix + "' in:\n" + String.join("\n", errors));
