@@ -43,7 +43,7 @@ public interface RemediatorConfig {
         @WithDefault("autonova.signals.dlq")
         String deadLetterTopic();
 
-        @WithDefault("2000")
+        @WithDefault("5000")
         int maxPollRecords();
 
         /** Consumers this replica runs in the group (threads). */

@@ -17,8 +17,42 @@ public final class SignalWindows {
     public record Match(Rule rule, Signal signal, WindowState.Emission emission) {
     }
 
-    private final Map<String, WindowState> states = new HashMap<>();
+    /** The windows one target feeds, for the rules whose matchers accept it: matchers run once per target. */
+    private static final class Route {
+        final List<Rule> rules;
+        final WindowState[] states;
+
+        Route(List<Rule> rules) {
+            this.rules = rules;
+            this.states = new WindowState[rules.size()];
+            for (int i = 0; i < states.length; i++) {
+                states[i] = new WindowState(rules.get(i).window());
+            }
+        }
+
+        boolean idle() {
+            for (WindowState s : states) {
+                if (!s.idle()) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private final Map<String, Route>[] routes = newRoutes();
+    private final Map<String, WindowState> previous = new HashMap<>();
+    private List<Rule> routedFor;
     private long accepted;
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Route>[] newRoutes() {
+        Map<String, Route>[] maps = new Map[Signal.Kind.values().length];
+        for (int i = 0; i < maps.length; i++) {
+            maps[i] = new HashMap<>();
+        }
+        return maps;
+    }
 
     /**
      * Adds a signal to every matching rule's window.
@@ -26,43 +60,86 @@ public final class SignalWindows {
      * @param emit false while rebuilding from already-processed records: state is rebuilt, nothing is emitted
      */
     public List<Match> accept(Signal signal, List<Rule> signalRules, boolean emit) {
+        if (routedFor != signalRules) {
+            reroute(signalRules);
+        }
+        Map<String, Route> byTarget = routes[signal.kind().ordinal()];
+        String target = signal.targetKey();
+        Route route = byTarget.get(target);
+        if (route == null) {
+            route = newRoute(signal, signalRules);
+            byTarget.put(target, route);
+        }
         List<Match> matches = null;
-        Map<String, String> labels = null;
-        for (Rule rule : signalRules) {
-            if (rule.window().kind().signal != signal.kind()) {
-                continue;
-            }
-            if (labels == null) {
-                labels = signal.labels();
-            }
-            if (!rule.matches(labels)) {
-                continue;
-            }
-            String key = rule.name() + '|' + signal.namespace() + '/' + signal.deployment();
-            WindowState state = states.get(key);
-            if (state == null) {
-                state = new WindowState(rule.window());
-                states.put(key, state);
-            }
-            WindowState.Emission e = state.accept(signal);
+        for (int i = 0; i < route.states.length; i++) {
+            WindowState.Emission e = route.states[i].accept(signal);
             if (e != null && emit) {
                 if (matches == null) {
                     matches = new ArrayList<>(1);
                 }
-                matches.add(new Match(rule, signal, e));
+                matches.add(new Match(route.rules.get(i), signal, e));
             }
         }
         if (++accepted % 100_000 == 0) {
-            states.values().removeIf(WindowState::idle);
+            for (Map<String, Route> m : routes) {
+                m.values().removeIf(Route::idle);
+            }
         }
         return matches == null ? List.of() : matches;
     }
 
+    private Route newRoute(Signal signal, List<Rule> signalRules) {
+        List<Rule> matching = new ArrayList<>();
+        Map<String, String> labels = signal.labels();
+        for (Rule rule : signalRules) {
+            if (rule.window().kind().signal == signal.kind() && rule.matches(labels)) {
+                matching.add(rule);
+            }
+        }
+        Route route = new Route(List.copyOf(matching));
+        // After a reload, a rule whose window is unchanged keeps its state.
+        for (int i = 0; i < route.states.length; i++) {
+            WindowState kept = previous.remove(route.rules.get(i).name() + '|' + signal.targetKey());
+            if (kept != null && kept.spec().equals(route.rules.get(i).window())) {
+                route.states[i] = kept;
+            }
+        }
+        return route;
+    }
+
+    private void reroute(List<Rule> signalRules) {
+        if (routedFor != null) {
+            for (Map<String, Route> m : routes) {
+                m.forEach((target, r) -> {
+                    for (int i = 0; i < r.states.length; i++) {
+                        previous.put(r.rules.get(i).name() + '|' + target, r.states[i]);
+                    }
+                });
+                m.clear();
+            }
+        }
+        routedFor = signalRules;
+    }
+
     public WindowState state(String rule, String targetKey) {
-        return states.get(rule + '|' + targetKey);
+        for (Map<String, Route> m : routes) {
+            Route r = m.get(targetKey);
+            if (r != null) {
+                for (int i = 0; i < r.rules.size(); i++) {
+                    if (r.rules.get(i).name().equals(rule)) {
+                        return r.states[i];
+                    }
+                }
+            }
+        }
+        return previous.get(rule + '|' + targetKey);
     }
 
     public int size() {
-        return states.size();
+        int n = 0;
+        for (Map<String, Route> m : routes) {
+            n += m.size();
+        }
+        return n;
     }
 }

@@ -26,6 +26,9 @@ public final class WindowState {
     private long sumA;
     private long sumB;
     private long watermarkMillis = Long.MIN_VALUE;
+    private long evictedUpTo = Long.MIN_VALUE;
+    private long lastSecond = Long.MIN_VALUE;
+    private long[] lastBucket;
     private Instant firingSince;
     private long lastEmitMillis;
     private Verdict lastVerdict = Verdict.NOT_CROSSED;
@@ -51,7 +54,15 @@ public final class WindowState {
             evict();
         }
         if (t > watermarkMillis - spec.window().toMillis()) {
-            long[] b = buckets.computeIfAbsent(Math.floorDiv(t, 1000L), k -> new long[2]);
+            long second = Math.floorDiv(t, 1000L);
+            long[] b;
+            if (second == lastSecond) {
+                b = lastBucket;
+            } else {
+                b = buckets.computeIfAbsent(second, k -> new long[2]);
+                lastSecond = second;
+                lastBucket = b;
+            }
             long a = spec.kind() == SignalWindowSpec.Kind.ERROR_RATE ? s.requests() : s.restarts();
             b[0] += a;
             b[1] += s.errors();
@@ -63,6 +74,14 @@ public final class WindowState {
 
     private void evict() {
         long cutoffSecond = Math.floorDiv(watermarkMillis - spec.window().toMillis(), 1000L);
+        if (cutoffSecond <= evictedUpTo) {
+            return;
+        }
+        evictedUpTo = cutoffSecond;
+        if (lastSecond <= cutoffSecond) {
+            lastSecond = Long.MIN_VALUE;
+            lastBucket = null;
+        }
         Iterator<Map.Entry<Long, long[]>> it = buckets.headMap(cutoffSecond, true).entrySet().iterator();
         while (it.hasNext()) {
             long[] b = it.next().getValue();
@@ -101,6 +120,10 @@ public final class WindowState {
             return new Emission(false, since, value, now);
         }
         return null;
+    }
+
+    SignalWindowSpec spec() {
+        return spec;
     }
 
     public Verdict lastVerdict() {

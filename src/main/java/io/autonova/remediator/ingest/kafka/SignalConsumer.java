@@ -178,7 +178,26 @@ public final class SignalConsumer implements Runnable {
             }
         }
         awaitDeadLetters(deadLetters);
-        commit(c);
+        commitAsync(c);
+    }
+
+    /**
+     * Commits what the batch processed without waiting: every decision is already recorded, and the client
+     * keeps async commits in order; revocation and shutdown commit synchronously.
+     */
+    private void commitAsync(KafkaConsumer<byte[], byte[]> c) {
+        if (processed.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        processed.forEach((tp, next) -> offsets.put(tp, new OffsetAndMetadata(next)));
+        processed.clear();
+        c.commitAsync(offsets, (done, error) -> {
+            if (error != null) {
+                // A later commit covers these offsets; at worst the records are read again and deduplicated.
+                LOG.warnf("%s: offset commit failed: %s", name, error.getMessage());
+            }
+        });
     }
 
     private void process(ConsumerRecord<byte[], byte[]> r, PartitionState state, List<Rule> signalRules, boolean live, Instant now,
