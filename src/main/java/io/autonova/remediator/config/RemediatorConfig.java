@@ -110,6 +110,10 @@ public interface RemediatorConfig {
         @WithDefault("4")
         int threads();
 
+        /** How often counted re-sends of settled alerts are written to their records. */
+        @WithDefault("5s")
+        Duration resendFlushInterval();
+
         /** A target stays "in flight" at most this long if its replica dies mid-run. */
         @WithDefault("30m")
         Duration inFlightTtl();

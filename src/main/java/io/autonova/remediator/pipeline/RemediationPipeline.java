@@ -44,16 +44,19 @@ public class RemediationPipeline {
     private static final Logger LOG = Logger.getLogger(RemediationPipeline.class);
     /** A claim older than this without a decision belongs to a replica that died mid-way. */
     private static final Duration STALE_CLAIM = Duration.ofMinutes(2);
+    private static final Decision NO_MATCHING_RULE = new Decision(Outcome.REFUSE, Reason.NO_MATCHING_RULE, Reason.NO_MATCHING_RULE.description());
 
     private final RuleRepository rules;
     private final ServiceRuntime runtime;
     private final RemediationRunner runner;
     private final RemediatorMetrics metrics;
     private final RemediatorConfig config;
+    private final ResendTracker resends;
     private final Clock clock;
 
     public RemediationPipeline(RuleRepository rules, ServiceRuntime runtime, RemediationRunner runner, RemediatorMetrics metrics,
-                               RemediatorConfig config, Clock clock) {
+                               RemediatorConfig config, ResendTracker resends, Clock clock) {
+        this.resends = resends;
         this.rules = rules;
         this.runtime = runtime;
         this.runner = runner;
@@ -69,7 +72,7 @@ public class RemediationPipeline {
             metrics.alertReceived(alert.source(), alert.firing());
             List<Rule> matching = ruleSet.matching(alert.labels());
             if (matching.isEmpty()) {
-                Decision d = new Decision(Outcome.REFUSE, Reason.NO_MATCHING_RULE, Reason.NO_MATCHING_RULE.description());
+                Decision d = NO_MATCHING_RULE;
                 metrics.decision(d);
                 LOG.debugf("alert %s (%s): no matching rule", alert.fingerprint(), alert.alertname());
                 results.add(new AlertResult(alert.fingerprint(), null, d.outcome().tag(), d.reason().name(), d.message(), null));
@@ -115,11 +118,19 @@ public class RemediationPipeline {
             return finish(alert, rule, d, null);
         }
         String name = recordName(rule.name(), alert);
+        if (resends.isSettled(name)) {
+            // Known from memory: no read, and the count is written later, coalesced.
+            if (!alert.firing()) {
+                return finish(alert, rule, Decision.resolved(), name);
+            }
+            resends.count(name, now);
+            return finish(alert, rule, duplicateOf(name, null), name);
+        }
         StateStore store = runtime.store();
         Optional<RemediationRecord> existing = store.getRecord(name);
 
         if (!alert.firing()) {
-            Decision d = new Decision(Outcome.REFUSE, Reason.ALERT_RESOLVED, Reason.ALERT_RESOLVED.description());
+            Decision d = Decision.resolved();
             existing.ifPresent(r -> clearPending(r, now));
             return finish(alert, rule, d, existing.map(r -> r.name).orElse(null));
         }
@@ -163,6 +174,9 @@ public class RemediationPipeline {
         };
         record.status.message = d.message();
         writeDecision(record);
+        if (!d.reason().isTransient()) {
+            resends.settle(record.name);
+        }
         if (d.outcome() != Outcome.REFUSE) {
             runner.submit(record.name, rule, target, alert.receivedAt());
         }
@@ -171,33 +185,32 @@ public class RemediationPipeline {
 
     private AlertResult finish(Alert alert, Rule rule, Decision d, String recordName) {
         metrics.decision(d);
-        String line = String.format("decision alert=%s fingerprint=%s rule=%s outcome=%s reason=%s record=%s: %s", alert.alertname(),
-                alert.fingerprint(), rule.name(), d.outcome().tag(), d.reason().name(), recordName, d.message());
-        LOG.info(line);
+        // Re-sends are summarised on their record and in metrics; everything else is logged as it is decided.
+        boolean quiet = d.reason() == Reason.DUPLICATE_ALERT || d.reason() == Reason.NO_MATCHING_RULE;
+        if (quiet ? LOG.isDebugEnabled() : LOG.isInfoEnabled()) {
+            String line = String.format("decision alert=%s fingerprint=%s rule=%s outcome=%s reason=%s record=%s: %s", alert.alertname(),
+                    alert.fingerprint(), rule.name(), d.outcome().tag(), d.reason().name(), recordName, d.message());
+            if (quiet) {
+                LOG.debug(line);
+            } else {
+                LOG.info(line);
+            }
+        }
         return new AlertResult(alert.fingerprint(), rule.name(), d.outcome().tag(), d.reason().name(), d.message(), recordName);
     }
 
     /** A re-send of an alert already decided: counted on its record rather than written as a new one. */
     private AlertResult duplicate(Alert alert, Rule rule, RemediationRecord record, Instant now) {
-        StateStore store = runtime.store();
-        RemediationRecord r = record;
-        boolean counted = false;
-        // The runner writes the same record at every step: retry with a little jitter rather than lose the count.
-        for (int i = 0; i < LedgerUpdates.ATTEMPTS && r != null && !counted; i++) {
-            r.status.suppressedDuplicates++;
-            r.status.lastDuplicateAt = now;
-            counted = store.updateRecord(r);
-            if (!counted) {
-                LedgerUpdates.backOff(i);
-                r = store.getRecord(record.name).orElse(null);
-            }
+        if (record.status.phase != Phase.EVALUATING) { // a fresh claim by another replica may still end transient
+            resends.settle(record.name);
         }
-        if (!counted) {
-            LOG.warnf("could not count a re-send on %s: the record kept changing", record.name);
-        }
-        Decision d = new Decision(Outcome.REFUSE, Reason.DUPLICATE_ALERT, Reason.DUPLICATE_ALERT.description() + " (remediation "
-                + record.name + ", " + record.status.phase.name().toLowerCase() + ")");
-        return finish(alert, rule, d, record.name);
+        resends.count(record.name, now);
+        return finish(alert, rule, duplicateOf(record.name, record.status.phase.name().toLowerCase()), record.name);
+    }
+
+    private static Decision duplicateOf(String record, String phase) {
+        return new Decision(Outcome.REFUSE, Reason.DUPLICATE_ALERT, Reason.DUPLICATE_ALERT.description() + " (remediation " + record
+                + (phase == null ? "" : ", " + phase) + ")");
     }
 
     private boolean reEvaluable(RemediationRecord r, Instant now) {

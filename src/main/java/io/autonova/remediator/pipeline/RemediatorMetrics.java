@@ -13,19 +13,30 @@ import java.time.Duration;
 public class RemediatorMetrics {
 
     private final MeterRegistry registry;
+    // Meters are looked up on every alert and every Kafka record: keep them instead of re-registering.
+    private final java.util.concurrent.ConcurrentHashMap<String, Counter> counters = new java.util.concurrent.ConcurrentHashMap<>();
 
     public RemediatorMetrics(MeterRegistry registry) {
         this.registry = registry;
     }
 
+    private Counter counter(String name, String description, String... tags) {
+        String key = name + '|' + String.join("|", tags);
+        Counter c = counters.get(key);
+        if (c == null) {
+            c = counters.computeIfAbsent(key, k -> Counter.builder(name).description(description).tags(tags).register(registry));
+        }
+        return c;
+    }
+
     public void alertReceived(String source, boolean firing) {
-        Counter.builder("remediator_alerts_received").description("Alerts received, by source and status")
-                .tag("source", source).tag("status", firing ? "firing" : "resolved").register(registry).increment();
+        counter("remediator_alerts_received", "Alerts received, by source and status",
+                "source", source, "status", firing ? "firing" : "resolved").increment();
     }
 
     public void decision(Decision d) {
-        Counter.builder("remediator_decisions").description("Policy decisions, by outcome and reason")
-                .tag("outcome", d.outcome().tag()).tag("reason", d.reason().tag()).register(registry).increment();
+        counter("remediator_decisions", "Policy decisions, by outcome and reason", "outcome", d.outcome().tag(), "reason", d.reason().tag())
+                .increment();
     }
 
     public void remediation(String scenario, String outcome, Duration endToEnd) {
@@ -46,13 +57,11 @@ public class RemediatorMetrics {
     }
 
     public void webhookRejected(String reason) {
-        Counter.builder("remediator_webhook_rejected").description("Webhook requests rejected, by reason")
-                .tag("reason", reason).register(registry).increment();
+        counter("remediator_webhook_rejected", "Webhook requests rejected, by reason", "reason", reason).increment();
     }
 
     public void kafkaRecord(String result) {
-        Counter.builder("remediator_kafka_records").description("Kafka records read, by result (signal, rebuild, ignored, poison)")
-                .tag("result", result).register(registry).increment();
+        counter("remediator_kafka_records", "Kafka records read, by result (signal, rebuild, ignored, poison)", "result", result).increment();
     }
 
     public void deadLetter(String reason) {

@@ -7,6 +7,10 @@ public record Decision(Outcome outcome, Reason reason, String message) {
         return new Decision(Outcome.REFUSE, reason, reason.description() + (detail == null ? "" : " (" + detail + ")"));
     }
 
+    public static Decision resolved() {
+        return refuse(Reason.ALERT_RESOLVED, null);
+    }
+
     public boolean acts() {
         return outcome == Outcome.EXECUTE;
     }

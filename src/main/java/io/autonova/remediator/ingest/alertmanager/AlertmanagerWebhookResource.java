@@ -8,7 +8,6 @@ import io.autonova.remediator.pipeline.AlertResult;
 import io.autonova.remediator.pipeline.RemediationPipeline;
 import io.autonova.remediator.pipeline.RemediatorMetrics;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -16,11 +15,8 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.time.Clock;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Alertmanager's webhook receiver. Maps the body to alerts and hands them to the pipeline; answers 200
@@ -29,6 +25,10 @@ import java.util.Map;
  */
 @Path("/api/v1/webhooks/alertmanager")
 public class AlertmanagerWebhookResource {
+
+    /** The answer: how many alerts the body held, and each (alert, rule) decision. */
+    public record WebhookAnswer(int alerts, List<AlertResult> results) {
+    }
 
     private final RemediationPipeline pipeline;
     private final RemediatorMetrics metrics;
@@ -49,13 +49,9 @@ public class AlertmanagerWebhookResource {
     @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Receive an Alertmanager webhook (payload version 4)")
-    public Response receive(@HeaderParam("Content-Length") Long contentLength, InputStream body) throws IOException {
+    public Response receive(byte[] bytes) {
+        // Bodies past quarkus.http.limits.max-body-size are refused by the HTTP layer before they are read.
         int max = config.webhook().maxBodyBytes();
-        if (contentLength != null && contentLength > max) {
-            metrics.webhookRejected("too_large");
-            return Problem.response(413, "Payload too large", "body of " + contentLength + " bytes exceeds the limit of " + max + " bytes");
-        }
-        byte[] bytes = body.readNBytes(max + 1);
         if (bytes.length > max) {
             metrics.webhookRejected("too_large");
             return Problem.response(413, "Payload too large", "body exceeds the limit of " + max + " bytes");
@@ -67,7 +63,6 @@ public class AlertmanagerWebhookResource {
             metrics.webhookRejected("invalid");
             return Problem.response(400, "Invalid Alertmanager webhook payload", e.getMessage());
         }
-        List<AlertResult> results = pipeline.accept(alerts);
-        return Response.ok(Map.of("alerts", alerts.size(), "results", results)).build();
+        return Response.ok(new WebhookAnswer(alerts.size(), pipeline.accept(alerts))).build();
     }
 }

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Webhook ingest: the same 10 alerts POSTed by wrk to the service (one Alertmanager v4 webhook body) and to a
+# real Alertmanager's /api/v2/alerts, in the same run, as alerts/s. Also: the service's resident memory
+# under that load and its JVM start to ready time.
+# Usage: bench/webhook-vs-alertmanager.sh [seconds=10] [connections=32]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_PER_RUN=${1:-10}
+CONNECTIONS=${2:-32}
+SVC_PORT=18480
+AM_PORT=19493
+work=$(mktemp -d)
+cleanup() { kill "${svc_pid:-}" "${am_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+bash scripts/install-test-deps.sh
+[ -f target/quarkus-app/quarkus-run.jar ] || ./mvnw -B -q package -DskipTests
+
+# Service: in-memory store (dry-run), the shipped rules.
+start_ns=$(date +%s%N)
+REMEDIATOR_WEBHOOK_TOKEN=bench-webhook REMEDIATOR_ADMIN_TOKEN=bench-admin REMEDIATOR_STATE_STORE=memory REMEDIATOR_RULES_DIR=rules \
+  QUARKUS_HTTP_PORT=$SVC_PORT QUARKUS_LOG_CATEGORY__IO_AUTONOVA__LEVEL=WARN \
+  java ${JAVA_OPTS:--XX:+UseSerialGC -Xmx128m} -jar target/quarkus-app/quarkus-run.jar > "$work/service.log" 2>&1 &
+svc_pid=$!
+until curl -sf -o /dev/null "http://127.0.0.1:$SVC_PORT/q/health/ready"; do sleep 0.02; done
+ready_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+quarkus_started=$(grep -o 'started in [0-9.]*s' "$work/service.log" | head -1)
+
+# Alertmanager: loopback, no clustering, a receiver that sends nothing.
+cat > "$work/am.yml" <<YAML
+route: {receiver: blackhole, group_wait: 30s, group_interval: 5m, repeat_interval: 4h}
+receivers: [{name: blackhole}]
+YAML
+prometheus-alertmanager --config.file="$work/am.yml" --storage.path="$work/am" --web.listen-address=127.0.0.1:$AM_PORT \
+  --cluster.listen-address= --web.external-url=http://127.0.0.1:$AM_PORT --log.level=warn > "$work/am.log" 2>&1 &
+am_pid=$!
+until curl -sf -o /dev/null "http://127.0.0.1:$AM_PORT/-/ready"; do sleep 0.05; done
+
+run_wrk() { # url body token -> requests/s
+  wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" -s bench/post.lua "$1" -- "$2" "${3:-}" | awk '/Requests\/sec/ {print $2}'
+}
+status() { curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' ${3:+-H "Authorization: Bearer $3"} --data @"$2" "$1"; }
+[ "$(status "http://127.0.0.1:$SVC_PORT/api/v1/webhooks/alertmanager" bench/alerts-v4-webhook.json bench-webhook)" = 200 ]
+[ "$(status "http://127.0.0.1:$AM_PORT/api/v2/alerts" bench/alerts-v2-api.json)" = 200 ]
+
+# Warm both up, then measure; sample the service's RSS while it is under load.
+run_wrk "http://127.0.0.1:$SVC_PORT/api/v1/webhooks/alertmanager" bench/alerts-v4-webhook.json bench-webhook > /dev/null
+run_wrk "http://127.0.0.1:$AM_PORT/api/v2/alerts" bench/alerts-v2-api.json > /dev/null
+( max=0; while kill -0 $svc_pid 2>/dev/null; do r=$(ps -o rss= -p $svc_pid | tr -d ' '); [ "${r:-0}" -gt "$max" ] && max=$r && echo "$max" > "$work/rss"; sleep 0.2; done ) &
+sampler=$!
+svc_rps=$(run_wrk "http://127.0.0.1:$SVC_PORT/api/v1/webhooks/alertmanager" bench/alerts-v4-webhook.json bench-webhook)
+kill $sampler 2>/dev/null || true
+am_rps=$(run_wrk "http://127.0.0.1:$AM_PORT/api/v2/alerts" bench/alerts-v2-api.json)
+rss_mib=$(( $(cat "$work/rss") / 1024 ))
+
+awk -v s="$svc_rps" -v a="$am_rps" -v rss="$rss_mib" -v ready="$ready_ms" -v q="$quarkus_started" 'BEGIN {
+  printf "RESULT webhook service=%.0f alerts/s alertmanager=%.0f alerts/s ratio=%.2f rss_under_load=%d MiB start_to_ready=%d ms (quarkus: %s)\n",
+    s*10, a*10, s/a, rss, ready, q }'
