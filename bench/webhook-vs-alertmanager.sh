@@ -14,16 +14,26 @@ cleanup() { kill "${svc_pid:-}" "${am_pid:-}" 2>/dev/null || true; wait 2>/dev/n
 trap cleanup EXIT
 
 bash scripts/install-test-deps.sh
-[ -f target/quarkus-app/quarkus-run.jar ] || ./mvnw -B -q package -DskipTests
+# The fast-jar with an AppCDS archive (class data shared across starts), as a deployment would ship it.
+[ -f target/quarkus-app/app-cds.jsa ] || ./mvnw -B -q package -DskipTests -Dquarkus.package.jar.appcds.enabled=true
+JAVA_FLAGS=${JAVA_OPTS:--XX:SharedArchiveFile=target/quarkus-app/app-cds.jsa -XX:+UseSerialGC -Xmx128m}
 
-# Service: in-memory store (dry-run), the shipped rules.
-start_ns=$(date +%s%N)
-REMEDIATOR_WEBHOOK_TOKEN=bench-webhook REMEDIATOR_ADMIN_TOKEN=bench-admin REMEDIATOR_STATE_STORE=memory REMEDIATOR_RULES_DIR=rules \
-  QUARKUS_HTTP_PORT=$SVC_PORT QUARKUS_LOG_CATEGORY__IO_AUTONOVA__LEVEL=WARN \
-  java ${JAVA_OPTS:--XX:+UseSerialGC -Xmx128m} -jar target/quarkus-app/quarkus-run.jar > "$work/service.log" 2>&1 &
-svc_pid=$!
-until curl -sf -o /dev/null "http://127.0.0.1:$SVC_PORT/q/health/ready"; do sleep 0.02; done
-ready_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+start_service() { # in-memory store (dry-run), the shipped rules
+  REMEDIATOR_WEBHOOK_TOKEN=bench-webhook REMEDIATOR_ADMIN_TOKEN=bench-admin REMEDIATOR_STATE_STORE=memory REMEDIATOR_RULES_DIR=rules \
+    QUARKUS_HTTP_PORT=$SVC_PORT QUARKUS_LOG_CATEGORY__IO_AUTONOVA__LEVEL=WARN \
+    java $JAVA_FLAGS -jar target/quarkus-app/quarkus-run.jar > "$work/service.log" 2>&1 &
+  svc_pid=$!
+  until curl -sf -o /dev/null "http://127.0.0.1:$SVC_PORT/q/health/ready"; do sleep 0.01; done
+}
+
+# JVM start to ready: median of three starts.
+starts=()
+for i in 1 2 3; do
+  t0=$(date +%s%N); start_service; starts+=($(( ($(date +%s%N) - t0) / 1000000 )))
+  kill $svc_pid; wait $svc_pid 2>/dev/null || true
+done
+ready_ms=$(printf '%s\n' "${starts[@]}" | sort -n | sed -n 2p)
+start_service
 quarkus_started=$(grep -o 'started in [0-9.]*s' "$work/service.log" | head -1)
 
 # Alertmanager: loopback, no clustering, a receiver that sends nothing.
@@ -54,5 +64,5 @@ am_rps=$(run_wrk "http://127.0.0.1:$AM_PORT/api/v2/alerts" bench/alerts-v2-api.j
 rss_mib=$(( $(cat "$work/rss") / 1024 ))
 
 awk -v s="$svc_rps" -v a="$am_rps" -v rss="$rss_mib" -v ready="$ready_ms" -v q="$quarkus_started" 'BEGIN {
-  printf "RESULT webhook service=%.0f alerts/s alertmanager=%.0f alerts/s ratio=%.2f rss_under_load=%d MiB start_to_ready=%d ms (quarkus: %s)\n",
+  printf "RESULT webhook service=%.0f alerts/s alertmanager=%.0f alerts/s ratio=%.2f rss_under_load=%d MiB start_to_ready=%d ms median of 3 (last start, quarkus: %s)\n",
     s*10, a*10, s/a, rss, ready, q }'

@@ -25,9 +25,15 @@ public class ServiceRuntime {
     private final boolean dryRun;
     private final ClusterActions cluster;
 
-    public ServiceRuntime(RemediatorConfig config, KubernetesClient client) {
+    public ServiceRuntime(RemediatorConfig config, jakarta.enterprise.inject.Instance<KubernetesClient> clients) {
         RemediatorConfig.StoreMode mode = config.state().store();
-        boolean reachable = mode != RemediatorConfig.StoreMode.MEMORY && probe(client, config);
+        // The client is built only when there may be a cluster to talk to: it is costly to start.
+        boolean wanted = mode == RemediatorConfig.StoreMode.KUBERNETES || mode == RemediatorConfig.StoreMode.AUTO && clusterConfigured();
+        if (mode == RemediatorConfig.StoreMode.AUTO && !wanted) {
+            LOG.info("no in-cluster service account, kubeconfig or API server URL configured: not probing for a cluster");
+        }
+        KubernetesClient client = wanted ? clients.get() : null;
+        boolean reachable = wanted && probe(client, config);
         if (mode == RemediatorConfig.StoreMode.KUBERNETES || reachable) {
             if (!reachable) {
                 LOG.errorf("state store 'kubernetes' is required but the API server did not answer; requests will fail with 503 until it does");
@@ -49,10 +55,6 @@ public class ServiceRuntime {
     }
 
     private static boolean probe(KubernetesClient client, RemediatorConfig config) {
-        if (!clusterConfigured()) {
-            LOG.info("no in-cluster service account, kubeconfig or API server URL configured: not probing for a cluster");
-            return false;
-        }
         try {
             CompletableFuture<Object> f = CompletableFuture.supplyAsync(() -> {
                 client.configMaps().inNamespace(config.state().namespace()).withName(config.state().ledgerName()).get();
