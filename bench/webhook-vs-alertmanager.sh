@@ -2,11 +2,13 @@
 # Webhook ingest: the same 10 alerts POSTed by wrk to the service (one Alertmanager v4 webhook body) and to a
 # real Alertmanager's /api/v2/alerts, in the same run, as alerts/s. Also: the service's resident memory
 # under that load and its JVM start to ready time.
-# Usage: bench/webhook-vs-alertmanager.sh [seconds=10] [connections=32]
+# Rounds alternate between the two so that drift on a shared machine hits both; the median ratio is reported.
+# Usage: bench/webhook-vs-alertmanager.sh [seconds=10] [connections=32] [rounds=3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-10}
 CONNECTIONS=${2:-32}
+ROUNDS=${3:-3}
 SVC_PORT=18480
 AM_PORT=19493
 work=$(mktemp -d)
@@ -16,7 +18,7 @@ trap cleanup EXIT
 bash scripts/install-test-deps.sh
 # The fast-jar with an AppCDS archive (class data shared across starts), as a deployment would ship it.
 [ -f target/quarkus-app/app-cds.jsa ] || ./mvnw -B -q package -DskipTests -Dquarkus.package.jar.appcds.enabled=true
-JAVA_FLAGS=${JAVA_OPTS:--XX:SharedArchiveFile=target/quarkus-app/app-cds.jsa -XX:+UseSerialGC -Xmx128m}
+JAVA_FLAGS=${JAVA_OPTS:--XX:SharedArchiveFile=target/quarkus-app/app-cds.jsa -XX:+UseSerialGC -Xmx96m}
 
 start_service() { # in-memory store (dry-run), the shipped rules
   REMEDIATOR_WEBHOOK_TOKEN=bench-webhook REMEDIATOR_ADMIN_TOKEN=bench-admin REMEDIATOR_STATE_STORE=memory REMEDIATOR_RULES_DIR=rules \
@@ -58,11 +60,17 @@ run_wrk "http://127.0.0.1:$SVC_PORT/api/v1/webhooks/alertmanager" bench/alerts-v
 run_wrk "http://127.0.0.1:$AM_PORT/api/v2/alerts" bench/alerts-v2-api.json > /dev/null
 ( max=0; while kill -0 $svc_pid 2>/dev/null; do r=$(ps -o rss= -p $svc_pid | tr -d ' '); [ "${r:-0}" -gt "$max" ] && max=$r && echo "$max" > "$work/rss"; sleep 0.2; done ) &
 sampler=$!
-svc_rps=$(run_wrk "http://127.0.0.1:$SVC_PORT/api/v1/webhooks/alertmanager" bench/alerts-v4-webhook.json bench-webhook)
+: > "$work/rounds"
+for round in $(seq "$ROUNDS"); do
+  s_rps=$(run_wrk "http://127.0.0.1:$SVC_PORT/api/v1/webhooks/alertmanager" bench/alerts-v4-webhook.json bench-webhook)
+  a_rps=$(run_wrk "http://127.0.0.1:$AM_PORT/api/v2/alerts" bench/alerts-v2-api.json)
+  echo "$s_rps $a_rps" >> "$work/rounds"
+  awk -v r="$round" -v s="$s_rps" -v a="$a_rps" 'BEGIN { printf "round %d: service %.0f alerts/s, alertmanager %.0f alerts/s (%.2fx)\n", r, s*10, a*10, s/a }'
+done
 kill $sampler 2>/dev/null || true
-am_rps=$(run_wrk "http://127.0.0.1:$AM_PORT/api/v2/alerts" bench/alerts-v2-api.json)
 rss_mib=$(( $(cat "$work/rss") / 1024 ))
+read -r svc_rps am_rps < <(awk '{ print $1, $2, $1/$2 }' "$work/rounds" | sort -k3 -n | sed -n "$(( (ROUNDS + 1) / 2 ))p")
 
 awk -v s="$svc_rps" -v a="$am_rps" -v rss="$rss_mib" -v ready="$ready_ms" -v q="$quarkus_started" 'BEGIN {
-  printf "RESULT webhook service=%.0f alerts/s alertmanager=%.0f alerts/s ratio=%.2f rss_under_load=%d MiB start_to_ready=%d ms median of 3 (last start, quarkus: %s)\n",
+  printf "RESULT webhook (median round) service=%.0f alerts/s alertmanager=%.0f alerts/s ratio=%.2f rss_under_load=%d MiB start_to_ready=%d ms median of 3 (last start, quarkus: %s)\n",
     s*10, a*10, s/a, rss, ready, q }'
