@@ -3,14 +3,11 @@ package io.autonova.remediator.rules;
 import io.autonova.remediator.ingest.kafka.Signal;
 
 import java.time.Instant;
-import java.util.Iterator;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * One rule's sliding window for one target, on event time. Pure and single-threaded (one per
  * partition owner). Counts live in one-second buckets; sums are kept as events arrive and buckets
- * leave the window, so each event costs O(1) amortised.
+ * leave the window, so an in-order event costs O(1).
  */
 public final class WindowState {
 
@@ -22,13 +19,17 @@ public final class WindowState {
     }
 
     private final SignalWindowSpec spec;
-    private final TreeMap<Long, long[]> buckets = new TreeMap<>();
+    // One-second buckets ordered by second, in a ring: events mostly arrive in order, so adding is an
+    // append or a bump of the last bucket, and leaving the window is a pop from the head.
+    private long[] seconds = new long[8];
+    private long[] countA = new long[8];
+    private long[] countB = new long[8];
+    private int head;
+    private int size;
     private long sumA;
     private long sumB;
     private long watermarkMillis = Long.MIN_VALUE;
     private long evictedUpTo = Long.MIN_VALUE;
-    private long lastSecond = Long.MIN_VALUE;
-    private long[] lastBucket;
     private Instant firingSince;
     private long lastEmitMillis;
     private Verdict lastVerdict = Verdict.NOT_CROSSED;
@@ -54,18 +55,8 @@ public final class WindowState {
             evict();
         }
         if (t > watermarkMillis - spec.window().toMillis()) {
-            long second = Math.floorDiv(t, 1000L);
-            long[] b;
-            if (second == lastSecond) {
-                b = lastBucket;
-            } else {
-                b = buckets.computeIfAbsent(second, k -> new long[2]);
-                lastSecond = second;
-                lastBucket = b;
-            }
             long a = spec.kind() == SignalWindowSpec.Kind.ERROR_RATE ? s.requests() : s.restarts();
-            b[0] += a;
-            b[1] += s.errors();
+            add(Math.floorDiv(t, 1000L), a, s.errors());
             sumA += a;
             sumB += s.errors();
         }
@@ -78,17 +69,81 @@ public final class WindowState {
             return;
         }
         evictedUpTo = cutoffSecond;
-        if (lastSecond <= cutoffSecond) {
-            lastSecond = Long.MIN_VALUE;
-            lastBucket = null;
+        while (size > 0 && seconds[head] <= cutoffSecond) {
+            sumA -= countA[head];
+            sumB -= countB[head];
+            head = (head + 1) % seconds.length;
+            size--;
         }
-        Iterator<Map.Entry<Long, long[]>> it = buckets.headMap(cutoffSecond, true).entrySet().iterator();
-        while (it.hasNext()) {
-            long[] b = it.next().getValue();
-            sumA -= b[0];
-            sumB -= b[1];
-            it.remove();
+    }
+
+    private void add(long second, long a, long b) {
+        int cap = seconds.length;
+        int last = (head + size - 1) % cap;
+        if (size > 0 && seconds[last] == second) {
+            countA[last] += a;
+            countB[last] += b;
+            return;
         }
+        if (size == cap) {
+            grow();
+            cap = seconds.length;
+            last = (head + size - 1) % cap;
+        }
+        if (size == 0 || second > seconds[last]) {
+            int at = (head + size) % cap;
+            seconds[at] = second;
+            countA[at] = a;
+            countB[at] = b;
+            size++;
+            return;
+        }
+        // Out of order: find its place (binary search over logical positions), bump or insert.
+        int lo = 0;
+        int hi = size - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            long v = seconds[(head + mid) % cap];
+            if (v == second) {
+                countA[(head + mid) % cap] += a;
+                countB[(head + mid) % cap] += b;
+                return;
+            }
+            if (v < second) {
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        for (int i = size; i > lo; i--) {
+            int to = (head + i) % cap;
+            int from = (head + i - 1) % cap;
+            seconds[to] = seconds[from];
+            countA[to] = countA[from];
+            countB[to] = countB[from];
+        }
+        int at = (head + lo) % cap;
+        seconds[at] = second;
+        countA[at] = a;
+        countB[at] = b;
+        size++;
+    }
+
+    private void grow() {
+        int cap = seconds.length;
+        long[] s2 = new long[cap * 2];
+        long[] a2 = new long[cap * 2];
+        long[] b2 = new long[cap * 2];
+        for (int i = 0; i < size; i++) {
+            int from = (head + i) % cap;
+            s2[i] = seconds[from];
+            a2[i] = countA[from];
+            b2[i] = countB[from];
+        }
+        seconds = s2;
+        countA = a2;
+        countB = b2;
+        head = 0;
     }
 
     private Emission evaluate() {
@@ -136,6 +191,6 @@ public final class WindowState {
 
     /** Nothing in the window and nothing firing: the state can be dropped. */
     public boolean idle() {
-        return buckets.isEmpty() && firingSince == null;
+        return size == 0 && firingSince == null;
     }
 }

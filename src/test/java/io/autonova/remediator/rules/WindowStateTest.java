@@ -86,6 +86,38 @@ class WindowStateTest {
     }
 
     @Test
+    void agreesWithABruteForceCountOnRandomOutOfOrderStreams() {
+        java.util.Random random = new java.util.Random(42);
+        SignalWindowSpec spec = new SignalWindowSpec(SignalWindowSpec.Kind.POD_RESTARTS, Duration.ofSeconds(60), Duration.ofSeconds(20), 0,
+                Threshold.Comparison.GT, 1_000_000);
+        for (int run = 0; run < 50; run++) {
+            WindowState w = new WindowState(spec);
+            List<Long> accepted = new ArrayList<>();
+            long newest = Long.MIN_VALUE;
+            long clock = 0;
+            for (int i = 0; i < 400; i++) {
+                clock += random.nextInt(3000);
+                long t = clock - random.nextInt(25_000); // up to 25s behind: some within lateness, some late
+                Signal s = new Signal(Signal.Kind.POD_RESTART, "p", "d", T0.plusMillis(t), 0, 0, 1);
+                boolean late = newest != Long.MIN_VALUE && t <= newest - 20_000;
+                w.accept(s);
+                if (!late) {
+                    newest = Math.max(newest, t);
+                    accepted.add(t);
+                }
+                long watermark = newest;
+                long cutoffSecond = Math.floorDiv(watermark - 60_000, 1000);
+                // Counting is by one-second bucket: an event counts while its second is after the window's start second.
+                long bucketExpected = accepted.stream().filter(x -> Math.floorDiv(x, 1000) > cutoffSecond).count();
+                assertEquals(late ? WindowState.Verdict.LATE : WindowState.Verdict.NOT_CROSSED, w.lastVerdict(), "run " + run + " event " + i);
+                if (!late) {
+                    assertEquals(bucketExpected, (long) w.lastValue(), "run " + run + " event " + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void windowStopsCrossingAndEmitsResolved() {
         WindowState w = new WindowState(RESTARTS);
         List<WindowState.Emission> e = feed(w, restart(0), restart(1), restart(2), restart(3));

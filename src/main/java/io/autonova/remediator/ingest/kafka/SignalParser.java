@@ -36,14 +36,13 @@ public final class SignalParser {
     private static final Duration MAX_FUTURE = Duration.ofHours(1);
 
     private final ObjectMapper mapper;
-    private final com.fasterxml.jackson.core.JsonFactory factory;
+    private final ThreadLocal<OwnSignalScanner> scanner = ThreadLocal.withInitial(OwnSignalScanner::new);
     // Names repeat endlessly on a signal stream: validate each once. Bounded: cleared when it grows large.
     private final java.util.concurrent.ConcurrentHashMap<String, Boolean> validNamespaces = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.ConcurrentHashMap<String, Boolean> validObjectNames = new java.util.concurrent.ConcurrentHashMap<>();
 
     public SignalParser(ObjectMapper mapper) {
         this.mapper = mapper;
-        this.factory = mapper.getFactory();
     }
 
     /**
@@ -105,82 +104,21 @@ public final class SignalParser {
     }
 
     /**
-     * The hot path: the service's own signal JSON read with the streaming parser, no tree. Returns null
-     * whenever anything is unusual, and the full parser then handles the record (and names any problem).
+     * The hot path: the service's own signal JSON scanned in place. Returns null whenever anything is
+     * unusual, and the full parser then handles the record (and names any problem). One scanner per
+     * consumer thread.
      */
     private Signal fastOwnSignal(byte[] value, Instant now) {
-        String type = null;
-        String namespace = null;
-        String deployment = null;
-        String time = null;
-        long requests = -1;
-        long errors = -1;
-        long restarts = -1;
-        try (com.fasterxml.jackson.core.JsonParser p = factory.createParser(value)) {
-            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
-                return null;
-            }
-            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
-                String field = p.currentName();
-                com.fasterxml.jackson.core.JsonToken t = p.nextToken();
-                switch (field) {
-                    case "type", "namespace", "deployment", "service", "time" -> {
-                        if (t != com.fasterxml.jackson.core.JsonToken.VALUE_STRING) {
-                            return null;
-                        }
-                        String v = p.getText();
-                        switch (field) {
-                            case "type" -> type = v;
-                            case "namespace" -> namespace = v;
-                            case "time" -> time = v;
-                            case "deployment" -> deployment = v;
-                            default -> {
-                                if (deployment == null) {
-                                    deployment = v;
-                                }
-                            }
-                        }
-                    }
-                    case "requests", "errors", "restarts" -> {
-                        if (t != com.fasterxml.jackson.core.JsonToken.VALUE_NUMBER_INT
-                                || p.getNumberType() != com.fasterxml.jackson.core.JsonParser.NumberType.INT
-                                && p.getNumberType() != com.fasterxml.jackson.core.JsonParser.NumberType.LONG) {
-                            return null;
-                        }
-                        long v = p.getLongValue();
-                        if (v < 0 || v > MAX_COUNT) {
-                            return null;
-                        }
-                        switch (field) {
-                            case "requests" -> requests = v;
-                            case "errors" -> errors = v;
-                            default -> restarts = v;
-                        }
-                    }
-                    case "specversion", "involvedObject", "event", "data" -> {
-                        return null;
-                    }
-                    default -> p.skipChildren();
-                }
-            }
-            if (p.nextToken() != null) {
-                return null;
-            }
-        } catch (IOException e) {
+        OwnSignalScanner sc = scanner.get();
+        if (!sc.scan(value, MAX_COUNT) || !validName(sc.namespace, true) || !validName(sc.deployment, false)
+                || sc.time.isAfter(now.plus(MAX_FUTURE))) {
             return null;
         }
-        if (type == null || time == null || !validName(namespace, true) || !validName(deployment, false)) {
-            return null;
+        if (sc.kind == Signal.Kind.REQUEST_SAMPLE && sc.requests >= 0 && sc.errors >= 0 && sc.errors <= sc.requests && sc.restarts < 0) {
+            return new Signal(Signal.Kind.REQUEST_SAMPLE, sc.namespace, sc.deployment, sc.time, sc.requests, sc.errors, 0);
         }
-        Instant t = FastTime.parse(time);
-        if (t == null || t.isAfter(now.plus(MAX_FUTURE))) {
-            return null;
-        }
-        if (TYPE_REQUEST_SAMPLE.equals(type) && requests >= 0 && errors >= 0 && errors <= requests) {
-            return new Signal(Signal.Kind.REQUEST_SAMPLE, namespace, deployment, t, requests, errors, 0);
-        }
-        if (TYPE_POD_RESTART.equals(type) && requests < 0 && errors < 0) {
-            return new Signal(Signal.Kind.POD_RESTART, namespace, deployment, t, 0, 0, restarts < 0 ? 1 : restarts);
+        if (sc.kind == Signal.Kind.POD_RESTART && sc.requests < 0 && sc.errors < 0) {
+            return new Signal(Signal.Kind.POD_RESTART, sc.namespace, sc.deployment, sc.time, 0, 0, sc.restarts < 0 ? 1 : sc.restarts);
         }
         return null;
     }
