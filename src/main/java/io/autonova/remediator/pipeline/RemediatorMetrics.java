@@ -60,8 +60,8 @@ public class RemediatorMetrics {
         counter("remediator_webhook_rejected", "Webhook requests rejected, by reason", "reason", reason).increment();
     }
 
-    public void kafkaRecord(String result) {
-        counter("remediator_kafka_records", "Kafka records read, by result (signal, rebuild, ignored, poison)", "result", result).increment();
+    public void kafkaRecords(String result, long count) {
+        counter("remediator_kafka_records", "Kafka records read, by result (signal, rebuild, ignored, poison)", "result", result).increment(count);
     }
 
     public void deadLetter(String reason) {

@@ -63,8 +63,8 @@ public class KafkaSignalIngest {
         SignalParser parser = new SignalParser(mapper);
         SignalConsumer.Counters counters = new SignalConsumer.Counters() {
             @Override
-            public void record(String result) {
-                metrics.kafkaRecord(result);
+            public void records(String result, long count) {
+                metrics.kafkaRecords(result, count);
             }
 
             @Override

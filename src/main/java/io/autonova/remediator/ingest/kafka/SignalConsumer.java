@@ -57,12 +57,16 @@ public final class SignalConsumer implements Runnable {
         void handle(SignalWindows.Match match);
     }
 
-    /** Counters, for metrics; implemented by the CDI side. */
+    /** Counters, for metrics; implemented by the CDI side. Records are counted per batch, not one call each. */
     public interface Counters {
-        void record(String result);
+        void records(String result, long count);
 
         void deadLetter(PoisonRecord.Reason reason);
     }
+
+    private long signals;
+    private long rebuilt;
+    private long ignored;
 
     private static final class PartitionState {
         final SignalWindows windows = new SignalWindows();
@@ -179,6 +183,22 @@ public final class SignalConsumer implements Runnable {
         }
         awaitDeadLetters(deadLetters);
         commitAsync(c);
+        flushCounts();
+    }
+
+    private void flushCounts() {
+        if (signals > 0) {
+            counters.records("signal", signals);
+        }
+        if (rebuilt > 0) {
+            counters.records("rebuild", rebuilt);
+        }
+        if (ignored > 0) {
+            counters.records("ignored", ignored);
+        }
+        signals = 0;
+        rebuilt = 0;
+        ignored = 0;
     }
 
     /**
@@ -209,18 +229,22 @@ public final class SignalConsumer implements Runnable {
             if (live) {
                 deadLetters.add(dlq.send(deadLetter(r, p)));
                 counters.deadLetter(p.reason());
-                counters.record("poison");
+                counters.records("poison", 1);
             }
             return;
         }
         if (signal == null) {
             if (live) {
-                counters.record("ignored");
+                ignored++;
             }
             return;
         }
         List<SignalWindows.Match> matches = state.windows.accept(signal, signalRules, live);
-        counters.record(live ? "signal" : "rebuild");
+        if (live) {
+            signals++;
+        } else {
+            rebuilt++;
+        }
         for (SignalWindows.Match m : matches) {
             handler.handle(m);
         }
