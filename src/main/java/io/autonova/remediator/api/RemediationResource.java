@@ -1,7 +1,6 @@
 package io.autonova.remediator.api;
 
 import io.autonova.remediator.rules.KubernetesNames;
-
 import io.autonova.remediator.state.RemediationRecord;
 import io.autonova.remediator.state.ServiceRuntime;
 import io.autonova.remediator.state.StateStore;

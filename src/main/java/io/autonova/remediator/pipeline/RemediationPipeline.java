@@ -94,13 +94,14 @@ public class RemediationPipeline {
         Rule rule = match.rule();
         Map<String, String> labels = new LinkedHashMap<>(match.signal().labels());
         labels.put("alertname", rule.name());
-        Alert alert = new Alert("kafka", fingerprint(rule.name() + "|" + match.signal().targetKey()), match.emission().firing(), labels,
+        Alert alert = new Alert("kafka", sha256Hex(rule.name() + "|" + match.signal().targetKey()), match.emission().firing(), labels,
                 Map.of("value", Double.toString(match.emission().value())), match.emission().firingSince(), null, null, clock.instant());
         metrics.alertReceived(alert.source(), alert.firing());
         return handle(alert, rule, rules.current());
     }
 
-    private static String fingerprint(String identity) {
+    /** The first 16 hex digits of SHA-256: stable names and fingerprints derived from data. */
+    private static String sha256Hex(String identity) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(identity.getBytes(StandardCharsets.UTF_8))).substring(0, 16);
         } catch (NoSuchAlgorithmException e) {
@@ -278,14 +279,7 @@ public class RemediationPipeline {
 
     /** Same rule, fingerprint and start time: same name on every replica, so one alert is handled once. */
     static String recordName(String rule, Alert alert) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update((rule + "\n" + alert.fingerprint() + "\n" + alert.startsAt()).getBytes(StandardCharsets.UTF_8));
-            String hash = HexFormat.of().formatHex(md.digest()).substring(0, 16);
-            String prefix = rule.length() > 40 ? rule.substring(0, 40).replaceAll("-+$", "") : rule;
-            return prefix + "-" + hash;
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        String prefix = rule.length() > 40 ? rule.substring(0, 40).replaceAll("-+$", "") : rule;
+        return prefix + "-" + sha256Hex(rule + "\n" + alert.fingerprint() + "\n" + alert.startsAt());
     }
 }
