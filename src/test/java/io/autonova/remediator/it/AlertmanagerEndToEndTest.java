@@ -54,7 +54,7 @@ class AlertmanagerEndToEndTest extends ClusterTestSupport {
         assertEquals("2", rec.getString("status.revisionTo"));
         long inService = Duration.between(Instant.parse(rec.getString("spec.trigger.receivedAt")),
                 Instant.parse(rec.getString("status.finishedAt"))).toMillis();
-        System.out.printf("E2E alert-to-rollback: deployment patched %d ms after the POST to Alertmanager (group_wait 1s included); "
+        System.out.printf("E2E alert-to-rollback: deployment patched %d ms after the POST to Alertmanager; "
                 + "webhook received to remediation succeeded: %d ms; observed succeeded at %d ms%n", rolledBackMs, inService, succeededMs);
 
         // Resolve it: Alertmanager sends the resolved webhook, which never starts an action.
