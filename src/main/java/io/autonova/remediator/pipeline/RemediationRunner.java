@@ -43,6 +43,7 @@ public class RemediationRunner {
     private final Clock clock;
     private final Map<Scenario, ScenarioExecutor> executors = new EnumMap<>(Scenario.class);
     private final ExecutorService pool;
+    private final java.util.Set<String> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public RemediationRunner(ServiceRuntime runtime, RemediatorMetrics metrics, RemediatorConfig config, Clock clock,
                              Instance<ScenarioExecutor> all) {
@@ -71,13 +72,21 @@ public class RemediationRunner {
     }
 
     public void submit(String recordName, Rule rule, Target target, Instant receivedAt) {
+        running.add(recordName);
         pool.submit(() -> {
             try {
                 run(recordName, rule, target, receivedAt);
             } catch (RuntimeException e) {
                 LOG.errorf(e, "remediation %s: unexpected error", recordName);
+            } finally {
+                running.remove(recordName);
             }
         });
+    }
+
+    /** True while this replica has the remediation queued or running. */
+    public boolean running(String recordName) {
+        return running.contains(recordName);
     }
 
     private void run(String recordName, Rule rule, Target target, Instant receivedAt) {

@@ -26,6 +26,41 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @WithKubernetesTestServer(crud = true, setup = MockClusterSetup.class)
 class RollbackFlowTest extends ClusterTestSupport {
 
+    @jakarta.inject.Inject
+    io.autonova.remediator.state.ServiceRuntime runtime;
+
+    @jakarta.inject.Inject
+    io.autonova.remediator.pipeline.AbandonedRunReaper reaper;
+
+    @Test
+    void aRunLeftBehindByADeadReplicaIsMarkedFailedAndALiveOneIsNot() {
+        java.time.Instant now = java.time.Instant.now();
+        io.autonova.remediator.state.StateStore store = runtime.store();
+        io.autonova.remediator.state.RemediationRecord dead = new io.autonova.remediator.state.RemediationRecord();
+        dead.name = "dead-run-" + System.nanoTime();
+        dead.createdAt = now;
+        dead.spec.target.namespace = "ghost";
+        dead.spec.target.deployment = "api";
+        dead.status.phase = io.autonova.remediator.state.Phase.RUNNING;
+        store.createRecord(dead);
+        io.autonova.remediator.state.RemediationRecord alive = new io.autonova.remediator.state.RemediationRecord();
+        alive.name = "live-run-" + System.nanoTime();
+        alive.createdAt = now;
+        alive.spec.target.namespace = "ghost";
+        alive.spec.target.deployment = "web";
+        alive.status.phase = io.autonova.remediator.state.Phase.RUNNING;
+        store.createRecord(alive);
+        // Another replica runs "alive": its in-flight entry is in the shared ledger.
+        io.autonova.remediator.pipeline.LedgerUpdates.update(store, l -> l.withAdmission(
+                new io.autonova.remediator.policy.Ledger.Admission("ghost/web", "r", now, alive.name, false),
+                new io.autonova.remediator.policy.Ledger.InFlight(alive.name, now, now.plus(Duration.ofMinutes(30))), Duration.ofDays(1), now));
+
+        assertTrue(reaper.reap() >= 1);
+        assertEquals("FAILED", record(dead.name).getString("status.phase"));
+        assertTrue(record(dead.name).getString("status.message").startsWith("abandoned"));
+        assertEquals("RUNNING", record(alive.name).getString("status.phase"));
+    }
+
     @Test
     void firingAlertRollsTheDeploymentBackToThePreviousRevision() throws Exception {
         String ns = namespace("shop");
