@@ -229,25 +229,8 @@ public final class RuleFileParser {
                 }
             }
         }
-        Threshold.Comparison comparison = null;
-        String op = requiredScalar(f, "op", node);
-        if (op != null) {
-            try {
-                comparison = Threshold.Comparison.of(op);
-            } catch (IllegalArgumentException e) {
-                error(f.get("op"), where + ": " + e.getMessage());
-            }
-        }
-        Double bound = null;
-        String b = requiredScalar(f, "bound", node);
-        if (b != null) {
-            SignalValue parsed = SignalValue.parse(b);
-            if (!parsed.usable() || Double.isInfinite(parsed.value())) {
-                error(f.get("bound"), where + ": threshold bound must be a finite number, not '" + b + "'");
-            } else {
-                bound = parsed.value();
-            }
-        }
+        Threshold.Comparison comparison = comparison(f, node, where);
+        Double bound = bound(f, node, where, "threshold");
         return comparison == null || bound == null ? null : new Threshold(source, key, comparison, bound);
     }
 
@@ -280,29 +263,40 @@ public final class RuleFileParser {
         } else if (kind == SignalWindowSpec.Kind.ERROR_RATE) {
             error(node, where + ": an error-rate window needs 'minRequests', below which it is inconclusive");
         }
-        Threshold.Comparison comparison = null;
-        String op = requiredScalar(f, "op", node);
-        if (op != null) {
-            try {
-                comparison = Threshold.Comparison.of(op);
-            } catch (IllegalArgumentException e) {
-                error(f.get("op"), where + ": " + e.getMessage());
-            }
-        }
-        Double bound = null;
-        String b = requiredScalar(f, "bound", node);
-        if (b != null) {
-            SignalValue parsed = SignalValue.parse(b);
-            if (!parsed.usable() || Double.isInfinite(parsed.value())) {
-                error(f.get("bound"), where + ": signal bound must be a finite number, not '" + b + "'");
-            } else {
-                bound = parsed.value();
-            }
-        }
+        Threshold.Comparison comparison = comparison(f, node, where);
+        Double bound = bound(f, node, where, "signal");
         if (kind == null || window == null || lateness == null || comparison == null || bound == null) {
             return null;
         }
         return new SignalWindowSpec(kind, window, lateness, minRequests, comparison, bound);
+    }
+
+    /** The required 'op' of a threshold or signal block. */
+    private Threshold.Comparison comparison(Map<String, Node> f, Node node, String where) {
+        String op = requiredScalar(f, "op", node);
+        if (op == null) {
+            return null;
+        }
+        try {
+            return Threshold.Comparison.of(op);
+        } catch (IllegalArgumentException e) {
+            error(f.get("op"), where + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** The required finite 'bound' of a threshold or signal block. */
+    private Double bound(Map<String, Node> f, Node node, String where, String block) {
+        String b = requiredScalar(f, "bound", node);
+        if (b == null) {
+            return null;
+        }
+        SignalValue parsed = SignalValue.parse(b);
+        if (!parsed.usable() || Double.isInfinite(parsed.value())) {
+            error(f.get("bound"), where + ": " + block + " bound must be a finite number, not '" + b + "'");
+            return null;
+        }
+        return parsed.value();
     }
 
     private TargetTemplate target(Node node, String where) {
