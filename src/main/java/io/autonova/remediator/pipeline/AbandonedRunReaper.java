@@ -13,7 +13,6 @@ import org.jboss.logging.Logger;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -39,11 +38,7 @@ public class AbandonedRunReaper {
     }
 
     void start(@Observes StartupEvent event) {
-        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "abandoned-run-reaper");
-            t.setDaemon(true);
-            return t;
-        });
+        scheduler = io.autonova.remediator.config.DaemonThreads.scheduler("abandoned-run-reaper");
         scheduler.scheduleWithFixedDelay(() -> {
             try {
                 reap();

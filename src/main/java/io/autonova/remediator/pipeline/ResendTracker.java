@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -51,11 +50,7 @@ public class ResendTracker {
 
     void start(@Observes StartupEvent event) {
         long every = Math.max(10, config.execution().resendFlushInterval().toMillis());
-        flusher = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "resend-flusher");
-            t.setDaemon(true);
-            return t;
-        });
+        flusher = io.autonova.remediator.config.DaemonThreads.scheduler("resend-flusher");
         flusher.scheduleWithFixedDelay(this::flushQuietly, every, every, TimeUnit.MILLISECONDS);
     }
 

@@ -20,7 +20,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -62,11 +61,7 @@ public class RuleRepository {
         Gauge.builder("remediator_rules_last_load_ok", this, r -> r.lastLoad.ok() ? 1 : 0)
                 .description("1 when the last rule load succeeded, 0 when it failed and an older rule set is active").register(metrics.registry());
         long every = Math.max(200, config.rules().reloadInterval().toMillis());
-        reloader = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "rule-reloader");
-            t.setDaemon(true);
-            return t;
-        });
+        reloader = io.autonova.remediator.config.DaemonThreads.scheduler("rule-reloader");
         reloader.scheduleWithFixedDelay(this::reloadIfChanged, every, every, TimeUnit.MILLISECONDS);
     }
 
