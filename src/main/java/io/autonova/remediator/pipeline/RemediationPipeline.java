@@ -240,9 +240,8 @@ public class RemediationPipeline {
 
     private void writeDecision(RemediationRecord record) {
         StateStore store = runtime.store();
-        RemediationRecord mine = record;
         for (int i = 0; i < LedgerUpdates.ATTEMPTS; i++) {
-            if (store.updateRecord(mine)) {
+            if (store.updateRecord(record)) {
                 return;
             }
             // Someone counted a duplicate meanwhile: keep their counters, write our decision.
@@ -250,7 +249,6 @@ public class RemediationPipeline {
             record.status.suppressedDuplicates = latest.status.suppressedDuplicates;
             record.status.lastDuplicateAt = latest.status.lastDuplicateAt;
             record.resourceVersion = latest.resourceVersion;
-            mine = record;
             LedgerUpdates.backOff(i);
         }
         throw new StateStore.StoreUnavailableException("could not write the decision on " + record.name, null);

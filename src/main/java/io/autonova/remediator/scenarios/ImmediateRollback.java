@@ -73,27 +73,18 @@ public class ImmediateRollback implements ScenarioExecutor {
         if (ctx.cluster().dryRun()) {
             return;
         }
-        ctx.step("verify-argo-sync", () -> {
-            long start = System.nanoTime();
-            while (true) {
-                ctx.checkAbort();
-                Map<String, Object> app = ctx.cluster().argoApplication(ctx.argoNamespace(), application)
-                        .orElseThrow(() -> new ExecutionContext.Failure("application " + application + " disappeared"));
-                String[] state = ArgoCd.operationState(app);
-                if (state != null && !ArgoCd.operationInProgress(app)) {
-                    if ("Succeeded".equals(state[0])) {
-                        return "sync operation succeeded" + (state[1] == null ? "" : ": " + state[1]);
-                    }
-                    if ("Failed".equals(state[0]) || "Error".equals(state[0])) {
-                        throw new ExecutionContext.Failure("sync operation " + state[0].toLowerCase() + ": " + state[1]);
-                    }
-                }
-                if (ctx.timedOut(start)) {
-                    throw new ExecutionContext.Failure("sync operation of " + application + " not finished in time");
-                }
-                ctx.pause();
+        ctx.step("verify-argo-sync", () -> RollbackSteps.poll(ctx, () -> {
+            Map<String, Object> app = ctx.cluster().argoApplication(ctx.argoNamespace(), application)
+                    .orElseThrow(() -> new ExecutionContext.Failure("application " + application + " disappeared"));
+            String[] state = ArgoCd.operationState(app);
+            if (state == null || ArgoCd.operationInProgress(app)) {
+                return null;
             }
-        });
+            if ("Failed".equals(state[0]) || "Error".equals(state[0])) {
+                throw new ExecutionContext.Failure("sync operation " + state[0].toLowerCase() + ": " + state[1]);
+            }
+            return "Succeeded".equals(state[0]) ? "sync operation succeeded" + (state[1] == null ? "" : ": " + state[1]) : null;
+        }, () -> "sync operation of " + application + " not finished in time"));
     }
 
     @Override

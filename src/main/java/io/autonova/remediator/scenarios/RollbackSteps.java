@@ -89,24 +89,39 @@ final class RollbackSteps {
             return;
         }
         ctx.step(VERIFY, () -> {
-            long start = System.nanoTime();
-            while (true) {
-                ctx.checkAbort();
+            String[] last = {"no status read yet"};
+            return poll(ctx, () -> {
                 Deployment d = ctx.cluster().deployment(namespace, name)
                         .orElseThrow(() -> new ExecutionContext.Failure("deployment " + namespace + "/" + name + " disappeared during verification"));
                 RolloutStatus.Result status = RolloutStatus.evaluate(d);
-                if (status.state() == RolloutStatus.State.COMPLETE) {
-                    return status.message();
-                }
                 if (status.state() == RolloutStatus.State.FAILED) {
                     throw new ExecutionContext.Failure(status.message());
                 }
-                if (ctx.timedOut(start)) {
-                    throw new ExecutionContext.Failure("rollout not complete after " + io.autonova.remediator.rules.Durations.format(ctx.verifyTimeout())
-                            + ": " + status.message());
-                }
-                ctx.pause();
-            }
+                last[0] = status.message();
+                return status.state() == RolloutStatus.State.COMPLETE ? status.message() : null;
+            }, () -> "rollout not complete after " + io.autonova.remediator.rules.Durations.format(ctx.verifyTimeout()) + ": " + last[0]);
         });
+    }
+
+    /** One look at what a step waits for: the closing sentence when done, null to keep waiting; throws to fail. */
+    @FunctionalInterface
+    interface Probe {
+        String check();
+    }
+
+    /** Looks until done, polling at the configured interval, stopping on abort or after the verify timeout. */
+    static String poll(ExecutionContext ctx, Probe probe, java.util.function.Supplier<String> timedOut) {
+        long start = System.nanoTime();
+        while (true) {
+            ctx.checkAbort();
+            String done = probe.check();
+            if (done != null) {
+                return done;
+            }
+            if (ctx.timedOut(start)) {
+                throw new ExecutionContext.Failure(timedOut.get());
+            }
+            ctx.pause();
+        }
     }
 }

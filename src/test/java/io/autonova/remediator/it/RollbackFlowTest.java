@@ -36,20 +36,8 @@ class RollbackFlowTest extends ClusterTestSupport {
     void aRunLeftBehindByADeadReplicaIsMarkedFailedAndALiveOneIsNot() {
         java.time.Instant now = java.time.Instant.now();
         io.autonova.remediator.state.StateStore store = runtime.store();
-        io.autonova.remediator.state.RemediationRecord dead = new io.autonova.remediator.state.RemediationRecord();
-        dead.name = "dead-run-" + System.nanoTime();
-        dead.createdAt = now;
-        dead.spec.target.namespace = "ghost";
-        dead.spec.target.deployment = "api";
-        dead.status.phase = io.autonova.remediator.state.Phase.RUNNING;
-        store.createRecord(dead);
-        io.autonova.remediator.state.RemediationRecord alive = new io.autonova.remediator.state.RemediationRecord();
-        alive.name = "live-run-" + System.nanoTime();
-        alive.createdAt = now;
-        alive.spec.target.namespace = "ghost";
-        alive.spec.target.deployment = "web";
-        alive.status.phase = io.autonova.remediator.state.Phase.RUNNING;
-        store.createRecord(alive);
+        io.autonova.remediator.state.RemediationRecord dead = running("dead-run-", "api", now);
+        io.autonova.remediator.state.RemediationRecord alive = running("live-run-", "web", now);
         // Another replica runs "alive": its in-flight entry is in the shared ledger.
         io.autonova.remediator.pipeline.LedgerUpdates.update(store, l -> l.withAdmission(
                 new io.autonova.remediator.policy.Ledger.Admission("ghost/web", "r", now, alive.name, false),
@@ -59,6 +47,18 @@ class RollbackFlowTest extends ClusterTestSupport {
         assertEquals("FAILED", record(dead.name).getString("status.phase"));
         assertTrue(record(dead.name).getString("status.message").startsWith("abandoned"));
         assertEquals("RUNNING", record(alive.name).getString("status.phase"));
+    }
+
+    /** A record as a replica leaves it while running a remediation of ghost/{deployment}. */
+    private io.autonova.remediator.state.RemediationRecord running(String prefix, String deployment, java.time.Instant now) {
+        io.autonova.remediator.state.RemediationRecord r = new io.autonova.remediator.state.RemediationRecord();
+        r.name = prefix + System.nanoTime();
+        r.createdAt = now;
+        r.spec.target.namespace = "ghost";
+        r.spec.target.deployment = deployment;
+        r.status.phase = io.autonova.remediator.state.Phase.RUNNING;
+        runtime.store().createRecord(r);
+        return r;
     }
 
     @Test

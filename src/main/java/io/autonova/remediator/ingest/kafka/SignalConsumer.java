@@ -209,10 +209,7 @@ public final class SignalConsumer implements Runnable {
         if (processed.isEmpty()) {
             return;
         }
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        processed.forEach((tp, next) -> offsets.put(tp, new OffsetAndMetadata(next)));
-        processed.clear();
-        c.commitAsync(offsets, (done, error) -> {
+        c.commitAsync(takeProcessed(), (done, error) -> {
             if (error != null) {
                 // A later commit covers these offsets; at worst the records are read again and deduplicated.
                 LOG.warnf("%s: offset commit failed: %s", name, error.getMessage());
@@ -290,10 +287,15 @@ public final class SignalConsumer implements Runnable {
         if (processed.isEmpty()) {
             return;
         }
+        c.commitSync(takeProcessed());
+    }
+
+    /** The offsets processed since the last commit, as a commit wants them; forgets them. */
+    private Map<TopicPartition, OffsetAndMetadata> takeProcessed() {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         processed.forEach((tp, next) -> offsets.put(tp, new OffsetAndMetadata(next)));
-        c.commitSync(offsets);
         processed.clear();
+        return offsets;
     }
 
     /** Seeks each partition back over its windows' span and replays up to {@code replayUntil} silently. */

@@ -228,7 +228,7 @@ public final class SignalParser {
     }
 
     private static String name(JsonNode n, String field, boolean namespace) {
-        String v = text(n, namespace ? field : field);
+        String v = text(n, field);
         Optional<String> problem = namespace ? KubernetesNames.namespaceProblem(v) : KubernetesNames.objectNameProblem(v);
         if (problem.isPresent()) {
             throw new PoisonRecord(PoisonRecord.Reason.INVALID_NAME, "'" + field + "' " + KubernetesNames.quoteUntrusted(v) + " " + problem.get());
