@@ -2,7 +2,6 @@ package io.autonova.remediator.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.autonova.remediator.pipeline.LedgerUpdates;
 import io.autonova.remediator.policy.Pause;
 import io.autonova.remediator.policy.PauseScope;
 import io.autonova.remediator.rules.Durations;
@@ -47,7 +46,9 @@ public class PauseResource {
 
     @GET
     public Map<String, List<Pause>> list() {
-        return Map.of("pauses", runtime.store().loadLedger().value().activePauses(clock.instant()));
+        Instant now = clock.instant();
+        return Map.of("pauses", runtime.store().pauses().stream().filter(p -> p.activeAt(now))
+                .sorted(java.util.Comparator.comparing(Pause::createdAt)).toList());
     }
 
     @POST
@@ -88,9 +89,9 @@ public class PauseResource {
             throw new ProblemException(400, "Invalid pause", "'reason' is longer than 1000 characters");
         }
         Instant expiresAt = expiry(req, now);
-        Pause pause = new Pause(UUID.randomUUID().toString().substring(0, 8), scope, namespace, service, reason,
+        Pause pause = new Pause("pause-" + UUID.randomUUID().toString().substring(0, 8), scope, namespace, service, reason,
                 Requests.optionalText(req, "createdBy"), now, expiresAt);
-        LedgerUpdates.update(runtime.store(), l -> l.withPause(pause, now));
+        runtime.store().createPause(pause);
         LOG.infof("pause created: %s", pause.describe());
         return Response.status(201).entity(pause).build();
     }
@@ -98,12 +99,7 @@ public class PauseResource {
     @DELETE
     @Path("/{id}")
     public Response delete(@PathParam("id") String id) {
-        boolean[] found = new boolean[1];
-        LedgerUpdates.update(runtime.store(), l -> {
-            found[0] = l.pauses().stream().anyMatch(p -> p.id().equals(id));
-            return found[0] ? l.withoutPause(id) : l;
-        });
-        if (!found[0]) {
+        if (KubernetesNames.objectNameProblem(id).isPresent() || !runtime.store().deletePause(id)) {
             throw new ProblemException(404, "Not found", "no pause with id " + KubernetesNames.quoteUntrusted(id));
         }
         LOG.infof("pause %s deleted: automation resumes for its scope", id);

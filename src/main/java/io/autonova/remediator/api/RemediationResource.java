@@ -33,13 +33,51 @@ public class RemediationResource {
 
     @GET
     public Map<String, Object> list(@QueryParam("namespace") String namespace, @QueryParam("deployment") String deployment,
-                                    @QueryParam("phase") String phase) {
-        List<Map<String, Object>> items = runtime.store().listRecords().stream()
-                .filter(r -> namespace == null || namespace.equals(r.spec.target.namespace))
-                .filter(r -> deployment == null || deployment.equals(r.spec.target.deployment))
-                .filter(r -> phase == null || r.status.phase.name().equalsIgnoreCase(phase.replace('-', '_')))
-                .map(RemediationResource::summary).toList();
-        return Map.of("store", runtime.store().kind(), "dryRun", runtime.dryRun(), "remediations", items);
+                                    @QueryParam("phase") String phase, @QueryParam("limit") Integer limit, @QueryParam("continue") String cont) {
+        int pageSize = limit == null ? 100 : limit;
+        if (pageSize < 1 || pageSize > 1000) {
+            throw new ProblemException(400, "Invalid limit", "'limit' must be between 1 and 1000");
+        }
+        String after = cont == null ? null : decode(cont);
+        List<RemediationRecord> all = runtime.store().records();
+        List<Map<String, Object>> items = new java.util.ArrayList<>();
+        boolean started = after == null;
+        String next = null;
+        for (RemediationRecord r : all) {
+            if (!started) {
+                started = r.name.equals(after);
+                continue;
+            }
+            if (namespace != null && !namespace.equals(r.spec.target.namespace) || deployment != null && !deployment.equals(r.spec.target.deployment)
+                    || phase != null && !r.status.phase.name().equalsIgnoreCase(phase.replace('-', '_'))) {
+                continue;
+            }
+            if (items.size() == pageSize) {
+                next = encode((String) items.get(items.size() - 1).get("name"));
+                break;
+            }
+            items.add(summary(r));
+        }
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("store", runtime.store().kind());
+        answer.put("dryRun", runtime.dryRun());
+        answer.put("remediations", items);
+        if (next != null) {
+            answer.put("continue", next);
+        }
+        return answer;
+    }
+
+    private static String encode(String s) {
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static String decode(String token) {
+        try {
+            return new String(java.util.Base64.getUrlDecoder().decode(token), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new ProblemException(400, "Invalid continue token", "the 'continue' token is not one this API gave out");
+        }
     }
 
     @GET
@@ -52,18 +90,21 @@ public class RemediationResource {
     @Path("/{name}/abort")
     public Response abort(@PathParam("name") String name) {
         StateStore store = runtime.store();
+        find(name);
         for (int i = 0; i < 8; i++) {
-            RemediationRecord r = find(name);
+            RemediationRecord r = (i == 0 ? store.record(name) : store.fetch(name)).orElseThrow(
+                    () -> new ProblemException(404, "Not found", "no remediation named " + name)).copy();
             if (!r.status.phase.active()) {
                 throw new ProblemException(409, "Not in flight", "remediation " + name + " is " + r.status.phase.name().toLowerCase()
                         + "; only pending or running remediations can be aborted");
             }
             r.spec.abortRequested = true;
             r.spec.abortRequestedBy = "operator API";
-            if (store.updateRecord(r)) {
+            if (store.update(r)) {
                 LOG.warnf("abort requested for remediation %s (%s)", name, r.targetKey());
                 return Response.accepted(Map.of("remediation", name, "abortRequested", true,
-                        "note", "the runner stops at its next step or poll; a patch already sent is not reverted")).build();
+                        "note", "the run stops at its next step boundary and undoes the steps that are safe to undo; "
+                                + "a rollback already in the cluster is not reverted (that would re-deploy the bad release)")).build();
             }
         }
         throw new ProblemException(409, "Conflict", "remediation " + name + " kept changing; try again");
@@ -73,7 +114,7 @@ public class RemediationResource {
         if (KubernetesNames.objectNameProblem(name).isPresent()) {
             throw new ProblemException(400, "Invalid name", "not a valid remediation name: " + KubernetesNames.quoteUntrusted(name));
         }
-        return runtime.store().getRecord(name)
+        return runtime.store().record(name)
                 .orElseThrow(() -> new ProblemException(404, "Not found", "no remediation named " + name));
     }
 
@@ -90,7 +131,10 @@ public class RemediationResource {
         m.put("message", r.status.message);
         m.put("revisionFrom", r.status.revisionFrom);
         m.put("revisionTo", r.status.revisionTo);
+        m.put("episode", r.spec.episode);
+        m.put("alerts", r.status.alerts.instances);
         m.put("suppressedDuplicates", r.status.suppressedDuplicates);
+        m.put("failureReason", r.status.failureReason);
         m.put("dryRun", r.spec.dryRun);
         return m;
     }

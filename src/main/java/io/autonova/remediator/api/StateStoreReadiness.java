@@ -20,7 +20,7 @@ public class StateStoreReadiness implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         try {
-            runtime.store().loadLedger();
+            runtime.store().checkReady();
             return HealthCheckResponse.builder().name("state-store").up().withData("store", runtime.store().kind())
                     .withData("dryRun", runtime.dryRun()).build();
         } catch (RuntimeException e) {

@@ -1,9 +1,10 @@
 package io.autonova.remediator.api;
 
-import io.autonova.remediator.pipeline.LedgerUpdates;
-import io.autonova.remediator.policy.Ledger;
+import io.autonova.remediator.pipeline.Cas;
 import io.autonova.remediator.rules.KubernetesNames;
 import io.autonova.remediator.state.ServiceRuntime;
+import io.autonova.remediator.state.StateStore;
+import io.autonova.remediator.state.TargetRecord;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -14,9 +15,13 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
-/** Per-target policy state; an operator clears the consecutive-action cap here after looking at the target. */
+/** Per-target state; an operator clears a target held for a human here after looking at it. */
 @Path("/api/v1/targets")
 @Produces(MediaType.APPLICATION_JSON)
 public class TargetResource {
@@ -33,8 +38,21 @@ public class TargetResource {
 
     @GET
     public Map<String, Object> list() {
-        Ledger l = runtime.store().loadLedger().value();
-        return Map.of("inFlight", l.activeInFlight(clock.instant()), "consecutive", l.consecutive());
+        Instant now = clock.instant();
+        List<Map<String, Object>> targets = runtime.store().targets().stream().sorted(Comparator.comparing(TargetRecord::key)).map(t -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("target", t.key());
+            m.put("run", t.run());
+            m.put("holder", t.holder() == null || t.expired(now) ? null : t.holder());
+            m.put("consecutive", t.state().consecutive());
+            m.put("lastActionAt", t.state().lastActionAt());
+            m.put("hold", t.state().hold());
+            m.put("knownBadTemplates", t.state().badTemplates().size());
+            return m;
+        }).toList();
+        Map<String, Object> inFlight = new LinkedHashMap<>();
+        runtime.store().global().value().inFlight().forEach((k, v) -> inFlight.put(k, v.record()));
+        return Map.of("targets", targets, "inFlight", inFlight);
     }
 
     @DELETE
@@ -47,8 +65,10 @@ public class TargetResource {
             throw new ProblemException(400, "Invalid name", "deployment " + KubernetesNames.quoteUntrusted(deployment) + " " + p);
         });
         String key = namespace + "/" + deployment;
-        LedgerUpdates.update(runtime.store(), l -> l.consecutive().containsKey(key) ? l.withConsecutiveCleared(key) : l);
-        LOG.infof("operator cleared the consecutive-action count of %s", key);
+        StateStore store = runtime.store();
+        Cas.update("the state of " + key, () -> store.target(key), () -> store.fetchTarget(key), store::replaceTarget,
+                t -> t.state().consecutive() == 0 && t.state().hold() == null ? t : t.withState(t.state().withHoldCleared()));
+        LOG.infof("operator cleared the hold and consecutive-action count of %s", key);
         return Response.noContent().build();
     }
 }

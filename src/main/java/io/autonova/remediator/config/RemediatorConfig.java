@@ -27,6 +27,25 @@ public interface RemediatorConfig {
 
     ArgoCd argocd();
 
+    Records records();
+
+    /** This replica's identity in Leases and records; default: the host name (the pod name in Kubernetes). */
+    Optional<String> replicaId();
+
+    interface Records {
+        /** Finished records are deleted this long after they finished. */
+        @WithDefault("30d")
+        Duration retention();
+
+        /** At most this many finished records are kept per target (newest first). */
+        @WithDefault("20")
+        int keepPerTarget();
+
+        /** How often retention runs. */
+        @WithDefault("10m")
+        Duration gcInterval();
+    }
+
     Kafka kafka();
 
     interface Kafka {
@@ -68,7 +87,7 @@ public interface RemediatorConfig {
         Optional<Path> tokenFile();
 
         /** Larger bodies get 413. */
-        @WithDefault("1048576")
+        @WithDefault("33554432")
         int maxBodyBytes();
     }
 
@@ -88,8 +107,13 @@ public interface RemediatorConfig {
         @WithDefault("autonova-system")
         String namespace();
 
-        @WithDefault("autonova-remediator-ledger")
-        String ledgerName();
+        /** The ConfigMap of shared policy state (rule and global rate limits, runs in flight). */
+        @WithDefault("autonova-remediator-policy")
+        String globalName();
+
+        /** How long start-up waits for the state caches to fill before serving 503 until they do. */
+        @WithDefault("30s")
+        Duration syncTimeout();
 
         /** How long the start-up check waits for the API server in auto mode. */
         @WithDefault("3s")
@@ -110,13 +134,17 @@ public interface RemediatorConfig {
         @WithDefault("4")
         int threads();
 
-        /** How often counted re-sends of settled alerts are written to their records. */
+        /** How often alerts folded into episodes (re-sends, new instances, repeats) are written to their records. */
         @WithDefault("5s")
         Duration resendFlushInterval();
 
-        /** A target stays "in flight" at most this long if its replica dies mid-run. */
-        @WithDefault("30m")
-        Duration inFlightTtl();
+        /** A replica owns a running remediation through its target's Lease, renewed every third of this. */
+        @WithDefault("15s")
+        Duration leaseDuration();
+
+        /** How often a replica looks for runs whose Lease expired (their replica died). */
+        @WithDefault("2s")
+        Duration takeoverScanInterval();
     }
 
     interface ArgoCd {

@@ -1,73 +1,77 @@
 package io.autonova.remediator.pipeline;
 
+import io.autonova.remediator.config.RemediatorConfig;
+import io.autonova.remediator.engine.StepEngine;
 import io.autonova.remediator.ingest.Alert;
 import io.autonova.remediator.policy.Decision;
 import io.autonova.remediator.policy.DecisionInput;
+import io.autonova.remediator.policy.GlobalState;
 import io.autonova.remediator.policy.Outcome;
 import io.autonova.remediator.policy.PolicyEngine;
+import io.autonova.remediator.policy.PolicyState;
 import io.autonova.remediator.policy.Reason;
+import io.autonova.remediator.policy.TargetState;
 import io.autonova.remediator.rules.Rule;
 import io.autonova.remediator.rules.RuleRepository;
 import io.autonova.remediator.rules.RuleSet;
 import io.autonova.remediator.rules.SignalValue;
 import io.autonova.remediator.rules.SignalWindows;
 import io.autonova.remediator.rules.Target;
+import io.autonova.remediator.state.EventRecorder;
+import io.autonova.remediator.state.Hashes;
 import io.autonova.remediator.state.Phase;
 import io.autonova.remediator.state.RemediationRecord;
 import io.autonova.remediator.state.ServiceRuntime;
 import io.autonova.remediator.state.StateStore;
-import io.autonova.remediator.config.RemediatorConfig;
+import io.autonova.remediator.state.TargetRecord;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * Ingest to decision: each alert is matched against the rules, each match is decided by the policy
- * engine and written as a record before anything acts; then execution is handed to the runner. Returns
- * once every decision is recorded, so a 2xx to the sender means nothing is lost.
+ * Ingest to decision. Each alert is matched against the rules and each match is folded into the open
+ * episode of its (rule, target) or opens a new one. Decisions are taken against the watch-fed cache; only a
+ * decision that changes is written (with a precondition), so a re-send that changes nothing costs no API
+ * call. Returns once every changed decision is durable: a 2xx to the sender means nothing is lost.
  */
 @ApplicationScoped
 public class RemediationPipeline {
 
     private static final Logger LOG = Logger.getLogger(RemediationPipeline.class);
     /** A claim older than this without a decision belongs to a replica that died mid-way. */
-    private static final Duration STALE_CLAIM = Duration.ofMinutes(2);
+    static final Duration STALE_CLAIM = Duration.ofSeconds(30);
+    /** How long the replica that lost the race for a record waits for the winner's decision to be durable. */
+    static final Duration AWAIT_WINNER = Duration.ofSeconds(3);
     private static final Decision NO_MATCHING_RULE = new Decision(Outcome.REFUSE, Reason.NO_MATCHING_RULE, Reason.NO_MATCHING_RULE.description());
 
     private final RuleRepository rules;
     private final ServiceRuntime runtime;
-    private final RemediationRunner runner;
+    private final StepEngine engine;
     private final RemediatorMetrics metrics;
-    private final RemediatorConfig config;
-    private final ResendTracker resends;
+    private final EpisodeFolds folds;
     private final Clock clock;
 
-    public RemediationPipeline(RuleRepository rules, ServiceRuntime runtime, RemediationRunner runner, RemediatorMetrics metrics,
-                               RemediatorConfig config, ResendTracker resends, Clock clock) {
-        this.resends = resends;
+    public RemediationPipeline(RuleRepository rules, ServiceRuntime runtime, StepEngine engine, RemediatorMetrics metrics,
+                               EpisodeFolds folds, Clock clock) {
         this.rules = rules;
         this.runtime = runtime;
-        this.runner = runner;
+        this.engine = engine;
         this.metrics = metrics;
-        this.config = config;
+        this.folds = folds;
         this.clock = clock;
     }
 
     public List<AlertResult> accept(List<Alert> alerts) {
         RuleSet ruleSet = rules.current();
-        List<AlertResult> results = new ArrayList<>();
+        List<AlertResult> results = new ArrayList<>(alerts.size());
         for (Alert alert : alerts) {
             metrics.alertReceived(alert.source(), alert.firing());
             List<Rule> matching = ruleSet.matching(alert.labels());
@@ -88,29 +92,24 @@ public class RemediationPipeline {
     /**
      * A window over Kafka signals started, kept or stopped crossing its threshold: decided exactly like an
      * alert. Its identity (fingerprint from rule and target, start from when the window started crossing)
-     * is derived from the data, so a redelivered or rebuilt record maps to the same remediation record.
+     * is derived from the data, so a redelivered or rebuilt record folds into the same episode.
      */
     public AlertResult acceptSignal(SignalWindows.Match match) {
         Rule rule = match.rule();
         Map<String, String> labels = new LinkedHashMap<>(match.signal().labels());
         labels.put("alertname", rule.name());
-        Alert alert = new Alert("kafka", sha256Hex(rule.name() + "|" + match.signal().targetKey()), match.emission().firing(), labels,
+        Alert alert = new Alert("kafka", Hashes.sha256Hex(rule.name() + "|" + match.signal().targetKey()), match.emission().firing(), labels,
                 Map.of("value", Double.toString(match.emission().value())), match.emission().firingSince(), null, null, clock.instant());
         metrics.alertReceived(alert.source(), alert.firing());
         return handle(alert, rule, rules.current());
     }
 
-    /** The first 16 hex digits of SHA-256: stable names and fingerprints derived from data. */
-    private static String sha256Hex(String identity) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(identity.getBytes(StandardCharsets.UTF_8))).substring(0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    /** The identity of one alert instance: Alertmanager's fingerprint and the start of this firing. */
+    static String instanceId(Alert alert) {
+        return alert.fingerprint() + "@" + (alert.startsAt() == null ? 0 : alert.startsAt().getEpochSecond());
     }
 
     private AlertResult handle(Alert alert, Rule rule, RuleSet ruleSet) {
-        Instant now = clock.instant();
         Target target = rule.target().render(alert.labels(), alert.annotations());
         List<String> problems = target.problems();
         if (!problems.isEmpty()) {
@@ -118,76 +117,246 @@ public class RemediationPipeline {
             Decision d = new Decision(Outcome.REFUSE, Reason.INVALID_TARGET, Reason.INVALID_TARGET.description() + ": " + String.join("; ", problems));
             return finish(alert, rule, d, null);
         }
-        String name = recordName(rule.name(), alert);
-        if (resends.isSettled(name)) {
-            // Known from memory: no read, and the count is written later, coalesced.
-            if (!alert.firing()) {
-                return finish(alert, rule, Decision.resolved(), name);
-            }
-            resends.count(name, now);
-            return finish(alert, rule, duplicateOf(name, null), name);
-        }
         StateStore store = runtime.store();
-        Optional<RemediationRecord> existing = store.getRecord(name);
-
-        if (!alert.firing()) {
-            Decision d = Decision.resolved();
-            existing.ifPresent(r -> clearPending(r, now));
-            return finish(alert, rule, d, existing.map(r -> r.name).orElse(null));
+        store.checkReady();
+        String id = instanceId(alert);
+        for (int attempt = 0; attempt < Cas.ATTEMPTS; attempt++) {
+            Instant now = clock.instant();
+            Optional<RemediationRecord> latest = store.latestEpisode(rule.name(), target.key());
+            RemediationRecord ep = latest.orElse(null);
+            if (!alert.firing()) {
+                if (ep != null && ep.transientRefusal() && lastFiring(ep, id)) {
+                    // The last instance resolved: the pending refusal is over. A decision that changes is written now.
+                    RemediationRecord cleared = ep.copy();
+                    EpisodeFolds.clear(cleared, id, now);
+                    if (!store.update(cleared)) {
+                        store.fetch(ep.name);
+                        Cas.backOff(attempt);
+                        continue;
+                    }
+                    runtime.events().cleared(cleared);
+                } else if (ep != null && ep.open()) {
+                    folds.resolved(ep.name, id, now);
+                }
+                return finish(alert, rule, Decision.resolved(), ep == null ? null : ep.name);
+            }
+            if (ep != null && ep.knows(id) && !ep.transientRefusal() && ep.status.phase != Phase.EVALUATING) {
+                // A re-send of an instance already decided for good: answered from the cache, counted later.
+                folds.resend(ep.name, now);
+                return finish(alert, rule, duplicateOf(ep), ep.name);
+            }
+            if (ep != null && !ep.open()) {
+                ep = null; // a new instance after the episode ended opens the next one
+            }
+            AlertResult r;
+            if (ep == null) {
+                int episode = latest.map(e -> e.spec.episode + 1).orElse(1);
+                r = open(alert, rule, ruleSet, target, id, recordName(rule.name(), target.key(), episode), episode, now);
+            } else if (ep.status.phase == Phase.EVALUATING && !ep.createdAt.plus(STALE_CLAIM).isBefore(now)
+                    && ep.status.decision == null) {
+                r = awaitDecision(ep.name) ? null : unavailable(ep.name);
+            } else if (ep.status.phase.active() || ep.status.phase == Phase.EVALUATING && ep.status.decision != null) {
+                folds.fold(ep.name, id, now);
+                r = finish(alert, rule, new Decision(Outcome.REFUSE, Reason.EPISODE_OPEN, Reason.EPISODE_OPEN.description()
+                        + " (remediation " + ep.name + ", " + ep.status.phase.name().toLowerCase() + ")"), ep.name);
+            } else {
+                r = redecide(alert, rule, ruleSet, target, id, ep, now);
+            }
+            if (r != null) {
+                return r;
+            }
+            Cas.backOff(attempt);
         }
+        throw new StateStore.StoreUnavailableException("the episode of " + rule.name() + " on " + target.key() + " kept changing", null);
+    }
 
-        RemediationRecord record;
-        if (existing.isPresent() && !reEvaluable(existing.get(), now)) {
-            return duplicate(alert, rule, existing.get(), now);
-        } else if (existing.isPresent()) {
-            record = existing.get();
-            record.status.reevaluations++;
-        } else {
-            record = newRecord(name, alert, rule, target, now);
-            if (!store.createRecord(record)) {
-                // Another replica claimed this alert first.
-                return store.getRecord(name).map(r -> duplicate(alert, rule, r, now))
-                        .orElseThrow(() -> new StateStore.StoreUnavailableException("record " + name + " vanished while claiming it", null));
+    private DecisionInput input(Rule rule, Target target, Alert alert, SignalValue value, RuleSet ruleSet) {
+        return new DecisionInput(rule.name(), target.namespace(), target.deployment(), true, false, rule.threshold(), value,
+                alert.startsAt(), rule.minFiringDuration(), rule.limits(), ruleSet.globalLimits(), runtime.dryRun());
+    }
+
+    private PolicyState policyState(String targetKey) {
+        StateStore store = runtime.store();
+        return new PolicyState(store.pauses(), store.target(targetKey).value().state(), store.global().value());
+    }
+
+    /** The first alert of a new episode: decide, then write the record with its decision (one create for a refusal). */
+    private AlertResult open(Alert alert, Rule rule, RuleSet ruleSet, Target target, String id, String name, int episode, Instant now) {
+        SignalValue value = value(rule, alert);
+        DecisionInput in = input(rule, target, alert, value, ruleSet);
+        Decision d = PolicyEngine.decide(in, policyState(target.key()), name, now);
+        RemediationRecord record = newRecord(name, episode, alert, rule, target, id, value, now);
+        if (d.outcome() == Outcome.REFUSE) {
+            setDecision(record, d, now);
+            if (!runtime.store().create(record)) {
+                return awaitDecision(name) ? null : unavailable(name);
+            }
+            runtime.events().decision(record, d);
+            return finish(alert, rule, d, name);
+        }
+        // It may act: claim the record first, so the admission below belongs to exactly one record.
+        if (!runtime.store().create(record)) {
+            return awaitDecision(name) ? null : unavailable(name);
+        }
+        return admitAndWrite(alert, rule, ruleSet, in, record);
+    }
+
+    /** A new alert instance or a re-send on an episode refused for a transient reason: decided again, in memory. */
+    private AlertResult redecide(Alert alert, Rule rule, RuleSet ruleSet, Target target, String id, RemediationRecord ep, Instant now) {
+        SignalValue value = value(rule, alert);
+        DecisionInput in = input(rule, target, alert, value, ruleSet);
+        Decision d = PolicyEngine.decide(in, policyState(target.key()), ep.name, now);
+        boolean stale = ep.status.phase == Phase.EVALUATING;
+        if (!stale && d.outcome() == Outcome.REFUSE && ep.status.decision != null && d.reason().name().equals(ep.status.decision.reason)) {
+            folds.repeat(ep.name, id, now);
+            return finish(alert, rule, d, ep.name);
+        }
+        RemediationRecord record = ep.copy();
+        EpisodeFolds.addInstance(record, id, now);
+        record.spec.trigger.value = value.raw();
+        if (d.outcome() == Outcome.REFUSE) {
+            setDecision(record, d, now);
+            if (!runtime.store().update(record)) {
+                runtime.store().fetch(ep.name);
+                return null;
+            }
+            runtime.events().decision(record, d);
+            return finish(alert, rule, d, record.name);
+        }
+        record.status.phase = Phase.EVALUATING;
+        if (record.status.decision != null) {
+            record.status.decisions.add(record.status.decision);
+            while (record.status.decisions.size() > RemediationRecord.MAX_DECISIONS) {
+                record.status.decisions.remove(0);
             }
         }
+        record.status.decision = null;
+        if (!runtime.store().update(record)) {
+            runtime.store().fetch(ep.name);
+            return null;
+        }
+        return admitAndWrite(alert, rule, ruleSet, in, record);
+    }
 
-        SignalValue value = rule.threshold() == null ? SignalValue.missing() : rule.threshold().extract(alert.labels(), alert.annotations());
-        DecisionInput input = new DecisionInput(rule.name(), target.namespace(), target.deployment(), true, false, rule.threshold(), value,
-                alert.startsAt(), rule.minFiringDuration(), rule.limits(), ruleSet.globalLimits(), runtime.dryRun());
+    /**
+     * The record is ours (claimed). Admit against the newest shared state (exact limits across replicas),
+     * then the target's state, then write the decision. Admissions are keyed by record name, so a retry after
+     * a crash or a conflict never counts twice.
+     */
+    private AlertResult admitAndWrite(Alert alert, Rule rule, RuleSet ruleSet, DecisionInput in, RemediationRecord record) {
+        StateStore store = runtime.store();
+        Duration keep = rules.current().longestLimitWindow();
         Decision[] decided = new Decision[1];
-        LedgerUpdates.update(store, ledger -> {
+        Cas.update("the shared policy state", store::global, store::fetchGlobal, store::replaceGlobal, g -> {
             Instant at = clock.instant();
-            decided[0] = PolicyEngine.decide(input, ledger, at);
-            return PolicyEngine.admit(ledger, input, decided[0], name, at, config.execution().inFlightTtl());
+            GlobalState pruned = g.withoutStale(r -> stillActive(r, record.name));
+            PolicyState ps = new PolicyState(store.pauses(), store.target(in.targetKey()).value().state(), pruned);
+            decided[0] = PolicyEngine.decide(in, ps, record.name, at);
+            GlobalState next = PolicyEngine.admit(pruned, in, decided[0], record.name, at, keep);
+            return next.equals(g) ? g : next;
         });
         Decision d = decided[0];
-
-        record.spec.trigger.value = value.raw();
-        record.status.decision = new RemediationRecord.DecisionView();
-        record.status.decision.outcome = d.outcome().tag();
-        record.status.decision.reason = d.reason().name();
-        record.status.decision.message = d.message();
-        record.status.decision.decidedAt = clock.instant();
-        record.status.phase = switch (d.outcome()) {
-            case EXECUTE -> Phase.PENDING;
-            case DRY_RUN -> Phase.DRY_RUN;
-            case REFUSE -> Phase.REFUSED;
-        };
-        record.status.message = d.message();
-        writeDecision(record);
-        if (!d.reason().isTransient()) {
-            resends.settle(record.name);
-        }
         if (d.outcome() != Outcome.REFUSE) {
-            runner.submit(record.name, rule, target, alert.receivedAt());
+            Cas.update("the state of " + in.targetKey(), () -> store.target(in.targetKey()), () -> store.fetchTarget(in.targetKey()),
+                    store::replaceTarget, t -> {
+                        TargetState next = PolicyEngine.admit(t.state(), in, d, record.name, clock.instant(), keep);
+                        return next == t.state() ? t : t.withState(next);
+                    });
         }
-        return finish(alert, rule, d, record.name);
+        Instant now = clock.instant();
+        for (int i = 0; i < Cas.ATTEMPTS; i++) {
+            setDecision(record, d, now);
+            record.status.phase = switch (d.outcome()) {
+                case EXECUTE -> Phase.PENDING;
+                case DRY_RUN -> Phase.DRY_RUN;
+                case REFUSE -> Phase.REFUSED;
+            };
+            if (store.update(record)) {
+                runtime.events().decision(record, d);
+                if (d.outcome() != Outcome.REFUSE) {
+                    engine.enqueue(record.name, alert.receivedAt());
+                }
+                return finish(alert, rule, d, record.name);
+            }
+            // Someone folded alerts or counted re-sends meanwhile: keep theirs, write our decision.
+            RemediationRecord latest = store.fetch(record.name).orElseThrow(
+                    () -> new StateStore.StoreUnavailableException("record " + record.name + " vanished while deciding it", null));
+            record.status.alerts = latest.status.alerts;
+            record.status.suppressedDuplicates = latest.status.suppressedDuplicates;
+            record.status.lastDuplicateAt = latest.status.lastDuplicateAt;
+            record.resourceVersion = latest.resourceVersion;
+            Cas.backOff(i);
+        }
+        throw new StateStore.StoreUnavailableException("could not write the decision on " + record.name, null);
+    }
+
+    /** An in-flight entry is live unless its record is known and no longer running (or never started). */
+    private boolean stillActive(String recordName, String deciding) {
+        if (recordName.equals(deciding)) {
+            return true;
+        }
+        Optional<RemediationRecord> r = runtime.store().record(recordName);
+        return r.isEmpty() || r.get().status.phase.active() || r.get().status.phase == Phase.EVALUATING;
+    }
+
+    private static boolean lastFiring(RemediationRecord r, String id) {
+        var firing = r.status.alerts.firing;
+        return !r.status.alerts.overflow && (firing.isEmpty() || firing.size() == 1 && firing.contains(id));
+    }
+
+    /** The replica that lost the race waits for the winner's decision to be durable before answering. */
+    private boolean awaitDecision(String name) {
+        long deadline = System.nanoTime() + AWAIT_WINNER.toNanos();
+        StateStore store = runtime.store();
+        while (System.nanoTime() < deadline) {
+            Optional<RemediationRecord> r = store.record(name);
+            if (r.isPresent() && (r.get().status.phase != Phase.EVALUATING || r.get().status.decision != null)) {
+                return true;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        Optional<RemediationRecord> r = store.fetch(name);
+        return r.isPresent() && r.get().status.phase != Phase.EVALUATING;
+    }
+
+    private AlertResult unavailable(String name) {
+        throw new StateStore.StoreUnavailableException("another replica is deciding remediation " + name + " and has not written its decision yet", null);
+    }
+
+    private static SignalValue value(Rule rule, Alert alert) {
+        return rule.threshold() == null ? SignalValue.missing() : rule.threshold().extract(alert.labels(), alert.annotations());
+    }
+
+    private static void setDecision(RemediationRecord record, Decision d, Instant now) {
+        RemediationRecord.DecisionView v = new RemediationRecord.DecisionView();
+        v.outcome = d.outcome().tag();
+        v.reason = d.reason().name();
+        v.message = d.message();
+        v.decidedAt = now;
+        v.lastAt = now;
+        if (record.status.decision != null) {
+            record.status.decisions.add(record.status.decision);
+            while (record.status.decisions.size() > RemediationRecord.MAX_DECISIONS) {
+                record.status.decisions.remove(0);
+            }
+        }
+        record.status.decision = v;
+        record.status.message = d.message();
+        if (d.outcome() == Outcome.REFUSE) {
+            record.status.phase = Phase.REFUSED;
+            record.status.finishedAt = d.reason().isTransient() ? null : now;
+        }
     }
 
     private AlertResult finish(Alert alert, Rule rule, Decision d, String recordName) {
         metrics.decision(d);
         // Re-sends are summarised on their record and in metrics; everything else is logged as it is decided.
-        boolean quiet = d.reason() == Reason.DUPLICATE_ALERT || d.reason() == Reason.NO_MATCHING_RULE;
+        boolean quiet = d.reason() == Reason.DUPLICATE_ALERT || d.reason() == Reason.NO_MATCHING_RULE || d.reason() == Reason.EPISODE_OPEN;
         if (quiet ? LOG.isDebugEnabled() : LOG.isInfoEnabled()) {
             String line = String.format("decision alert=%s fingerprint=%s rule=%s outcome=%s reason=%s record=%s: %s", alert.alertname(),
                     alert.fingerprint(), rule.name(), d.outcome().tag(), d.reason().name(), recordName, d.message());
@@ -200,65 +369,17 @@ public class RemediationPipeline {
         return new AlertResult(alert.fingerprint(), rule.name(), d.outcome().tag(), d.reason().name(), d.message(), recordName);
     }
 
-    /** A re-send of an alert already decided: counted on its record rather than written as a new one. */
-    private AlertResult duplicate(Alert alert, Rule rule, RemediationRecord record, Instant now) {
-        if (record.status.phase != Phase.EVALUATING) { // a fresh claim by another replica may still end transient
-            resends.settle(record.name);
-        }
-        resends.count(record.name, now);
-        return finish(alert, rule, duplicateOf(record.name, record.status.phase.name().toLowerCase()), record.name);
+    private static Decision duplicateOf(RemediationRecord r) {
+        return new Decision(Outcome.REFUSE, Reason.DUPLICATE_ALERT, Reason.DUPLICATE_ALERT.description() + " (remediation " + r.name
+                + ", " + r.status.phase.name().toLowerCase() + ")");
     }
 
-    private static Decision duplicateOf(String record, String phase) {
-        return new Decision(Outcome.REFUSE, Reason.DUPLICATE_ALERT, Reason.DUPLICATE_ALERT.description() + " (remediation " + record
-                + (phase == null ? "" : ", " + phase) + ")");
-    }
-
-    private boolean reEvaluable(RemediationRecord r, Instant now) {
-        if (r.status.phase == Phase.REFUSED && r.status.decision != null) {
-            try {
-                return Reason.valueOf(r.status.decision.reason).isTransient();
-            } catch (IllegalArgumentException e) {
-                return false;
-            }
-        }
-        return r.status.phase == Phase.EVALUATING && r.createdAt != null && r.createdAt.plus(STALE_CLAIM).isBefore(now);
-    }
-
-    private void clearPending(RemediationRecord r, Instant now) {
-        if (r.status.phase != Phase.REFUSED && r.status.phase != Phase.EVALUATING) {
-            return;
-        }
-        r.status.phase = Phase.CLEARED;
-        r.status.finishedAt = now;
-        r.status.message = "alert resolved at " + now + " before any action; earlier decision: "
-                + (r.status.decision == null ? "none" : r.status.decision.reason);
-        if (!runtime.store().updateRecord(r)) {
-            LOG.debugf("record %s changed while clearing it; leaving it as it is", r.name);
-        }
-    }
-
-    private void writeDecision(RemediationRecord record) {
-        StateStore store = runtime.store();
-        for (int i = 0; i < LedgerUpdates.ATTEMPTS; i++) {
-            if (store.updateRecord(record)) {
-                return;
-            }
-            // Someone counted a duplicate meanwhile: keep their counters, write our decision.
-            RemediationRecord latest = store.getRecord(record.name).orElseThrow();
-            record.status.suppressedDuplicates = latest.status.suppressedDuplicates;
-            record.status.lastDuplicateAt = latest.status.lastDuplicateAt;
-            record.resourceVersion = latest.resourceVersion;
-            LedgerUpdates.backOff(i);
-        }
-        throw new StateStore.StoreUnavailableException("could not write the decision on " + record.name, null);
-    }
-
-    private RemediationRecord newRecord(String name, Alert alert, Rule rule, Target target, Instant now) {
+    private RemediationRecord newRecord(String name, int episode, Alert alert, Rule rule, Target target, String id, SignalValue value, Instant now) {
         RemediationRecord r = new RemediationRecord();
         r.name = name;
         r.createdAt = now;
         r.spec.rule = rule.name();
+        r.spec.episode = episode;
         r.spec.scenario = rule.scenario().ruleName();
         r.spec.parameters.putAll(rule.parameters());
         r.spec.dryRun = runtime.dryRun();
@@ -271,13 +392,20 @@ public class RemediationPipeline {
         r.spec.trigger.startsAt = alert.startsAt();
         r.spec.trigger.labels.putAll(alert.labels());
         r.spec.trigger.receivedAt = alert.receivedAt();
+        r.spec.trigger.value = value.raw();
+        EpisodeFolds.addInstance(r, id, now);
         r.status.phase = Phase.EVALUATING;
         return r;
     }
 
-    /** Same rule, fingerprint and start time: same name on every replica, so one alert is handled once. */
-    static String recordName(String rule, Alert alert) {
+    /** Same rule, target and episode number: the same name on every replica, so one episode is one record. */
+    public static String recordName(String rule, String targetKey, int episode) {
         String prefix = rule.length() > 40 ? rule.substring(0, 40).replaceAll("-+$", "") : rule;
-        return prefix + "-" + sha256Hex(rule + "\n" + alert.fingerprint() + "\n" + alert.startsAt());
+        return prefix + "-" + Hashes.sha256Hex(rule + "\n" + targetKey) + "-" + episode;
+    }
+
+    /** Lets an operator see what a target's state object says, for the API. */
+    public TargetRecord targetState(String key) {
+        return runtime.store().target(key).value();
     }
 }

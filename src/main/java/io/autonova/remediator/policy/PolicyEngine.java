@@ -5,7 +5,6 @@ import io.autonova.remediator.rules.Durations;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -19,7 +18,7 @@ import java.util.Optional;
  * <li>threshold not crossed</li>
  * <li>minimum firing duration not reached</li>
  * <li>pause: global, namespace, service</li>
- * <li>target waits for a human (consecutive-action cap)</li>
+ * <li>target waits for a human (held, or its consecutive-action cap reached)</li>
  * <li>target already in flight</li>
  * <li>target cooldown</li>
  * <li>rate limits: target, rule, global</li>
@@ -32,7 +31,11 @@ public final class PolicyEngine {
     private PolicyEngine() {
     }
 
-    public static Decision decide(DecisionInput in, Ledger ledger, Instant now) {
+    /**
+     * {@code record} is the record being decided: its own admission and in-flight entry never refuse it,
+     * so a decision retried after a crash or a write conflict comes out the same.
+     */
+    public static Decision decide(DecisionInput in, PolicyState state, String record, Instant now) {
         if (!in.firing()) {
             return Decision.refuse(Reason.ALERT_RESOLVED, null);
         }
@@ -56,31 +59,35 @@ public final class PolicyEngine {
                         + ", rule needs " + Durations.format(in.minFiring()));
             }
         }
-        Optional<Pause> pause = ledger.activePauses(now).stream().filter(p -> p.covers(in.namespace(), in.deployment())).findFirst();
+        Optional<Pause> pause = state.pauses().stream().filter(p -> p.activeAt(now)).filter(p -> p.covers(in.namespace(), in.deployment())).findFirst();
         if (pause.isPresent()) {
             return Decision.refuse(Reason.PAUSED, pause.get().describe());
         }
         String target = in.targetKey();
         TargetLimits limits = in.limits();
-        Ledger.Consecutive consecutive = ledger.consecutive().get(target);
-        if (consecutive != null && consecutive.count() >= limits.maxConsecutive()
-                && now.isBefore(consecutive.lastAt().plus(limits.consecutiveWithin()))) {
-            return Decision.refuse(Reason.AWAITING_HUMAN, consecutive.count() + " automatic actions, cap is " + limits.maxConsecutive()
+        TargetState ts = state.target();
+        if (ts.hold() != null) {
+            return Decision.refuse(Reason.AWAITING_HUMAN, ts.hold() + "; clear it with DELETE /api/v1/targets/" + target + "/hold");
+        }
+        if (ts.consecutive() >= limits.maxConsecutive()) {
+            return Decision.refuse(Reason.AWAITING_HUMAN, ts.consecutive() + " automatic actions in a row, cap is " + limits.maxConsecutive()
                     + "; clear it with DELETE /api/v1/targets/" + target + "/hold");
         }
-        Map<String, Ledger.InFlight> inFlight = ledger.activeInFlight(now);
-        if (inFlight.containsKey(target)) {
-            return Decision.refuse(Reason.TARGET_IN_FLIGHT, "remediation " + inFlight.get(target).record());
+        GlobalState.InFlight running = state.global().inFlight().get(target);
+        if (running != null && !running.record().equals(record)) {
+            return Decision.refuse(Reason.TARGET_IN_FLIGHT, "remediation " + running.record());
         }
-        List<Ledger.Admission> admissions = ledger.admissions();
-        Optional<Instant> last = admissions.stream().filter(a -> a.target().equals(target)).map(Ledger.Admission::at).max(Instant::compareTo);
+        List<TargetState.Action> actions = ts.actions().stream().filter(a -> !a.record().equals(record)).toList();
+        Optional<Instant> last = actions.stream().map(TargetState.Action::at).max(Instant::compareTo);
         if (last.isPresent() && now.isBefore(last.get().plus(limits.cooldown()))) {
             return Decision.refuse(Reason.COOLDOWN, "last action at " + last.get() + ", cooldown " + Durations.format(limits.cooldown()));
         }
-        long perTarget = count(admissions, now, limits.perTarget().window(), a -> a.target().equals(target));
+        Instant targetFrom = now.minus(limits.perTarget().window());
+        long perTarget = actions.stream().filter(a -> a.at().isAfter(targetFrom)).count();
         if (perTarget >= limits.perTarget().count()) {
             return Decision.refuse(Reason.RATE_LIMITED_TARGET, perTarget + " actions, limit " + limits.perTarget());
         }
+        List<GlobalState.Admission> admissions = state.global().admissions().stream().filter(a -> !a.record().equals(record)).toList();
         long perRule = count(admissions, now, limits.perRule().window(), a -> a.rule().equals(in.rule()));
         if (perRule >= limits.perRule().count()) {
             return Decision.refuse(Reason.RATE_LIMITED_RULE, perRule + " actions, limit " + limits.perRule());
@@ -89,8 +96,9 @@ public final class PolicyEngine {
         if (global >= in.global().rateLimit().count()) {
             return Decision.refuse(Reason.RATE_LIMITED_GLOBAL, global + " actions, limit " + in.global().rateLimit());
         }
-        if (inFlight.size() >= in.global().maxInFlight()) {
-            return Decision.refuse(Reason.CONCURRENCY_LIMIT, inFlight.size() + " in flight, limit " + in.global().maxInFlight());
+        long inFlight = state.global().inFlight().values().stream().filter(f -> !f.record().equals(record)).count();
+        if (inFlight >= in.global().maxInFlight()) {
+            return Decision.refuse(Reason.CONCURRENCY_LIMIT, inFlight + " in flight, limit " + in.global().maxInFlight());
         }
         if (in.dryRun()) {
             return new Decision(Outcome.DRY_RUN, Reason.DRY_RUN, Reason.DRY_RUN.description());
@@ -99,31 +107,39 @@ public final class PolicyEngine {
     }
 
     /**
-     * The ledger after a decision: admissions (executed and dry-run) feed cooldowns and rate limits;
-     * executed ones also hold the target in flight until {@code inFlightTtl} and count toward the cap.
+     * The shared state after a decision: admissions (executed and dry-run) feed the rule and global rate
+     * limits; executed ones also hold the target in flight until the run ends. {@code keep} is the longest
+     * rate window of any loaded rule, so no rule's window is cut short by another's.
      */
-    public static Ledger admit(Ledger ledger, DecisionInput in, Decision decision, String record, Instant now, Duration inFlightTtl) {
+    public static GlobalState admit(GlobalState global, DecisionInput in, Decision decision, String record, Instant now, Duration keep) {
         if (decision.outcome() == Outcome.REFUSE) {
-            return ledger;
+            return global;
         }
-        Duration keep = longest(in);
-        Ledger.Admission admission = new Ledger.Admission(in.targetKey(), in.rule(), now, record, decision.outcome() == Outcome.DRY_RUN);
-        Ledger.InFlight running = decision.acts() ? new Ledger.InFlight(record, now, now.plus(inFlightTtl)) : null;
-        return ledger.withAdmission(admission, running, keep, now);
+        return global.withAdmission(new GlobalState.Admission(in.targetKey(), in.rule(), now, record, decision.outcome() == Outcome.DRY_RUN),
+                decision.acts(), keep);
     }
 
-    private static Duration longest(DecisionInput in) {
-        Duration d = in.limits().cooldown();
-        for (Duration w : List.of(in.limits().perTarget().window(), in.limits().perRule().window(), in.global().rateLimit().window())) {
+    /** The target's state after a decision: cooldown, per-target rate limit and consecutive count. */
+    public static TargetState admit(TargetState target, DecisionInput in, Decision decision, String record, Instant now, Duration keep) {
+        if (decision.outcome() == Outcome.REFUSE) {
+            return target;
+        }
+        return target.withAction(new TargetState.Action(record, in.rule(), now, decision.outcome() == Outcome.DRY_RUN), keep,
+                in.limits().consecutiveWithin());
+    }
+
+    /** How long admissions must be kept so that every limit of {@code limits} can still count them. */
+    public static Duration keepFor(TargetLimits limits, GlobalLimits global) {
+        Duration d = limits.cooldown();
+        for (Duration w : List.of(limits.perTarget().window(), limits.perRule().window(), global.rateLimit().window())) {
             if (w.compareTo(d) > 0) {
                 d = w;
             }
         }
-        // Rules may have different windows; keep at least a day so no rule's window is cut short.
-        return d.compareTo(Duration.ofDays(1)) < 0 ? Duration.ofDays(1) : d;
+        return d;
     }
 
-    private static long count(List<Ledger.Admission> admissions, Instant now, Duration window, java.util.function.Predicate<Ledger.Admission> which) {
+    private static long count(List<GlobalState.Admission> admissions, Instant now, Duration window, java.util.function.Predicate<GlobalState.Admission> which) {
         Instant from = now.minus(window);
         return admissions.stream().filter(a -> a.at().isAfter(from)).filter(which).count();
     }

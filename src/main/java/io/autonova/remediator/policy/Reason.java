@@ -15,6 +15,7 @@ public enum Reason {
     PAUSED(true, "automation is paused for this target"),
     AWAITING_HUMAN(true, "the target reached its cap of consecutive automatic actions and waits for an operator"),
     DUPLICATE_ALERT(false, "this alert (fingerprint and start time) was already handled"),
+    EPISODE_OPEN(false, "a remediation of this rule on this target is already under way; the alert is folded into it"),
     TARGET_IN_FLIGHT(true, "a remediation of this target is already in flight"),
     COOLDOWN(true, "the target is in its cooldown after a recent action"),
     RATE_LIMITED_TARGET(true, "the per-target rate limit is reached"),

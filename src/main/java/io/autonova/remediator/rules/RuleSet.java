@@ -17,6 +17,21 @@ public record RuleSet(List<Rule> rules, GlobalLimits globalLimits, Instant loade
         return new RuleSet(List.of(), GlobalLimits.DEFAULTS, at, List.of());
     }
 
+    /**
+     * How long admissions must be kept so that every loaded rule's cooldown and rate windows can count them:
+     * the longest over all rules (one rule's shorter window must not prune what another still counts).
+     */
+    public java.time.Duration longestLimitWindow() {
+        java.time.Duration d = io.autonova.remediator.policy.PolicyEngine.keepFor(io.autonova.remediator.policy.TargetLimits.DEFAULTS, globalLimits);
+        for (Rule r : rules) {
+            java.time.Duration w = io.autonova.remediator.policy.PolicyEngine.keepFor(r.limits(), globalLimits);
+            if (w.compareTo(d) > 0) {
+                d = w;
+            }
+        }
+        return d;
+    }
+
     /** Alert rules whose matchers match an alert's labels. */
     public List<Rule> matching(Map<String, String> labels) {
         return rules.stream().filter(r -> !r.signalRule() && r.matches(labels)).toList();

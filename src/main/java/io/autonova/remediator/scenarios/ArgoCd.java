@@ -17,19 +17,67 @@ public final class ArgoCd {
     private ArgoCd() {
     }
 
+    /** An Application reference read off a Deployment; {@code namespace} is null when the tracking data does not name one. */
+    public record AppRef(String namespace, String name) {
+    }
+
     /** The Application name Argo CD's tracking label or annotation points at, if any. */
     public static Optional<String> trackedApplication(Deployment d) {
+        return trackedApplicationRef(d).map(AppRef::name);
+    }
+
+    /**
+     * The Application Argo CD's tracking annotation ({@code <app>:<group>/<kind>:<namespace>/<name>}, where an
+     * Application outside Argo CD's own namespace is {@code <app-namespace>_<app>}) or instance label names.
+     */
+    public static Optional<AppRef> trackedApplicationRef(Deployment d) {
         Map<String, String> annotations = d.getMetadata().getAnnotations();
         if (annotations != null && annotations.containsKey(TRACKING_ANNOTATION)) {
-            // "<app>:<group>/<kind>:<namespace>/<name>"; apps outside argocd's namespace are "<ns>_<app>".
             String id = annotations.get(TRACKING_ANNOTATION);
             int colon = id.indexOf(':');
             String app = colon < 0 ? id : id.substring(0, colon);
             int underscore = app.indexOf('_');
-            return Optional.of(underscore < 0 ? app : app.substring(underscore + 1));
+            return Optional.of(underscore < 0 ? new AppRef(null, app) : new AppRef(app.substring(0, underscore), app.substring(underscore + 1)));
         }
         Map<String, String> labels = d.getMetadata().getLabels();
-        return labels == null ? Optional.empty() : Optional.ofNullable(labels.get(INSTANCE_LABEL));
+        return labels == null || labels.get(INSTANCE_LABEL) == null ? Optional.empty() : Optional.of(new AppRef(null, labels.get(INSTANCE_LABEL)));
+    }
+
+    /**
+     * True when the Application really manages the Deployment: its destination namespace is the Deployment's
+     * (or unset) and its {@code status.resources} lists that Deployment. A label alone proves nothing.
+     */
+    public static boolean manages(Map<String, Object> application, String namespace, String deployment) {
+        if (application.get("status") instanceof Map<?, ?> status && status.get("resources") instanceof List<?> resources) {
+            for (Object o : resources) {
+                if (o instanceof Map<?, ?> r && "Deployment".equals(r.get("kind")) && deployment.equals(r.get("name"))
+                        && namespace.equals(r.get("namespace") == null ? namespaceOf(application) : r.get("namespace"))
+                        && (r.get("group") == null || "apps".equals(r.get("group")))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static String namespaceOf(Map<String, Object> application) {
+        if (application.get("spec") instanceof Map<?, ?> spec && spec.get("destination") instanceof Map<?, ?> dest
+                && dest.get("namespace") instanceof String ns) {
+            return ns;
+        }
+        return "";
+    }
+
+    /** The revision of the operation running or last run, or null. */
+    public static String operationRevision(Map<String, Object> application) {
+        if (application.get("operation") instanceof Map<?, ?> op && op.get("sync") instanceof Map<?, ?> sync) {
+            return (String) sync.get("revision");
+        }
+        if (application.get("status") instanceof Map<?, ?> s && s.get("operationState") instanceof Map<?, ?> os
+                && os.get("operation") instanceof Map<?, ?> op && op.get("sync") instanceof Map<?, ?> sync) {
+            return (String) sync.get("revision");
+        }
+        return null;
     }
 
     /** A history entry of {@code status.history}. */

@@ -15,8 +15,11 @@ public interface ClusterActions {
     /** ReplicaSets in the namespace that match the Deployment's selector (ownership is checked by the caller). */
     List<ReplicaSet> replicaSets(Deployment deployment);
 
-    /** Applies a JSON patch; returns a sentence describing the write, for the record. */
-    String patchDeployment(String namespace, String name, String jsonPatch);
+    /**
+     * Applies a JSON patch; returns the Deployment as the API server answered it, or null in dry-run.
+     * A failed {@code test} operation surfaces as an exception with code 409 or 422.
+     */
+    Deployment patchDeployment(String namespace, String name, String jsonPatch);
 
     Optional<Map<String, Object>> argoApplication(String namespace, String name);
 

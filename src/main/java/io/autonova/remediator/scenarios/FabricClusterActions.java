@@ -44,9 +44,9 @@ public class FabricClusterActions implements ClusterActions {
     }
 
     @Override
-    public String patchDeployment(String namespace, String name, String jsonPatch) {
-        client.apps().deployments().inNamespace(namespace).withName(name).patch(new PatchContext.Builder().withPatchType(PatchType.JSON).build(), jsonPatch);
-        return "patched deployment " + namespace + "/" + name + " (JSON patch)";
+    public Deployment patchDeployment(String namespace, String name, String jsonPatch) {
+        return client.apps().deployments().inNamespace(namespace).withName(name)
+                .patch(new PatchContext.Builder().withPatchType(PatchType.JSON).build(), jsonPatch);
     }
 
     @Override

@@ -1,127 +1,458 @@
 package io.autonova.remediator.scenarios;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.autonova.remediator.engine.FailureReason;
+import io.autonova.remediator.engine.RunContext;
+import io.autonova.remediator.engine.StepHandler;
+import io.autonova.remediator.engine.StepResult;
+import io.autonova.remediator.rules.KubernetesNames;
 import io.autonova.remediator.rules.Target;
+import io.autonova.remediator.state.Json;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Steps the rollback scenarios share: find the target, roll a Deployment back, verify, Argo CD sync policy. */
+/**
+ * The steps scenarios 1 and 2 are made of. Each reads what it needs, acts at most once per call, and when
+ * run again after a crash recognises its own effect. Outputs carry what later steps and compensations need.
+ */
 final class RollbackSteps {
 
     static final String RESOLVE_TARGET = "resolve-target";
     static final String PLAN = "plan-rollback";
+    static final String PLAN_ARGO = "plan-argo-rollback";
     static final String DISABLE_AUTO_SYNC = "disable-argo-auto-sync";
     static final String RESTORE_AUTO_SYNC = "restore-argo-auto-sync";
     static final String ROLLBACK_DEPLOYMENT = "rollback-deployment";
     static final String ARGO_ROLLBACK = "argo-rollback-sync";
+    static final String VERIFY_ARGO = "verify-argo-sync";
     static final String VERIFY = "verify-rollout";
-
-    /** A Deployment and, when Argo CD manages it, its Application. */
-    record Resolved(Deployment deployment, String application, Map<String, Object> applicationObject) {
-        boolean argoManaged() {
-            return applicationObject != null;
-        }
-    }
+    static final String GIT_MUST_FOLLOW = "git-must-follow";
+    private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
+    };
 
     private RollbackSteps() {
     }
 
-    static Resolved resolve(ExecutionContext ctx) {
+    static boolean argoManaged(RunContext ctx) {
+        return ctx.output(RESOLVE_TARGET, "argoApplication") != null;
+    }
+
+    static boolean noop(RunContext ctx, String planStep) {
+        return "true".equals(ctx.output(planStep, "noop"));
+    }
+
+    private static Map<String, String> out(String... kv) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < kv.length; i += 2) {
+            if (kv[i + 1] != null) {
+                m.put(kv[i], kv[i + 1]);
+            }
+        }
+        return m;
+    }
+
+    /** Reads the Deployment and finds whether Argo CD really manages it. */
+    static final StepHandler RESOLVE = reader(RESOLVE_TARGET, ctx -> {
         Target t = ctx.target();
-        Resolved[] out = new Resolved[1];
-        ctx.step(RESOLVE_TARGET, () -> {
-            Deployment d = ctx.cluster().deployment(t.namespace(), t.deployment())
-                    .orElseThrow(() -> new ExecutionContext.Failure("deployment " + t.key() + " not found"));
-            String app = t.argoApplication() != null ? t.argoApplication() : ArgoCd.trackedApplication(d).orElse(null);
-            Map<String, Object> appObject = null;
-            if (app != null && io.autonova.remediator.rules.KubernetesNames.objectNameProblem(app).isEmpty()) {
-                appObject = ctx.cluster().argoApplication(ctx.argoNamespace(), app).orElse(null);
-                if (appObject == null && t.argoApplication() != null) {
-                    throw new ExecutionContext.Failure("Argo CD application " + ctx.argoNamespace() + "/" + app + " named by the rule does not exist");
+        Optional<Deployment> found = ctx.cluster().deployment(t.namespace(), t.deployment());
+        if (found.isEmpty()) {
+            return StepResult.fail(FailureReason.TARGET_NOT_FOUND, "deployment " + t.key() + " not found");
+        }
+        Deployment d = found.get();
+        String revision = String.valueOf(RolloutUndo.revision(d.getMetadata().getAnnotations()));
+        String generation = String.valueOf(d.getMetadata().getGeneration() == null ? 0 : d.getMetadata().getGeneration());
+        String template = RolloutUndo.templateHash(d.getSpec().getTemplate());
+        String named = t.argoApplication();
+        Optional<ArgoCd.AppRef> tracked = ArgoCd.trackedApplicationRef(d);
+        String app = named != null ? named : tracked.map(ArgoCd.AppRef::name).orElse(null);
+        String note = ", not managed by Argo CD";
+        if (app != null) {
+            boolean otherNamespace = named == null && tracked.get().namespace() != null && !tracked.get().namespace().equals(ctx.argoNamespace());
+            Map<String, Object> appObject = otherNamespace || KubernetesNames.objectNameProblem(app).isPresent() ? null
+                    : ctx.cluster().argoApplication(ctx.argoNamespace(), app).orElse(null);
+            boolean verified = appObject != null && ArgoCd.manages(appObject, t.namespace(), t.deployment());
+            if (verified) {
+                return StepResult.done("deployment " + t.key() + " at revision " + revision + ", managed by Argo CD application "
+                                + ctx.argoNamespace() + "/" + app,
+                        out("argoApplication", app, "revision", revision, "generation", generation, "template", template));
+            }
+            if (named != null) {
+                return StepResult.fail(FailureReason.ARGO_UNVERIFIED, "Argo CD application " + ctx.argoNamespace() + "/" + app
+                        + " named by the rule " + (appObject == null ? "does not exist" : "does not list deployment " + t.key() + " in status.resources"));
+            }
+            note = ", labelled for Argo CD application " + app + " which "
+                    + (otherNamespace ? "lives in namespace " + tracked.get().namespace() + ", not " + ctx.argoNamespace()
+                    : appObject == null ? "does not exist" : "does not list it in status.resources")
+                    + ": treated as not managed (kubectl path)";
+        }
+        return StepResult.done("deployment " + t.key() + " at revision " + revision + note,
+                out("revision", revision, "generation", generation, "template", template));
+    });
+
+    /** {@code kubectl rollout undo}'s choice of revision, and the patch, computed before any write. */
+    static final StepHandler PLAN_UNDO = reader(PLAN, ctx -> {
+        Target t = ctx.target();
+        Deployment d = ctx.cluster().deployment(t.namespace(), t.deployment()).orElse(null);
+        if (d == null) {
+            return StepResult.fail(FailureReason.TARGET_NOT_FOUND, "deployment " + t.key() + " not found");
+        }
+        long to = ctx.parameters().containsKey("toRevision") ? Long.parseLong(ctx.parameters().get("toRevision")) : 0;
+        RolloutUndo.Plan plan = RolloutUndo.plan(d, ctx.cluster().replicaSets(d), to);
+        if (plan.kind() == RolloutUndo.Kind.REFUSED) {
+            return StepResult.fail(Boolean.TRUE.equals(d.getSpec().getPaused()) ? FailureReason.DEPLOYMENT_PAUSED : FailureReason.NO_EARLIER_REVISION,
+                    plan.message());
+        }
+        String from = String.valueOf(plan.fromRevision());
+        String toRev = String.valueOf(plan.toRevision());
+        if (plan.kind() == RolloutUndo.Kind.ALREADY_AT_REVISION) {
+            return StepResult.done(plan.message(), out("noop", "true", "summary", plan.message()));
+        }
+        if (ctx.targetState().isBad(plan.toTemplate())) {
+            return StepResult.fail(FailureReason.KNOWN_BAD_REVISION, "revision " + toRev + " of " + t.key()
+                    + " is a release this service rolled back from earlier; not re-deploying it automatically");
+        }
+        return StepResult.done(plan.message(), out("revisionFrom", from, "revisionTo", toRev, "fromTemplate", plan.fromTemplate(),
+                "toTemplate", plan.toTemplate(), "patch", plan.jsonPatch()));
+    });
+
+    /** The JSON patch of the plan, applied only while the Deployment still runs the template the plan was made from. */
+    static final StepHandler ROLLBACK = new StepHandler() {
+        @Override
+        public String name() {
+            return ROLLBACK_DEPLOYMENT;
+        }
+
+        @Override
+        public Map<String, String> prepare(RunContext ctx) {
+            return out("fromTemplate", ctx.output(PLAN, "fromTemplate"), "toTemplate", ctx.output(PLAN, "toTemplate"));
+        }
+
+        @Override
+        public StepResult act(RunContext ctx, Map<String, String> inputs) {
+            Target t = ctx.target();
+            String from = ctx.output(PLAN, "revisionFrom");
+            String to = ctx.output(PLAN, "revisionTo");
+            for (int attempt = 0; attempt < 3; attempt++) {
+                Deployment d = ctx.cluster().deployment(t.namespace(), t.deployment()).orElse(null);
+                if (d == null) {
+                    return StepResult.fail(FailureReason.TARGET_NOT_FOUND, "deployment " + t.key() + " disappeared");
+                }
+                long generation = d.getMetadata().getGeneration() == null ? 0 : d.getMetadata().getGeneration();
+                String current = RolloutUndo.templateHash(d.getSpec().getTemplate());
+                if (current.equals(inputs.get("toTemplate"))) {
+                    // Our patch went through before a crash (or someone did the same): the effect is there.
+                    return StepResult.done("deployment " + t.key() + " already runs the template of revision " + to,
+                            committed(inputs, from, to, String.valueOf(generation)));
+                }
+                if (!current.equals(inputs.get("fromTemplate"))) {
+                    return StepResult.fail(FailureReason.NEWER_DEPLOY, "deployment " + t.key() + " changed since the plan was made "
+                            + "(a newer deploy?): not overwriting it");
+                }
+                if (ctx.dryRun()) {
+                    return StepResult.done("dry-run: would JSON-patch deployment " + t.key() + " back to revision " + to,
+                            out("revisionFrom", from, "revisionTo", to));
+                }
+                try {
+                    Deployment after = ctx.cluster().patchDeployment(t.namespace(), t.deployment(),
+                            withPrecondition(ctx.output(PLAN, "patch"), d.getMetadata().getResourceVersion()));
+                    long got = after == null || after.getMetadata().getGeneration() == null ? 0 : after.getMetadata().getGeneration();
+                    // A template change always moves the generation on; never verify against the old one.
+                    return StepResult.done("patched deployment " + t.key() + " (JSON patch) to revision " + to,
+                            committed(inputs, from, to, String.valueOf(Math.max(got, generation + 1))));
+                } catch (KubernetesClientException e) {
+                    if (e.getCode() != 409 && e.getCode() != 422) {
+                        throw e;
+                    }
+                    // The precondition failed: someone wrote meanwhile. Look again.
                 }
             }
-            out[0] = new Resolved(d, appObject == null ? null : app, appObject);
-            return "deployment " + t.key() + " at revision " + RolloutUndo.revision(d.getMetadata().getAnnotations())
-                    + (appObject == null ? ", not managed by Argo CD" : ", managed by Argo CD application " + app);
-        });
-        return out[0];
+            return StepResult.fail(FailureReason.NEWER_DEPLOY, "deployment " + t.key() + " kept changing under the rollback");
+        }
+    };
+
+    private static Map<String, String> committed(Map<String, String> inputs, String from, String to, String expectGeneration) {
+        return out("committed", "true", "fromTemplate", inputs.get("fromTemplate"), "expectGeneration", expectGeneration,
+                "revisionFrom", from, "revisionTo", to);
     }
 
-    static RolloutUndo.Plan planUndo(ExecutionContext ctx, Deployment d) {
-        RolloutUndo.Plan[] out = new RolloutUndo.Plan[1];
-        ctx.step(PLAN, () -> {
-            long to = ctx.parameters().containsKey("toRevision") ? Long.parseLong(ctx.parameters().get("toRevision")) : 0;
-            RolloutUndo.Plan plan = RolloutUndo.plan(d, ctx.cluster().replicaSets(d), to);
-            if (plan.kind() == RolloutUndo.Kind.REFUSED) {
-                throw new ExecutionContext.Failure(plan.message());
+    /** Prepends a test of the resourceVersion the plan was checked against: a write in between fails the patch. */
+    @SuppressWarnings("unchecked")
+    static String withPrecondition(String patch, String resourceVersion) {
+        try {
+            List<Object> ops = new ArrayList<>(Json.MAPPER.readValue(patch, List.class));
+            Map<String, Object> test = new LinkedHashMap<>();
+            test.put("op", "test");
+            test.put("path", "/metadata/resourceVersion");
+            test.put("value", resourceVersion);
+            ops.add(0, test);
+            return Json.MAPPER.writeValueAsString(ops);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Turns Argo CD automated sync off (self-heal would undo the rollback); the policy it replaces is kept first. */
+    static final StepHandler DISABLE_SYNC = new StepHandler() {
+        @Override
+        public String name() {
+            return DISABLE_AUTO_SYNC;
+        }
+
+        @Override
+        public Map<String, String> prepare(RunContext ctx) {
+            Map<String, Object> app = application(ctx);
+            Optional<Object> automated = app == null ? Optional.empty() : ArgoCd.automatedSyncPolicy(app);
+            try {
+                return out("previousAutomated", automated.isPresent() ? Json.MAPPER.writeValueAsString(automated.get()) : "");
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
             }
-            ctx.revisions(String.valueOf(plan.fromRevision()), String.valueOf(plan.toRevision()));
-            out[0] = plan;
-            return plan.message();
-        });
-        return out[0];
-    }
-
-    /** Turns automated sync off when it is on; returns the policy to restore, or empty when there was none. */
-    static Optional<Object> disableAutoSync(ExecutionContext ctx, Resolved r) {
-        Optional<Object> automated = ArgoCd.automatedSyncPolicy(r.applicationObject());
-        if (automated.isEmpty()) {
-            return Optional.empty();
         }
-        ctx.step(DISABLE_AUTO_SYNC, () -> ctx.cluster().mergePatchArgoApplication(ctx.argoNamespace(), r.application(),
-                ArgoCd.disableAutomatedSyncPatch()) + ": automated sync off so self-heal cannot undo the rollback");
-        return automated;
-    }
 
-    /** Compensation: puts automated sync back after a later step failed, so nothing is left half-done. */
-    static void restoreAutoSync(ExecutionContext ctx, Resolved r, Optional<Object> automated) {
-        if (automated.isPresent()) {
-            ctx.step(RESTORE_AUTO_SYNC, () -> ctx.cluster().mergePatchArgoApplication(ctx.argoNamespace(), r.application(),
-                    ArgoCd.restoreAutomatedSyncPatch(automated.get())) + ": restored automated sync after the rollback failed");
-        }
-    }
-
-    static void verifyRollout(ExecutionContext ctx, String namespace, String name) {
-        if (ctx.cluster().dryRun()) {
-            ctx.step(VERIFY, () -> "dry-run: would wait up to " + io.autonova.remediator.rules.Durations.format(ctx.verifyTimeout())
-                    + " for deployment " + namespace + "/" + name + " to roll out");
-            return;
-        }
-        ctx.step(VERIFY, () -> {
-            String[] last = {"no status read yet"};
-            return poll(ctx, () -> {
-                Deployment d = ctx.cluster().deployment(namespace, name)
-                        .orElseThrow(() -> new ExecutionContext.Failure("deployment " + namespace + "/" + name + " disappeared during verification"));
-                RolloutStatus.Result status = RolloutStatus.evaluate(d);
-                if (status.state() == RolloutStatus.State.FAILED) {
-                    throw new ExecutionContext.Failure(status.message());
-                }
-                last[0] = status.message();
-                return status.state() == RolloutStatus.State.COMPLETE ? status.message() : null;
-            }, () -> "rollout not complete after " + io.autonova.remediator.rules.Durations.format(ctx.verifyTimeout()) + ": " + last[0]);
-        });
-    }
-
-    /** One look at what a step waits for: the closing sentence when done, null to keep waiting; throws to fail. */
-    @FunctionalInterface
-    interface Probe {
-        String check();
-    }
-
-    /** Looks until done, polling at the configured interval, stopping on abort or after the verify timeout. */
-    static String poll(ExecutionContext ctx, Probe probe, java.util.function.Supplier<String> timedOut) {
-        long start = System.nanoTime();
-        while (true) {
-            ctx.checkAbort();
-            String done = probe.check();
-            if (done != null) {
-                return done;
+        @Override
+        public StepResult act(RunContext ctx, Map<String, String> inputs) {
+            Map<String, Object> app = application(ctx);
+            String name = ctx.argoNamespace() + "/" + ctx.output(RESOLVE_TARGET, "argoApplication");
+            if (app == null) {
+                return StepResult.fail(FailureReason.ARGO_UNVERIFIED, "application " + name + " disappeared");
             }
-            if (ctx.timedOut(start)) {
-                throw new ExecutionContext.Failure(timedOut.get());
+            if (ArgoCd.automatedSyncPolicy(app).isEmpty()) {
+                return StepResult.done(inputs.getOrDefault("previousAutomated", "").isEmpty() ? "application " + name + " has no automated sync"
+                        : "automated sync of " + name + " is off");
             }
-            ctx.pause();
+            return StepResult.done(ctx.cluster().mergePatchArgoApplication(ctx.argoNamespace(), ctx.output(RESOLVE_TARGET, "argoApplication"),
+                    ArgoCd.disableAutomatedSyncPatch()) + ": automated sync off so self-heal cannot undo the rollback");
         }
+    };
+
+    /**
+     * Compensation of {@link #DISABLE_SYNC}: puts the saved automated policy back, but only while the rollback
+     * has not reached the cluster. After it has, automated sync would re-deploy the bad release from Git, so it
+     * stays off and a human is told.
+     */
+    static final StepHandler RESTORE_SYNC = new StepHandler() {
+        @Override
+        public String name() {
+            return RESTORE_AUTO_SYNC;
+        }
+
+        @Override
+        public StepResult act(RunContext ctx, Map<String, String> inputs) {
+            String saved = ctx.record().step(DISABLE_AUTO_SYNC) == null ? "" : ctx.record().step(DISABLE_AUTO_SYNC).inputs.getOrDefault("previousAutomated", "");
+            String app = ctx.output(RESOLVE_TARGET, "argoApplication");
+            if (saved.isEmpty()) {
+                return StepResult.done("nothing to restore: application " + app + " had no automated sync");
+            }
+            if (rollbackReachedCluster(ctx)) {
+                return StepResult.done("automated sync of " + app + " left off: the rollback is in the cluster and automated sync would "
+                                + "re-deploy the bad release", out("humanAction", "Argo CD application " + ctx.argoNamespace() + "/" + app
+                                + " has automated sync off; fix Git, then re-enable it with the saved policy " + saved, "gitMustFollow", "true"));
+            }
+            Map<String, Object> current = application(ctx);
+            if (current != null && ArgoCd.automatedSyncPolicy(current).isPresent()) {
+                return StepResult.done("automated sync of " + app + " is on again");
+            }
+            try {
+                Object policy = Json.MAPPER.readValue(saved, Object.class);
+                return StepResult.done(ctx.cluster().mergePatchArgoApplication(ctx.argoNamespace(), app, ArgoCd.restoreAutomatedSyncPatch(policy))
+                        + ": restored automated sync " + saved);
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    };
+
+    /** Whether the run's rollback write is in the cluster: recorded as committed, or visible there after a crash. */
+    static boolean rollbackReachedCluster(RunContext ctx) {
+        for (String step : List.of(ROLLBACK_DEPLOYMENT, ARGO_ROLLBACK)) {
+            if ("true".equals(ctx.output(step, "committed"))) {
+                return true;
+            }
+        }
+        if (ctx.started(ROLLBACK_DEPLOYMENT)) {
+            Deployment d = ctx.cluster().deployment(ctx.target().namespace(), ctx.target().deployment()).orElse(null);
+            return d != null && RolloutUndo.templateHash(d.getSpec().getTemplate()).equals(ctx.output(PLAN, "toTemplate"));
+        }
+        if (ctx.started(ARGO_ROLLBACK)) {
+            Map<String, Object> app = application(ctx);
+            return app != null && ctx.output(PLAN_ARGO, "revisionTo") != null && ctx.output(PLAN_ARGO, "revisionTo").equals(ArgoCd.operationRevision(app));
+        }
+        return false;
+    }
+
+    static Map<String, Object> application(RunContext ctx) {
+        String app = ctx.output(RESOLVE_TARGET, "argoApplication");
+        return app == null ? null : ctx.cluster().argoApplication(ctx.argoNamespace(), app).orElse(null);
+    }
+
+    /** {@code argocd app rollback}'s choice: the history entry before the current one (or the given id). */
+    static final StepHandler PLAN_ARGO_ROLLBACK = reader(PLAN_ARGO, ctx -> {
+        Map<String, Object> app = application(ctx);
+        String name = ctx.argoNamespace() + "/" + ctx.output(RESOLVE_TARGET, "argoApplication");
+        if (app == null) {
+            return StepResult.fail(FailureReason.ARGO_UNVERIFIED, "application " + name + " disappeared");
+        }
+        if (ArgoCd.operationInProgress(app)) {
+            return StepResult.fail(FailureReason.ARGO_OPERATION_IN_PROGRESS, "another operation is already in progress on application " + name);
+        }
+        List<ArgoCd.HistoryEntry> history = ArgoCd.history(app);
+        long id = ctx.parameters().containsKey("toRevision") ? Long.parseLong(ctx.parameters().get("toRevision")) : 0;
+        Optional<ArgoCd.HistoryEntry> entry = ArgoCd.rollbackEntry(history, id);
+        if (entry.isEmpty()) {
+            return StepResult.fail(FailureReason.ARGO_NO_HISTORY, id > 0 ? "application " + name + " has no history entry with id " + id
+                    : "application " + name + " has no earlier deployment in status.history");
+        }
+        String current = history.isEmpty() ? "unknown" : history.get(history.size() - 1).revision();
+        String to = entry.get().revision();
+        if (ctx.targetState().isBad("argo:" + to)) {
+            return StepResult.fail(FailureReason.KNOWN_BAD_REVISION, "revision " + to + " of application " + name
+                    + " is a release this service rolled back from earlier; not re-deploying it automatically");
+        }
+        try {
+            return StepResult.done("sync application " + name + " back to history id " + entry.get().id() + " (revision " + to + ")",
+                    out("revisionFrom", current, "revisionTo", to, "historyId", String.valueOf(entry.get().id()),
+                            "source", entry.get().source() == null ? null : Json.MAPPER.writeValueAsString(entry.get().source()),
+                            "fromTemplate", "argo:" + current));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    });
+
+    /** Starts the sync operation to the chosen history entry, once. */
+    static final StepHandler ARGO_SYNC = new StepHandler() {
+        @Override
+        public String name() {
+            return ARGO_ROLLBACK;
+        }
+
+        @Override
+        public StepResult act(RunContext ctx, Map<String, String> inputs) {
+            Map<String, Object> app = application(ctx);
+            String appName = ctx.output(RESOLVE_TARGET, "argoApplication");
+            String to = ctx.output(PLAN_ARGO, "revisionTo");
+            if (app == null) {
+                return StepResult.fail(FailureReason.ARGO_UNVERIFIED, "application " + appName + " disappeared");
+            }
+            Map<String, String> committed = out("committed", "true", "fromTemplate", ctx.output(PLAN_ARGO, "fromTemplate"));
+            if (to.equals(ArgoCd.operationRevision(app))) {
+                return StepResult.done("sync operation to revision " + to + " already started", committed);
+            }
+            if (ArgoCd.operationInProgress(app)) {
+                return StepResult.fail(FailureReason.ARGO_OPERATION_IN_PROGRESS, "another operation started on application " + appName);
+            }
+            Map<String, Object> source = null;
+            try {
+                String s = ctx.output(PLAN_ARGO, "source");
+                source = s == null ? null : Json.MAPPER.readValue(s, MAP);
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+            ArgoCd.HistoryEntry entry = new ArgoCd.HistoryEntry(Long.parseLong(ctx.output(PLAN_ARGO, "historyId")), to, source);
+            String msg = ctx.cluster().mergePatchArgoApplication(ctx.argoNamespace(), appName,
+                    ArgoCd.rollbackOperationPatch(entry, "autonova-remediator rollback of " + ctx.target().key() + " (" + ctx.record().name + ")"));
+            return StepResult.done(msg + ": sync operation to revision " + to, ctx.dryRun() ? Map.of() : committed);
+        }
+    };
+
+    /** Waits for the sync operation to end. */
+    static final StepHandler ARGO_VERIFY = new StepHandler() {
+        @Override
+        public String name() {
+            return VERIFY_ARGO;
+        }
+
+        @Override
+        public Duration deadline(RunContext ctx) {
+            return ctx.verifyTimeout();
+        }
+
+        @Override
+        public StepResult act(RunContext ctx, Map<String, String> inputs) {
+            Map<String, Object> app = application(ctx);
+            if (app == null) {
+                return StepResult.fail(FailureReason.ARGO_UNVERIFIED, "application disappeared");
+            }
+            String[] state = ArgoCd.operationState(app);
+            if (state == null || ArgoCd.operationInProgress(app)) {
+                return StepResult.waiting("sync operation running");
+            }
+            if ("Failed".equals(state[0]) || "Error".equals(state[0])) {
+                return StepResult.fail(FailureReason.ARGO_SYNC_FAILED, "sync operation " + state[0].toLowerCase() + ": " + state[1]);
+            }
+            return "Succeeded".equals(state[0]) ? StepResult.done("sync operation succeeded" + (state[1] == null ? "" : ": " + state[1]))
+                    : StepResult.waiting("sync operation " + state[0]);
+        }
+    };
+
+    /**
+     * {@code kubectl rollout status}: the controller observed the rollback's generation and the new replicas
+     * are updated and available. Waits are persisted "check again at", not a sleeping thread.
+     */
+    static final StepHandler VERIFY_ROLLOUT = new StepHandler() {
+        @Override
+        public String name() {
+            return VERIFY;
+        }
+
+        @Override
+        public Duration deadline(RunContext ctx) {
+            return ctx.verifyTimeout();
+        }
+
+        @Override
+        public StepResult act(RunContext ctx, Map<String, String> inputs) {
+            Target t = ctx.target();
+            if (ctx.dryRun()) {
+                return StepResult.waiting("would wait for deployment " + t.key() + " to roll out");
+            }
+            Deployment d = ctx.cluster().deployment(t.namespace(), t.deployment()).orElse(null);
+            if (d == null) {
+                return StepResult.fail(FailureReason.TARGET_NOT_FOUND, "deployment " + t.key() + " disappeared during verification");
+            }
+            String expect = ctx.output(ROLLBACK_DEPLOYMENT, "expectGeneration");
+            long observed = d.getStatus() == null || d.getStatus().getObservedGeneration() == null ? 0 : d.getStatus().getObservedGeneration();
+            if (expect != null && observed < Long.parseLong(expect)) {
+                return StepResult.waiting("waiting for the controller to observe generation " + expect + " (observed " + observed + ")");
+            }
+            RolloutStatus.Result status = RolloutStatus.evaluate(d);
+            return switch (status.state()) {
+                case FAILED -> StepResult.fail(FailureReason.ROLLOUT_FAILED, status.message());
+                case COMPLETE -> StepResult.done(status.message());
+                case PROGRESSING -> StepResult.waiting(status.message());
+            };
+        }
+    };
+
+    /** Records that Git must be brought in line with what the cluster now runs. */
+    static StepHandler gitMustFollow(String sentence) {
+        return reader(GIT_MUST_FOLLOW, ctx -> StepResult.done(sentence, out("humanAction", sentence, "gitMustFollow", "true")));
+    }
+
+    /** A step that only reads: not written ahead, simply run again after a crash. */
+    static StepHandler reader(String name, java.util.function.Function<RunContext, StepResult> act) {
+        return new StepHandler() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public boolean readOnly() {
+                return true;
+            }
+
+            @Override
+            public StepResult act(RunContext ctx, Map<String, String> inputs) {
+                return act.apply(ctx);
+            }
+        };
     }
 }

@@ -36,7 +36,19 @@ public final class RolloutUndo {
     public enum Kind { PATCH, ALREADY_AT_REVISION, REFUSED }
 
     /** The plan: a patch to send, nothing to do, or a refusal with kubectl's reason. */
-    public record Plan(Kind kind, long fromRevision, long toRevision, String jsonPatch, String message) {
+    public record Plan(Kind kind, long fromRevision, long toRevision, String jsonPatch, String message, String fromTemplate, String toTemplate) {
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper CANONICAL = Json.MAPPER.copy()
+            .configure(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+
+    /** A stable identity of a pod template (without pod-template-hash): what "the same release" means here. */
+    public static String templateHash(Object podTemplate) {
+        try {
+            return io.autonova.remediator.state.Hashes.sha256Hex(CANONICAL.writeValueAsString(withoutHash(Json.MAPPER.convertValue(podTemplate, MAP))));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private RolloutUndo() {
@@ -76,8 +88,9 @@ public final class RolloutUndo {
         Map<String, Object> rsTemplate = withoutHash(Json.MAPPER.convertValue(chosen.getSpec().getTemplate(), MAP));
         Map<String, Object> currentTemplate = withoutHash(Json.MAPPER.convertValue(deployment.getSpec().getTemplate(), MAP));
         if (rsTemplate.equals(currentTemplate)) {
+            String same = templateHash(deployment.getSpec().getTemplate());
             return new Plan(Kind.ALREADY_AT_REVISION, current, target, null,
-                    "skipped rollback (current template already matches revision " + target + ")");
+                    "skipped rollback (current template already matches revision " + target + ")", same, same);
         }
         Map<String, String> annotations = new TreeMap<>();
         Map<String, String> deploymentAnnotations = deployment.getMetadata().getAnnotations() == null ? Map.of() : deployment.getMetadata().getAnnotations();
@@ -99,7 +112,8 @@ public final class RolloutUndo {
         ops.add(op("replace", "/metadata/annotations", annotations));
         try {
             return new Plan(Kind.PATCH, current, target, Json.MAPPER.writeValueAsString(ops),
-                    "roll back deployment " + name + " from revision " + current + " to revision " + target);
+                    "roll back deployment " + name + " from revision " + current + " to revision " + target,
+                    templateHash(deployment.getSpec().getTemplate()), templateHash(chosen.getSpec().getTemplate()));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -114,7 +128,7 @@ public final class RolloutUndo {
     }
 
     private static Plan refused(long current, long to, String message) {
-        return new Plan(Kind.REFUSED, current, to, null, message);
+        return new Plan(Kind.REFUSED, current, to, null, message, null, null);
     }
 
     @SuppressWarnings("unchecked")
@@ -144,7 +158,7 @@ public final class RolloutUndo {
         return false;
     }
 
-    static long revision(Map<String, String> annotations) {
+    public static long revision(Map<String, String> annotations) {
         if (annotations == null || !annotations.containsKey(REVISION_ANNOTATION)) {
             return 0;
         }

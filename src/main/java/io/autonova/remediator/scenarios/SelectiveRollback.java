@@ -1,60 +1,65 @@
 package io.autonova.remediator.scenarios;
 
-import io.autonova.remediator.rules.Target;
+import io.autonova.remediator.engine.RunContext;
+import io.autonova.remediator.engine.ScenarioPlan;
+import io.autonova.remediator.engine.StepHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+
+import static io.autonova.remediator.scenarios.RollbackSteps.*;
 
 /**
  * Runbook scenario 2: roll one Deployment back with {@code kubectl rollout undo} semantics. When Argo CD
- * manages it, automated sync goes off first (self-heal would undo the rollback) and the record says
- * that Git must follow.
+ * manages it, automated sync goes off first (self-heal would undo the rollback) and the record says that
+ * Git must follow. The plan is made before any write.
  */
 @ApplicationScoped
-public class SelectiveRollback implements ScenarioExecutor {
+public class SelectiveRollback implements ScenarioPlan {
 
     @Override
-    public Scenario scenario() {
-        return Scenario.SELECTIVE_ROLLBACK;
+    public String scenario() {
+        return Scenario.SELECTIVE_ROLLBACK.ruleName();
     }
 
     @Override
-    public String execute(ExecutionContext ctx) {
-        RollbackSteps.Resolved r = RollbackSteps.resolve(ctx);
-        // Plan before any write, so a refusal (paused, no history) changes nothing.
-        RolloutUndo.Plan plan = RollbackSteps.planUndo(ctx, r.deployment());
-        if (plan.kind() == RolloutUndo.Kind.ALREADY_AT_REVISION) {
-            return plan.message();
+    public List<StepHandler> steps(RunContext ctx) {
+        if (!ctx.succeeded(RESOLVE_TARGET)) {
+            return List.of(RESOLVE);
         }
-        Target t = ctx.target();
-        Optional<Object> automated = r.argoManaged() ? RollbackSteps.disableAutoSync(ctx, r) : Optional.empty();
-        try {
-            ctx.checkAbort();
-            ctx.step(RollbackSteps.ROLLBACK_DEPLOYMENT, () -> ctx.cluster().patchDeployment(t.namespace(), t.deployment(), plan.jsonPatch())
-                    + " to revision " + plan.toRevision());
-        } catch (RuntimeException e) {
-            RollbackSteps.restoreAutoSync(ctx, r, automated);
-            throw e;
+        if (!ctx.succeeded(PLAN) || noop(ctx, PLAN)) {
+            return List.of(RESOLVE, PLAN_UNDO);
         }
-        if (r.argoManaged()) {
-            ctx.gitMustFollow("deployment " + t.key() + " runs revision " + plan.toRevision() + " outside Git; Argo CD application "
-                    + ctx.argoNamespace() + "/" + r.application() + (automated.isPresent() ? " has automated sync off" : " shows OutOfSync")
-                    + " until Git is updated to match");
+        List<StepHandler> steps = new ArrayList<>(List.of(RESOLVE, PLAN_UNDO));
+        if (argoManaged(ctx)) {
+            steps.add(DISABLE_SYNC);
         }
-        RollbackSteps.verifyRollout(ctx, t.namespace(), t.deployment());
-        return "rolled back " + t.key() + " from revision " + plan.fromRevision() + " to " + plan.toRevision();
+        steps.add(ROLLBACK);
+        if (argoManaged(ctx)) {
+            steps.add(gitMustFollow("deployment " + ctx.target().key() + " runs revision " + ctx.output(PLAN, "revisionTo")
+                    + " outside Git; Argo CD application " + ctx.argoNamespace() + "/" + ctx.output(RESOLVE_TARGET, "argoApplication")
+                    + " has automated sync off (or shows OutOfSync) until Git is updated to match"));
+        }
+        steps.add(VERIFY_ROLLOUT);
+        return steps;
     }
 
     @Override
-    public List<PlannedStep> outline(Target t, Map<String, String> parameters) {
-        String rev = parameters.getOrDefault("toRevision", "previous");
+    public Optional<StepHandler> compensation(String done, RunContext ctx) {
+        return DISABLE_AUTO_SYNC.equals(done) ? Optional.of(RESTORE_SYNC) : Optional.empty();
+    }
+
+    @Override
+    public List<String[]> outline(RunContext ctx) {
+        String rev = ctx.parameters().getOrDefault("toRevision", "previous");
         return List.of(
-                new PlannedStep(RollbackSteps.RESOLVE_TARGET, "read deployment " + t.key() + " and find whether Argo CD manages it"),
-                new PlannedStep(RollbackSteps.PLAN, "pick the " + rev + " revision from the ReplicaSets the deployment controls"),
-                new PlannedStep(RollbackSteps.DISABLE_AUTO_SYNC, "if Argo CD manages it: turn automated sync off so self-heal cannot undo the rollback"),
-                new PlannedStep(RollbackSteps.ROLLBACK_DEPLOYMENT, "as 'kubectl rollout undo deployment/" + t.deployment() + " -n " + t.namespace() + "'"),
-                new PlannedStep(RollbackSteps.VERIFY, "wait up to the verify timeout for the rollout to complete; record that Git must follow"));
+                new String[]{RESOLVE_TARGET, "read deployment " + ctx.target().key() + " and check whether an Argo CD application really manages it"},
+                new String[]{PLAN, "pick the " + rev + " revision from the ReplicaSets the deployment controls; refuse a revision this service rolled back from"},
+                new String[]{DISABLE_AUTO_SYNC, "if Argo CD manages it: save the automated sync policy and turn it off so self-heal cannot undo the rollback"},
+                new String[]{ROLLBACK_DEPLOYMENT, "as 'kubectl rollout undo deployment/" + ctx.target().deployment() + " -n " + ctx.target().namespace()
+                        + "', only if the deployment still runs the planned template"},
+                new String[]{VERIFY, "wait up to the verify timeout for the rollout to complete; record that Git must follow"});
     }
 }

@@ -1,25 +1,27 @@
 package io.autonova.remediator.state;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import io.autonova.remediator.policy.Ledger;
+import io.autonova.remediator.policy.GlobalState;
+import io.autonova.remediator.policy.Pause;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
- * The store for running without a cluster (quick start, dry-run). Same conditional-write semantics as
- * the Kubernetes store; records are kept as JSON so callers never share mutable objects.
+ * The store for running without a cluster (quick start, dry-run) and for pure tests. Same conditional-write
+ * semantics as the Kubernetes store; records are copied in and out so callers never share mutable objects.
  */
 public class InMemoryStateStore implements StateStore {
 
-    private final Map<String, String> records = new HashMap<>();
-    private final Map<String, Long> recordVersions = new HashMap<>();
-    private Ledger ledger = Ledger.EMPTY;
-    private long ledgerVersion;
+    private final RecordIndex records = new RecordIndex();
+    private final Map<String, Versioned<TargetRecord>> targets = new HashMap<>();
+    private Versioned<GlobalState> global = new Versioned<>(GlobalState.EMPTY, null);
+    private final List<Pause> pauses = new CopyOnWriteArrayList<>();
+    private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
     private long nextVersion = 1;
 
     @Override
@@ -28,71 +30,132 @@ public class InMemoryStateStore implements StateStore {
     }
 
     @Override
-    public synchronized Versioned<Ledger> loadLedger() {
-        return new Versioned<>(ledger, Long.toString(ledgerVersion));
+    public Optional<RemediationRecord> record(String name) {
+        return records.get(name);
     }
 
     @Override
-    public synchronized boolean replaceLedger(Versioned<Ledger> read, Ledger next) {
-        if (!Long.toString(ledgerVersion).equals(read.version())) {
-            return false;
+    public Optional<RemediationRecord> latestEpisode(String rule, String targetKey) {
+        return records.latest(rule, targetKey);
+    }
+
+    @Override
+    public List<RemediationRecord> records() {
+        return records.all();
+    }
+
+    @Override
+    public Optional<RemediationRecord> fetch(String name) {
+        return records.get(name);
+    }
+
+    @Override
+    public boolean create(RemediationRecord record) {
+        synchronized (this) {
+            if (records.get(record.name).isPresent()) {
+                return false;
+            }
+            store(record);
         }
-        ledger = next;
-        ledgerVersion = nextVersion++;
+        notifyChange(record.name);
         return true;
     }
 
     @Override
-    public synchronized boolean createRecord(RemediationRecord record) {
-        if (records.containsKey(record.name)) {
-            return false;
+    public boolean update(RemediationRecord record) {
+        synchronized (this) {
+            Optional<RemediationRecord> current = records.get(record.name);
+            if (current.isEmpty() || !current.get().resourceVersion.equals(record.resourceVersion)) {
+                return false;
+            }
+            store(record);
         }
-        store(record);
+        notifyChange(record.name);
         return true;
-    }
-
-    @Override
-    public synchronized boolean updateRecord(RemediationRecord record) {
-        Long current = recordVersions.get(record.name);
-        if (current == null || !current.toString().equals(record.resourceVersion)) {
-            return false;
-        }
-        store(record);
-        return true;
-    }
-
-    @Override
-    public synchronized Optional<RemediationRecord> getRecord(String name) {
-        String json = records.get(name);
-        return json == null ? Optional.empty() : Optional.of(read(name, json));
-    }
-
-    @Override
-    public synchronized List<RemediationRecord> listRecords() {
-        List<RemediationRecord> list = new ArrayList<>();
-        records.forEach((name, json) -> list.add(read(name, json)));
-        list.sort(Comparator.comparing((RemediationRecord r) -> r.createdAt).reversed());
-        return list;
     }
 
     private void store(RemediationRecord record) {
-        long v = nextVersion++;
-        record.resourceVersion = Long.toString(v);
-        try {
-            records.put(record.name, Json.MAPPER.writeValueAsString(record));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-        recordVersions.put(record.name, v);
+        record.resourceVersion = Long.toString(nextVersion++);
+        records.offer(record.copy());
     }
 
-    private RemediationRecord read(String name, String json) {
-        try {
-            RemediationRecord r = Json.MAPPER.readValue(json, RemediationRecord.class);
-            r.resourceVersion = recordVersions.get(name).toString();
-            return r;
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
+    private void notifyChange(String name) {
+        listeners.forEach(l -> l.accept(name));
+    }
+
+    @Override
+    public synchronized void delete(String name) {
+        records.remove(name);
+    }
+
+    @Override
+    public void onRecordChange(Consumer<String> listener) {
+        listeners.add(listener);
+    }
+
+    @Override
+    public synchronized Versioned<TargetRecord> target(String key) {
+        return targets.getOrDefault(key, new Versioned<>(TargetRecord.empty(key), null));
+    }
+
+    @Override
+    public Versioned<TargetRecord> fetchTarget(String key) {
+        return target(key);
+    }
+
+    @Override
+    public synchronized boolean replaceTarget(Versioned<TargetRecord> read, TargetRecord next) {
+        String current = targets.containsKey(next.key()) ? targets.get(next.key()).version() : null;
+        if (current == null ? read.version() != null : !current.equals(read.version())) {
+            return false;
         }
+        targets.put(next.key(), new Versioned<>(next, Long.toString(nextVersion++)));
+        return true;
+    }
+
+    @Override
+    public synchronized List<TargetRecord> targets() {
+        List<TargetRecord> list = new ArrayList<>();
+        targets.values().forEach(v -> list.add(v.value()));
+        return list;
+    }
+
+    @Override
+    public synchronized Versioned<GlobalState> global() {
+        return global;
+    }
+
+    @Override
+    public Versioned<GlobalState> fetchGlobal() {
+        return global();
+    }
+
+    @Override
+    public synchronized boolean replaceGlobal(Versioned<GlobalState> read, GlobalState next) {
+        if (global.version() == null ? read.version() != null : !global.version().equals(read.version())) {
+            return false;
+        }
+        global = new Versioned<>(next, Long.toString(nextVersion++));
+        return true;
+    }
+
+    @Override
+    public List<Pause> pauses() {
+        return List.copyOf(pauses);
+    }
+
+    @Override
+    public void createPause(Pause pause) {
+        pauses.add(pause);
+    }
+
+    @Override
+    public boolean deletePause(String id) {
+        return pauses.removeIf(p -> p.id().equals(id));
+    }
+
+    @Override
+    public void checkReady() {
+        // always ready
     }
 }

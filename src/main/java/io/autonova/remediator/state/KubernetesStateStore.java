@@ -2,46 +2,166 @@ package io.autonova.remediator.state;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
-import io.autonova.remediator.policy.Ledger;
+import io.autonova.remediator.policy.GlobalState;
+import io.autonova.remediator.policy.Pause;
+import io.autonova.remediator.policy.PauseScope;
+import io.autonova.remediator.policy.TargetState;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import org.jboss.logging.Logger;
 
+import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * Keeps state in the cluster: one {@code Remediation} custom resource per record and the policy ledger
- * in one ConfigMap, both written with resourceVersion preconditions so replicas never overwrite each other.
+ * State in the cluster, read from watch-fed caches (fabric8 informers, label-selected, resync off, listed in
+ * pages) and written with resourceVersion preconditions:
+ * <ul>
+ * <li>a {@code Remediation} custom resource per episode;</li>
+ * <li>a {@code coordination.k8s.io/v1} Lease per target: run ownership plus the target's policy state;</li>
+ * <li>one small ConfigMap of shared policy state (rule and global rate limits, runs in flight);</li>
+ * <li>a {@code RemediationPause} custom resource per pause.</li>
+ * </ul>
+ * Our own writes go into the cache at once (newer versions win), so a replica reads its own writes.
  */
 public class KubernetesStateStore implements StateStore {
 
+    private static final Logger LOG = Logger.getLogger(KubernetesStateStore.class);
     public static final String GROUP = "autonova.io";
     public static final String VERSION = "v1alpha1";
     public static final ResourceDefinitionContext REMEDIATION = new ResourceDefinitionContext.Builder()
             .withGroup(GROUP).withVersion(VERSION).withKind("Remediation").withPlural("remediations").withNamespaced(true).build();
-    static final String LEDGER_KEY = "ledger.json";
+    public static final ResourceDefinitionContext PAUSE = new ResourceDefinitionContext.Builder()
+            .withGroup(GROUP).withVersion(VERSION).withKind("RemediationPause").withPlural("remediationpauses").withNamespaced(true).build();
+    public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+    public static final String MANAGER = "autonova-remediator";
+    static final String KIND_LABEL = "autonova.io/kind";
+    static final String STATE_KEY = "state.json";
+    static final String TARGET_ANNOTATION = "autonova.io/target";
+    static final String STATE_ANNOTATION = "autonova.io/state";
+    static final String RUN_ANNOTATION = "autonova.io/run";
+    private static final long PAGE = 500;
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
     };
 
     private final KubernetesClient client;
     private final String namespace;
-    private final String ledgerName;
+    private final String globalName;
+    private final RecordIndex records = new RecordIndex();
+    private final Map<String, Versioned<TargetRecord>> targets = new ConcurrentHashMap<>();
+    private volatile Versioned<GlobalState> global = new Versioned<>(GlobalState.EMPTY, null);
+    private final Map<String, Pause> pauses = new ConcurrentHashMap<>();
+    private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
+    private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+    private volatile boolean synced;
 
-    public KubernetesStateStore(KubernetesClient client, String namespace, String ledgerName) {
+    public KubernetesStateStore(KubernetesClient client, String namespace, String globalName) {
         this.client = client;
         this.namespace = namespace;
-        this.ledgerName = ledgerName;
+        this.globalName = globalName;
+    }
+
+    /** Starts the watches; returns once every cache is filled, or after {@code timeout} (then {@link #checkReady()} says why). */
+    public KubernetesStateStore start(Duration timeout) {
+        informers.add(inform(client.genericKubernetesResources(REMEDIATION).inNamespace(namespace).withLabel(MANAGED_BY, MANAGER)
+                .withLimit(PAGE).runnableInformer(0), r -> {
+                    RemediationRecord rec = fromResource(r);
+                    if (records.offer(rec)) {
+                        listeners.forEach(l -> l.accept(rec.name));
+                    }
+                }, r -> records.remove(r.getMetadata().getName())));
+        informers.add(inform(client.leases().inNamespace(namespace).withLabel(KIND_LABEL, "target").withLimit(PAGE).runnableInformer(0),
+                l -> offerTarget(fromLease(l), l.getMetadata().getResourceVersion()),
+                l -> targets.remove(targetKey(l))));
+        informers.add(inform(client.configMaps().inNamespace(namespace).withLabel(KIND_LABEL, "policy").runnableInformer(0),
+                cm -> {
+                    if (globalName.equals(cm.getMetadata().getName())) {
+                        offerGlobal(fromConfigMap(cm), cm.getMetadata().getResourceVersion());
+                    }
+                },
+                cm -> global = new Versioned<>(GlobalState.EMPTY, null)));
+        informers.add(inform(client.genericKubernetesResources(PAUSE).inNamespace(namespace).withLimit(PAGE).runnableInformer(0),
+                p -> pauses.put(p.getMetadata().getName(), fromPauseResource(p)), p -> pauses.remove(p.getMetadata().getName())));
+        try {
+            for (SharedIndexInformer<?> i : informers) {
+                i.start().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            synced = true;
+        } catch (Exception e) {
+            LOG.errorf("state caches not synced within %s: %s; requests answer 503 until they are", timeout, e.toString());
+            Thread t = new Thread(this::awaitSync, "state-cache-sync");
+            t.setDaemon(true);
+            t.start();
+        }
+        return this;
+    }
+
+    private void awaitSync() {
+        while (!synced) {
+            synced = informers.stream().allMatch(SharedIndexInformer::hasSynced);
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+        LOG.info("state caches synced");
+    }
+
+    public void stop() {
+        informers.forEach(SharedIndexInformer::stop);
+    }
+
+    private static <T extends HasMetadata> SharedIndexInformer<T> inform(SharedIndexInformer<T> informer, Consumer<T> upsert, Consumer<T> delete) {
+        informer.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(T obj) {
+                quietly(upsert, obj);
+            }
+
+            @Override
+            public void onUpdate(T oldObj, T newObj) {
+                quietly(upsert, newObj);
+            }
+
+            @Override
+            public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+                quietly(delete, obj);
+            }
+        });
+        return informer;
+    }
+
+    private static <T extends HasMetadata> void quietly(Consumer<T> c, T obj) {
+        try {
+            c.accept(obj);
+        } catch (RuntimeException e) {
+            // A hand-edited object that does not parse must not stop the watch.
+            LOG.warnf("ignoring %s %s: %s", obj.getKind(), obj.getMetadata().getName(), e.getMessage());
+        }
     }
 
     @Override
@@ -50,113 +170,273 @@ public class KubernetesStateStore implements StateStore {
     }
 
     @Override
-    public Versioned<Ledger> loadLedger() {
-        return call("read the policy ledger", () -> {
-            ConfigMap cm = client.configMaps().inNamespace(namespace).withName(ledgerName).get();
-            if (cm == null) {
-                ConfigMap created = createLedger();
-                return new Versioned<>(Ledger.EMPTY, created.getMetadata().getResourceVersion());
+    public void checkReady() {
+        if (!synced) {
+            throw new StoreUnavailableException("state caches are not synced with the API server yet", null);
+        }
+    }
+
+    // --- records
+
+    @Override
+    public Optional<RemediationRecord> record(String name) {
+        return records.get(name);
+    }
+
+    @Override
+    public Optional<RemediationRecord> latestEpisode(String rule, String targetKey) {
+        return records.latest(rule, targetKey);
+    }
+
+    @Override
+    public List<RemediationRecord> records() {
+        return records.all();
+    }
+
+    @Override
+    public Optional<RemediationRecord> fetch(String name) {
+        return call("read remediation " + name, () -> {
+            GenericKubernetesResource r = client.genericKubernetesResources(REMEDIATION).inNamespace(namespace).withName(name).get();
+            if (r == null) {
+                return Optional.<RemediationRecord>empty();
             }
-            String json = cm.getData() == null ? null : cm.getData().get(LEDGER_KEY);
-            try {
-                Ledger ledger = json == null || json.isBlank() ? Ledger.EMPTY : Json.MAPPER.readValue(json, Ledger.class);
-                return new Versioned<>(ledger, cm.getMetadata().getResourceVersion());
-            } catch (JsonProcessingException e) {
-                // A hand-edited, broken ledger must not silently reset limits: refuse until it is fixed.
-                throw new StoreUnavailableException("the ledger ConfigMap " + namespace + "/" + ledgerName + " holds invalid JSON: "
-                        + e.getOriginalMessage(), e);
-            }
+            RemediationRecord rec = fromResource(r);
+            records.offer(rec);
+            return Optional.of(rec);
         });
     }
 
-    private ConfigMap createLedger() {
-        ConfigMap cm = new ConfigMapBuilder().withMetadata(new ObjectMetaBuilder().withName(ledgerName).withNamespace(namespace)
-                .addToLabels("app.kubernetes.io/name", "autonova-remediator").build()).addToData(LEDGER_KEY, "{}").build();
-        try {
-            return client.configMaps().inNamespace(namespace).resource(cm).create();
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 409) {
-                return client.configMaps().inNamespace(namespace).withName(ledgerName).get();
+    @Override
+    public boolean create(RemediationRecord record) {
+        return write("create remediation " + record.name, () -> {
+            GenericKubernetesResource created = client.genericKubernetesResources(REMEDIATION).inNamespace(namespace)
+                    .resource(toResource(record, null)).create();
+            record.resourceVersion = created.getMetadata().getResourceVersion();
+            records.offer(record.copy());
+        });
+    }
+
+    @Override
+    public boolean update(RemediationRecord record) {
+        return write("update remediation " + record.name, () -> {
+            GenericKubernetesResource updated = client.genericKubernetesResources(REMEDIATION).inNamespace(namespace)
+                    .resource(toResource(record, record.resourceVersion)).update();
+            record.resourceVersion = updated.getMetadata().getResourceVersion();
+            records.offer(record.copy());
+        });
+    }
+
+    @Override
+    public void delete(String name) {
+        call("delete remediation " + name, () -> client.genericKubernetesResources(REMEDIATION).inNamespace(namespace).withName(name).delete());
+        records.remove(name);
+    }
+
+    @Override
+    public void onRecordChange(Consumer<String> listener) {
+        listeners.add(listener);
+    }
+
+    // --- targets
+
+    public static String leaseName(String targetKey) {
+        return "autonova-target-" + Hashes.sha256Hex(targetKey);
+    }
+
+    @Override
+    public Versioned<TargetRecord> target(String key) {
+        return targets.getOrDefault(key, new Versioned<>(TargetRecord.empty(key), null));
+    }
+
+    @Override
+    public Versioned<TargetRecord> fetchTarget(String key) {
+        return call("read the lease of " + key, () -> {
+            Lease l = client.leases().inNamespace(namespace).withName(leaseName(key)).get();
+            if (l == null) {
+                targets.remove(key);
+                return new Versioned<>(TargetRecord.empty(key), null);
             }
-            throw e;
+            Versioned<TargetRecord> v = new Versioned<>(fromLease(l), l.getMetadata().getResourceVersion());
+            targets.put(key, v);
+            return v;
+        });
+    }
+
+    @Override
+    public boolean replaceTarget(Versioned<TargetRecord> read, TargetRecord next) {
+        return write("write the lease of " + next.key(), () -> {
+            Lease lease = toLease(next, read.version());
+            Lease written = read.version() == null ? client.leases().inNamespace(namespace).resource(lease).create()
+                    : client.leases().inNamespace(namespace).resource(lease).update();
+            offerTarget(next, written.getMetadata().getResourceVersion());
+        });
+    }
+
+    @Override
+    public List<TargetRecord> targets() {
+        return targets.values().stream().map(Versioned::value).toList();
+    }
+
+    private void offerTarget(TargetRecord t, String rv) {
+        targets.compute(t.key(), (k, old) -> old != null && RecordIndex.version(old.version()) > RecordIndex.version(rv) ? old : new Versioned<>(t, rv));
+    }
+
+    private static String targetKey(Lease l) {
+        return l.getMetadata().getAnnotations() == null ? null : l.getMetadata().getAnnotations().get(TARGET_ANNOTATION);
+    }
+
+    private Lease toLease(TargetRecord t, String rv) {
+        String state;
+        try {
+            state = Json.MAPPER.writeValueAsString(t.state());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        LeaseBuilder b = new LeaseBuilder().withMetadata(new ObjectMetaBuilder().withName(leaseName(t.key())).withNamespace(namespace)
+                .withResourceVersion(rv).addToLabels(MANAGED_BY, MANAGER).addToLabels(KIND_LABEL, "target")
+                .addToAnnotations(TARGET_ANNOTATION, t.key()).addToAnnotations(STATE_ANNOTATION, state).build());
+        if (t.run() != null) {
+            b.editMetadata().addToAnnotations(RUN_ANNOTATION, t.run()).endMetadata();
+        }
+        return b.withNewSpec().withHolderIdentity(t.holder())
+                .withLeaseDurationSeconds(t.duration() == null ? null : (int) t.duration().toSeconds())
+                .withAcquireTime(zoned(t.acquiredAt())).withRenewTime(zoned(t.renewedAt())).endSpec().build();
+    }
+
+    private static ZonedDateTime zoned(Instant i) {
+        return i == null ? null : i.atZone(ZoneOffset.UTC);
+    }
+
+    private static TargetRecord fromLease(Lease l) {
+        Map<String, String> ann = l.getMetadata().getAnnotations() == null ? Map.of() : l.getMetadata().getAnnotations();
+        String key = ann.get(TARGET_ANNOTATION);
+        if (key == null) {
+            throw new IllegalArgumentException("lease without the " + TARGET_ANNOTATION + " annotation");
+        }
+        TargetState state;
+        try {
+            state = ann.containsKey(STATE_ANNOTATION) ? Json.MAPPER.readValue(ann.get(STATE_ANNOTATION), TargetState.class) : TargetState.EMPTY;
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("unreadable target state: " + e.getOriginalMessage());
+        }
+        var spec = l.getSpec();
+        return new TargetRecord(key, state, spec == null ? null : spec.getHolderIdentity(), ann.get(RUN_ANNOTATION),
+                spec == null || spec.getAcquireTime() == null ? null : spec.getAcquireTime().toInstant(),
+                spec == null || spec.getRenewTime() == null ? null : spec.getRenewTime().toInstant(),
+                spec == null || spec.getLeaseDurationSeconds() == null ? null : Duration.ofSeconds(spec.getLeaseDurationSeconds()));
+    }
+
+    // --- shared policy state
+
+    @Override
+    public Versioned<GlobalState> global() {
+        return global;
+    }
+
+    @Override
+    public Versioned<GlobalState> fetchGlobal() {
+        return call("read the shared policy state", () -> {
+            ConfigMap cm = client.configMaps().inNamespace(namespace).withName(globalName).get();
+            Versioned<GlobalState> v = cm == null ? new Versioned<>(GlobalState.EMPTY, null)
+                    : new Versioned<>(fromConfigMap(cm), cm.getMetadata().getResourceVersion());
+            global = v;
+            return v;
+        });
+    }
+
+    @Override
+    public boolean replaceGlobal(Versioned<GlobalState> read, GlobalState next) {
+        return write("write the shared policy state", () -> {
+            ConfigMap cm;
+            try {
+                cm = new ConfigMapBuilder().withMetadata(new ObjectMetaBuilder().withName(globalName).withNamespace(namespace)
+                                .withResourceVersion(read.version()).addToLabels(MANAGED_BY, MANAGER).addToLabels(KIND_LABEL, "policy").build())
+                        .addToData(STATE_KEY, Json.MAPPER.writeValueAsString(next)).build();
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+            ConfigMap written = read.version() == null ? client.configMaps().inNamespace(namespace).resource(cm).create()
+                    : client.configMaps().inNamespace(namespace).resource(cm).update();
+            offerGlobal(next, written.getMetadata().getResourceVersion());
+        });
+    }
+
+    private synchronized void offerGlobal(GlobalState g, String rv) {
+        if (global.version() == null || RecordIndex.version(rv) >= RecordIndex.version(global.version())) {
+            global = new Versioned<>(g, rv);
+        }
+    }
+
+    private GlobalState fromConfigMap(ConfigMap cm) {
+        String json = cm.getData() == null ? null : cm.getData().get(STATE_KEY);
+        try {
+            return json == null || json.isBlank() ? GlobalState.EMPTY : Json.MAPPER.readValue(json, GlobalState.class);
+        } catch (JsonProcessingException e) {
+            // A hand-edited, broken object must not silently reset limits: refuse until it is fixed.
+            throw new StoreUnavailableException("the ConfigMap " + namespace + "/" + globalName + " holds invalid JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    // --- pauses
+
+    @Override
+    public List<Pause> pauses() {
+        return List.copyOf(pauses.values());
+    }
+
+    @Override
+    public void createPause(Pause pause) {
+        GenericKubernetesResource res = new GenericKubernetesResource();
+        res.setApiVersion(GROUP + "/" + VERSION);
+        res.setKind("RemediationPause");
+        res.setMetadata(new ObjectMetaBuilder().withName(pause.id()).withNamespace(namespace).addToLabels(MANAGED_BY, MANAGER)
+                .addToLabels("autonova.io/scope", pause.scope().name().toLowerCase()).build());
+        Map<String, Object> spec = new LinkedHashMap<>();
+        spec.put("scope", pause.scope().name().toLowerCase());
+        putIf(spec, "namespace", pause.namespace());
+        putIf(spec, "service", pause.service());
+        spec.put("reason", pause.reason());
+        putIf(spec, "createdBy", pause.createdBy());
+        spec.put("createdAt", pause.createdAt().toString());
+        putIf(spec, "expiresAt", pause.expiresAt() == null ? null : pause.expiresAt().toString());
+        res.setAdditionalProperties(Map.of("spec", spec));
+        call("create pause " + pause.id(), () -> client.genericKubernetesResources(PAUSE).inNamespace(namespace).resource(res).create());
+        pauses.put(pause.id(), pause);
+    }
+
+    private static void putIf(Map<String, Object> m, String k, Object v) {
+        if (v != null) {
+            m.put(k, v);
         }
     }
 
     @Override
-    public boolean replaceLedger(Versioned<Ledger> read, Ledger next) {
-        return call("write the policy ledger", () -> {
-            try {
-                ConfigMap cm = new ConfigMapBuilder().withMetadata(new ObjectMetaBuilder().withName(ledgerName).withNamespace(namespace)
-                                .withResourceVersion(read.version()).addToLabels("app.kubernetes.io/name", "autonova-remediator").build())
-                        .addToData(LEDGER_KEY, Json.MAPPER.writeValueAsString(next)).build();
-                client.configMaps().inNamespace(namespace).resource(cm).update();
-                return true;
-            } catch (KubernetesClientException e) {
-                if (e.getCode() == 409) {
-                    return false;
-                }
-                throw e;
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+    public boolean deletePause(String id) {
+        boolean known = pauses.containsKey(id);
+        var deleted = call("delete pause " + id, () -> client.genericKubernetesResources(PAUSE).inNamespace(namespace).withName(id).delete());
+        pauses.remove(id);
+        return known || !deleted.isEmpty();
     }
 
-    @Override
-    public boolean createRecord(RemediationRecord record) {
-        return call("create remediation " + record.name, () -> {
-            try {
-                GenericKubernetesResource created = client.genericKubernetesResources(REMEDIATION).inNamespace(namespace)
-                        .resource(toResource(record, null)).create();
-                record.resourceVersion = created.getMetadata().getResourceVersion();
-                return true;
-            } catch (KubernetesClientException e) {
-                if (e.getCode() == 409) {
-                    return false;
-                }
-                throw e;
-            }
-        });
+    @SuppressWarnings("unchecked")
+    private static Pause fromPauseResource(GenericKubernetesResource r) {
+        Map<String, Object> spec = (Map<String, Object>) r.getAdditionalProperties().getOrDefault("spec", Map.of());
+        String created = (String) spec.get("createdAt");
+        String expires = (String) spec.get("expiresAt");
+        return new Pause(r.getMetadata().getName(), PauseScope.valueOf(String.valueOf(spec.get("scope")).toUpperCase()),
+                (String) spec.get("namespace"), (String) spec.get("service"), (String) spec.get("reason"), (String) spec.get("createdBy"),
+                created == null ? Instant.EPOCH : Instant.parse(created), expires == null ? null : Instant.parse(expires));
     }
 
-    @Override
-    public boolean updateRecord(RemediationRecord record) {
-        return call("update remediation " + record.name, () -> {
-            try {
-                GenericKubernetesResource updated = client.genericKubernetesResources(REMEDIATION).inNamespace(namespace)
-                        .resource(toResource(record, record.resourceVersion)).update();
-                record.resourceVersion = updated.getMetadata().getResourceVersion();
-                return true;
-            } catch (KubernetesClientException e) {
-                if (e.getCode() == 409) {
-                    return false;
-                }
-                throw e;
-            }
-        });
-    }
-
-    @Override
-    public Optional<RemediationRecord> getRecord(String name) {
-        return call("read remediation " + name, () -> Optional.ofNullable(
-                client.genericKubernetesResources(REMEDIATION).inNamespace(namespace).withName(name).get()).map(this::fromResource));
-    }
-
-    @Override
-    public List<RemediationRecord> listRecords() {
-        return call("list remediations", () -> client.genericKubernetesResources(REMEDIATION).inNamespace(namespace).list().getItems()
-                .stream().map(this::fromResource)
-                .sorted(Comparator.comparing((RemediationRecord r) -> r.createdAt == null ? Instant.EPOCH : r.createdAt).reversed())
-                .toList());
-    }
+    // --- mapping of records
 
     private GenericKubernetesResource toResource(RemediationRecord r, String resourceVersion) {
         Map<String, String> labels = new LinkedHashMap<>();
-        labels.put("app.kubernetes.io/managed-by", "autonova-remediator");
+        labels.put(MANAGED_BY, MANAGER);
         putLabel(labels, "autonova.io/rule", r.spec.rule);
         putLabel(labels, "autonova.io/target-namespace", r.spec.target.namespace);
         putLabel(labels, "autonova.io/target-deployment", r.spec.target.deployment);
-        putLabel(labels, "autonova.io/phase", r.status.phase.name().toLowerCase().replace('_', '-'));
+        labels.put("autonova.io/phase", r.status.phase.name().toLowerCase().replace('_', '-'));
         GenericKubernetesResource res = new GenericKubernetesResource();
         res.setApiVersion(GROUP + "/" + VERSION);
         res.setKind("Remediation");
@@ -176,7 +456,7 @@ public class KubernetesStateStore implements StateStore {
         }
     }
 
-    private RemediationRecord fromResource(GenericKubernetesResource res) {
+    private static RemediationRecord fromResource(GenericKubernetesResource res) {
         RemediationRecord r = new RemediationRecord();
         r.name = res.getMetadata().getName();
         r.resourceVersion = res.getMetadata().getResourceVersion();
@@ -191,6 +471,19 @@ public class KubernetesStateStore implements StateStore {
             r.status = Json.MAPPER.convertValue(status, RemediationRecord.Status.class);
         }
         return r;
+    }
+
+    /** A conditional write: false on 409 (exists, or changed since read), 503-type exception when unreachable. */
+    private static boolean write(String what, Runnable action) {
+        try {
+            action.run();
+            return true;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 409) {
+                return false;
+            }
+            throw new StoreUnavailableException("could not " + what + ": " + e.getMessage(), e);
+        }
     }
 
     private static <T> T call(String what, Supplier<T> action) {

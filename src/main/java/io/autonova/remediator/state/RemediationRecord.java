@@ -9,10 +9,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The audit record of one remediation: what triggered it, the decision and why, each step with its
- * times, and the outcome. Stored as a {@code Remediation} custom resource (spec and status).
+ * One episode of one (rule, target): the alerts that triggered it while it was open, the decisions taken
+ * and why, and, when it acts, each step of its plan with what is needed to finish or undo it. Stored as a
+ * {@code Remediation} custom resource (spec and status). Bounded: lists are capped, so a record never grows
+ * with the number of alerts folded into it.
+ *
+ * <p>Records read from a store's cache are shared: call {@link #copy()} before changing one.
  */
 public class RemediationRecord {
+
+    public static final int MAX_IDS = 50;
+    public static final int MAX_DECISIONS = 20;
 
     public String name;
     @JsonIgnore
@@ -24,9 +31,12 @@ public class RemediationRecord {
     public static class Spec {
         public String rule;
         public String scenario;
+        /** Episodes of one (rule, target) are numbered from 1; the number is part of the record's name. */
+        public int episode;
         public Map<String, String> parameters = new LinkedHashMap<>();
         public boolean dryRun;
         public TargetRef target = new TargetRef();
+        /** The alert that opened the episode. */
         public Trigger trigger = new Trigger();
         public boolean abortRequested;
         public String abortRequestedBy;
@@ -48,27 +58,62 @@ public class RemediationRecord {
         public Instant receivedAt;
     }
 
+    /** The alert instances folded into the episode: counts, times and a capped list of identities. */
+    public static class Alerts {
+        /** Distinct alert instances (fingerprint and start) seen. */
+        public int instances;
+        /** Deliveries of instances already seen (Alertmanager re-sends). */
+        public long resends;
+        public Instant firstSeen;
+        public Instant lastSeen;
+        /** Up to {@link #MAX_IDS} instance ids ({@code fingerprint@startsAt}). */
+        public List<String> ids = new ArrayList<>();
+        /** Instances still firing (capped like {@code ids}); an episode refused for a transient reason clears when it empties. */
+        public List<String> firing = new ArrayList<>();
+        /** True when more instances were seen than {@code ids} holds. */
+        public boolean overflow;
+    }
+
     public static class DecisionView {
         public String outcome;
         public String reason;
         public String message;
         public Instant decidedAt;
+        /** How often this same decision was reached again (re-sends re-decided in memory, written coalesced). */
+        public long repeats;
+        public Instant lastAt;
     }
 
     public static class Step {
         public String name;
+        /** pending, running, waiting, succeeded, failed, skipped, planned */
         public String phase;
+        /** True for a step that undoes an earlier one. */
+        public boolean compensation;
         public Instant startedAt;
         public Instant finishedAt;
         public String message;
+        /** A failure reason from a fixed set, when the step failed. */
+        public String reason;
+        /** Written before the step acts: what it needs to be finished or undone. */
+        public Map<String, String> inputs = new LinkedHashMap<>();
+        /** Written after it acted. */
+        public Map<String, String> outputs = new LinkedHashMap<>();
+        /** When a waiting step looks again. */
+        public Instant checkAt;
+        /** When a waiting step gives up. */
+        public Instant deadline;
+        public int attempts;
     }
 
     public static class Status {
         public Phase phase = Phase.EVALUATING;
         public DecisionView decision;
-        /** Earlier decisions on this alert that a re-send replaced (transient refusals only). */
-        public int reevaluations;
-        public int suppressedDuplicates;
+        /** Earlier decisions of this episode, oldest first (at most {@link #MAX_DECISIONS}). */
+        public List<DecisionView> decisions = new ArrayList<>();
+        public Alerts alerts = new Alerts();
+        /** Deliveries answered as duplicates of an instance already decided for good. */
+        public long suppressedDuplicates;
         public Instant lastDuplicateAt;
         public String revisionFrom;
         public String revisionTo;
@@ -76,11 +121,57 @@ public class RemediationRecord {
         public Instant startedAt;
         public Instant finishedAt;
         public String message;
+        /** Why the run failed, from a fixed set. */
+        public String failureReason;
         public Boolean gitMustFollow;
+        /** What a human still has to do. */
+        public List<String> humanActions = new ArrayList<>();
+        /** The replica that last advanced the run. */
+        public String owner;
+        public Instant nextCheckAt;
+        /** Set when the run switched from its plan to undoing what it had done. */
+        public String compensating;
     }
 
     @JsonIgnore
     public String targetKey() {
         return spec.target.namespace + "/" + spec.target.deployment;
+    }
+
+    /** True while the episode takes more alerts: not finished, or refused for a reason that may change. */
+    @JsonIgnore
+    public boolean open() {
+        if (!status.phase.finished()) {
+            return true;
+        }
+        return status.phase == Phase.REFUSED && transientRefusal();
+    }
+
+    @JsonIgnore
+    public boolean transientRefusal() {
+        if (status.phase != Phase.REFUSED || status.decision == null) {
+            return false;
+        }
+        try {
+            return io.autonova.remediator.policy.Reason.valueOf(status.decision.reason).isTransient();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    @JsonIgnore
+    public boolean knows(String instanceId) {
+        return status.alerts.ids.contains(instanceId);
+    }
+
+    /** A deep copy to change and write back; keeps the resourceVersion for the precondition. */
+    public RemediationRecord copy() {
+        RemediationRecord r = Json.MAPPER.convertValue(this, RemediationRecord.class);
+        r.resourceVersion = resourceVersion;
+        return r;
+    }
+
+    public Step step(String stepName) {
+        return status.steps.stream().filter(s -> s.name.equals(stepName) && !s.compensation).findFirst().orElse(null);
     }
 }

@@ -24,8 +24,12 @@ public class ServiceRuntime {
     private final StateStore store;
     private final boolean dryRun;
     private final ClusterActions cluster;
+    private final EventRecorder events;
+    private final String identity;
+    private final java.util.concurrent.ScheduledExecutorService background;
 
-    public ServiceRuntime(RemediatorConfig config, jakarta.enterprise.inject.Instance<KubernetesClient> clients) {
+    public ServiceRuntime(RemediatorConfig config, jakarta.enterprise.inject.Instance<KubernetesClient> clients, java.time.Clock clock) {
+        identity = config.replicaId().orElseGet(ServiceRuntime::hostName);
         RemediatorConfig.StoreMode mode = config.state().store();
         // The client is built only when there may be a cluster to talk to: it is costly to start.
         boolean wanted = mode == RemediatorConfig.StoreMode.KUBERNETES || mode == RemediatorConfig.StoreMode.AUTO && clusterConfigured();
@@ -38,14 +42,21 @@ public class ServiceRuntime {
             if (!reachable) {
                 LOG.errorf("state store 'kubernetes' is required but the API server did not answer; requests will fail with 503 until it does");
             }
-            store = new KubernetesStateStore(client, config.state().namespace(), config.state().ledgerName());
+            store = new KubernetesStateStore(client, config.state().namespace(), config.state().globalName()).start(config.state().syncTimeout());
+            KubernetesEventRecorder recorder = new KubernetesEventRecorder(client, config.state().namespace(), identity, clock);
+            events = recorder;
+            background = io.autonova.remediator.config.DaemonThreads.scheduler("event-series");
+            long every = 30_000;
+            background.scheduleWithFixedDelay(recorder::flushSeries, every, every, TimeUnit.MILLISECONDS);
             dryRun = config.dryRun();
             ClusterActions real = new FabricClusterActions(client);
             cluster = dryRun ? new DryRunClusterActions(real) : real;
-            LOG.infof("state store: Kubernetes (records and ledger in namespace %s, API server %s); dry-run: %s",
-                    config.state().namespace(), client.getMasterUrl(), dryRun);
+            LOG.infof("state store: Kubernetes (records, leases, pauses and policy state in namespace %s, API server %s); replica %s; dry-run: %s",
+                    config.state().namespace(), client.getMasterUrl(), identity, dryRun);
         } else {
             store = new InMemoryStateStore();
+            events = EventRecorder.NONE;
+            background = null;
             dryRun = true;
             cluster = null;
             LOG.warnf("no reachable Kubernetes cluster (state store mode %s): running in DRY-RUN with an IN-PROCESS store. "
@@ -57,7 +68,7 @@ public class ServiceRuntime {
     private static boolean probe(KubernetesClient client, RemediatorConfig config) {
         try {
             CompletableFuture<Object> f = CompletableFuture.supplyAsync(() -> {
-                client.configMaps().inNamespace(config.state().namespace()).withName(config.state().ledgerName()).get();
+                client.configMaps().inNamespace(config.state().namespace()).withName(config.state().globalName()).get();
                 return Boolean.TRUE;
             });
             f.get(config.state().probeTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -85,6 +96,41 @@ public class ServiceRuntime {
                 ? java.nio.file.Path.of(kubeconfig.split(java.io.File.pathSeparator)[0])
                 : java.nio.file.Path.of(System.getProperty("user.home"), ".kube", "config");
         return java.nio.file.Files.isRegularFile(path);
+    }
+
+    private static String hostName() {
+        String h = System.getenv("HOSTNAME");
+        if (h == null || h.isBlank()) {
+            try {
+                h = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.net.UnknownHostException e) {
+                h = "replica";
+            }
+        }
+        return h + "-" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0xffffffL);
+    }
+
+    /** This replica's name in Leases and records (host name plus a random suffix: a restarted pod is a new holder). */
+    public String identity() {
+        return identity;
+    }
+
+    public EventRecorder events() {
+        return events;
+    }
+
+    @jakarta.annotation.PreDestroy
+    void close() {
+        if (background != null) {
+            background.shutdownNow();
+        }
+        if (events instanceof KubernetesEventRecorder k) {
+            k.flushSeries();
+            k.stop();
+        }
+        if (store instanceof KubernetesStateStore k) {
+            k.stop();
+        }
     }
 
     public StateStore store() {

@@ -1,33 +1,78 @@
 package io.autonova.remediator.state;
 
-import io.autonova.remediator.policy.Ledger;
+import io.autonova.remediator.policy.GlobalState;
+import io.autonova.remediator.policy.Pause;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
- * Where remediation records and the policy ledger live. Every write is conditional, so replicas that
- * share a store agree: a create fails when the name exists, an update when the version moved on.
+ * Where records, per-target state, shared policy state and pauses live. Reads come from a watch-fed cache
+ * and cost no API call; every write is conditional (a create fails when the name exists, an update when
+ * the version moved on), so replicas that share a store agree. After a conflict, callers read once from
+ * the server ({@code fetch*}) and decide again.
  */
 public interface StateStore {
 
     /** "kubernetes" or "in-memory", for logs and the API. */
     String kind();
 
-    Versioned<Ledger> loadLedger();
+    // --- records (one per episode of a rule on a target)
 
-    /** Writes {@code next} only if the stored ledger is still at {@code read.version()}; false on conflict. */
-    boolean replaceLedger(Versioned<Ledger> read, Ledger next);
+    /** From the cache. Shared: {@link RemediationRecord#copy()} before changing it. */
+    Optional<RemediationRecord> record(String name);
+
+    /** The newest episode of {@code rule} on {@code targetKey}, from the cache. */
+    Optional<RemediationRecord> latestEpisode(String rule, String targetKey);
+
+    /** A snapshot of the cache, newest first. */
+    List<RemediationRecord> records();
+
+    /** Reads from the server, bypassing the cache (after a conflict). */
+    Optional<RemediationRecord> fetch(String name);
 
     /** Creates the record; false when a record of that name already exists. Sets its version. */
-    boolean createRecord(RemediationRecord record);
+    boolean create(RemediationRecord record);
 
     /** Updates the record if unchanged since it was read; false on conflict. Sets its new version. */
-    boolean updateRecord(RemediationRecord record);
+    boolean update(RemediationRecord record);
 
-    Optional<RemediationRecord> getRecord(String name);
+    void delete(String name);
 
-    List<RemediationRecord> listRecords();
+    /** Called with a record's name whenever the cache sees it change (from any replica). */
+    void onRecordChange(Consumer<String> listener);
+
+    // --- targets (a Lease each)
+
+    Versioned<TargetRecord> target(String key);
+
+    Versioned<TargetRecord> fetchTarget(String key);
+
+    /** Creates the target's object when {@code read.version()} is null; false on conflict. */
+    boolean replaceTarget(Versioned<TargetRecord> read, TargetRecord next);
+
+    List<TargetRecord> targets();
+
+    // --- shared policy state (one small object, written only on admissions and run ends)
+
+    Versioned<GlobalState> global();
+
+    Versioned<GlobalState> fetchGlobal();
+
+    boolean replaceGlobal(Versioned<GlobalState> read, GlobalState next);
+
+    // --- pauses (RemediationPause objects)
+
+    List<Pause> pauses();
+
+    void createPause(Pause pause);
+
+    /** False when no such pause exists. */
+    boolean deletePause(String id);
+
+    /** Throws {@link StoreUnavailableException} when the store cannot be reached or its cache is not synced. */
+    void checkReady();
 
     /** Thrown when the store cannot be reached; callers answer 503 so the sender retries. */
     class StoreUnavailableException extends RuntimeException {

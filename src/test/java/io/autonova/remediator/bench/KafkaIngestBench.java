@@ -6,7 +6,7 @@ import io.autonova.remediator.ingest.kafka.PoisonRecord;
 import io.autonova.remediator.ingest.kafka.SignalConsumer;
 import io.autonova.remediator.ingest.kafka.SignalParser;
 import io.autonova.remediator.kafka.EmbeddedKafkaBroker;
-import io.autonova.remediator.pipeline.LedgerUpdates;
+import io.autonova.remediator.pipeline.Cas;
 import io.autonova.remediator.policy.Decision;
 import io.autonova.remediator.policy.DecisionInput;
 import io.autonova.remediator.policy.PolicyEngine;
@@ -141,9 +141,9 @@ public final class KafkaIngestBench {
             DecisionInput in = new DecisionInput(m.rule().name(), m.signal().namespace(), m.signal().deployment(), m.emission().firing(), false,
                     m.rule().threshold(), SignalValue.parse(Double.toString(m.emission().value())), m.emission().firingSince(),
                     Duration.ZERO, m.rule().limits(), rules.globalLimits(), true);
-            LedgerUpdates.update(store, l -> {
-                Decision d = PolicyEngine.decide(in, l, Instant.now());
-                return PolicyEngine.admit(l, in, d, "bench", Instant.now(), Duration.ofMinutes(5));
+            Cas.update("bench", store::global, store::fetchGlobal, store::replaceGlobal, g -> {
+                Decision d = PolicyEngine.decide(in, new io.autonova.remediator.policy.PolicyState(store.pauses(), null, g), "bench", Instant.now());
+                return PolicyEngine.admit(g, in, d, "bench", Instant.now(), Duration.ofMinutes(5));
             });
             decided.incrementAndGet();
         };

@@ -1,6 +1,7 @@
 package io.autonova.remediator.it;
 
 import io.autonova.remediator.fixtures.ClusterFixtures;
+import io.autonova.remediator.fixtures.DeploymentController;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -35,8 +36,24 @@ public abstract class ClusterTestSupport {
     @KubernetesTestServer
     KubernetesServer server;
 
+    private static DeploymentController controller;
+    private static String controllerServer;
+
     KubernetesClient client() {
         return server.getClient();
+    }
+
+    /** Plays the Deployment controller for this test class's mock server (started once per server). */
+    synchronized DeploymentController controller() {
+        String url = client().getMasterUrl().toString();
+        if (controller == null || !url.equals(controllerServer)) {
+            if (controller != null) {
+                controller.close();
+            }
+            controller = new DeploymentController(client(), 150);
+            controllerServer = url;
+        }
+        return controller;
     }
 
     /** A fresh namespace per test, so tests share the mock server without sharing targets. */
@@ -47,6 +64,7 @@ public abstract class ClusterTestSupport {
     }
 
     ClusterFixtures.History deploy(String namespace, String name, int revisions, Map<String, String> labels, Map<String, String> annotations) {
+        controller();
         ClusterFixtures.History h = ClusterFixtures.history(namespace, name, revisions, labels, annotations);
         Deployment created = client().apps().deployments().inNamespace(namespace).resource(h.deployment()).create();
         // Keep the controller's uid: the mock assigns its own, and ownership is checked against it.
@@ -55,6 +73,9 @@ public abstract class ClusterTestSupport {
             rs.getMetadata().getOwnerReferences().get(0).setUid(uid);
             client().apps().replicaSets().inNamespace(namespace).resource(rs).create();
         }
+        // The status as the controller left it: it observed the generation the API server gave the object.
+        created.setStatus(h.deployment().getStatus());
+        created.getStatus().setObservedGeneration(created.getMetadata().getGeneration());
         client().apps().deployments().inNamespace(namespace).resource(created).updateStatus();
         return new ClusterFixtures.History(created, h.replicaSets());
     }

@@ -13,6 +13,8 @@ public class MockClusterSetup implements Consumer<KubernetesServer> {
         server.getKubernetesMockServer().expectCustomResource(new CustomResourceDefinitionContext.Builder()
                 .withGroup("autonova.io").withVersion("v1alpha1").withKind("Remediation").withPlural("remediations").withScope("Namespaced").build());
         server.getKubernetesMockServer().expectCustomResource(new CustomResourceDefinitionContext.Builder()
+                .withGroup("autonova.io").withVersion("v1alpha1").withKind("RemediationPause").withPlural("remediationpauses").withScope("Namespaced").build());
+        server.getKubernetesMockServer().expectCustomResource(new CustomResourceDefinitionContext.Builder()
                 .withGroup("argoproj.io").withVersion("v1alpha1").withKind("Application").withPlural("applications").withScope("Namespaced").build());
     }
 }

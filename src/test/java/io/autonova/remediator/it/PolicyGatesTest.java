@@ -98,12 +98,19 @@ class PolicyGatesTest extends ClusterTestSupport {
         assertEquals("AWAITING_HUMAN", second.getString("results[0].reason"));
 
         given().header("Authorization", ADMIN).delete("/api/v1/targets/" + ns + "/mailer/hold").then().statusCode(204);
-        // The same alert, re-sent by Alertmanager: its refusal was transient, so it is decided again and now acts.
+        // The same alert, re-sent by Alertmanager: its refusal was transient, so it is decided again and now acts...
         JsonPath again = post(Alerts.body(waiting));
         assertEquals("ALL_CHECKS_PASSED", again.getString("results[0].reason"));
         assertEquals(second.getString("results[0].remediation"), again.getString("results[0].remediation"));
-        JsonPath rec = awaitPhase(again.getString("results[0].remediation"), "SUCCEEDED");
-        assertEquals(1, rec.getInt("status.reevaluations"));
+        JsonPath rec = awaitPhase(again.getString("results[0].remediation"), "SUCCEEDED", "FAILED");
+        assertEquals(List.of("AWAITING_HUMAN"), rec.getList("status.decisions.reason"), "the decision trail keeps the earlier refusal");
+        // ...but the previous revision is now the release it rolled back from: it never re-deploys it by itself.
+        assertEquals("FAILED", rec.getString("status.phase"), rec.prettify());
+        assertEquals("KNOWN_BAD_REVISION", rec.getString("status.failureReason"));
+        assertEquals(ClusterFixtures.image("mailer", 2), image(ns, "mailer"));
+        JsonPath third = post(Alerts.body(Alerts.firing(labels, null)));
+        assertEquals("AWAITING_HUMAN", third.getString("results[0].reason"));
+        assertTrue(third.getString("results[0].message").contains("rolled back from"), third.getString("results[0].message"));
     }
 
     @Test

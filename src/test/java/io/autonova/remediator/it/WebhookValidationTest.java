@@ -53,6 +53,14 @@ class WebhookValidationTest extends ClusterTestSupport {
     }
 
     @Test
+    void aBodyThatIsNotJsonGets415() throws Exception {
+        drainRequests();
+        given().header("Authorization", WEBHOOK).contentType("text/plain").body(validBody()).post(PATH).then().statusCode(415)
+                .contentType("application/problem+json");
+        assertEquals(List.of(), requests());
+    }
+
+    @Test
     void oversizedBodyGets413() throws Exception {
         drainRequests();
         String huge = "{\"version\":\"4\",\"alerts\":[],\"pad\":\"" + "x".repeat(1_100_000) + "\"}";

@@ -49,78 +49,99 @@ class PolicyEngineTest {
         }
     }
 
-    record Row(String name, Ledger ledger, DecisionInput input, Outcome outcome, Reason reason) {
+    record Row(String name, PolicyState state, DecisionInput input, Outcome outcome, Reason reason) {
     }
 
-    static Ledger.Admission admitted(String target, String rule, Duration ago) {
-        return new Ledger.Admission(target, rule, NOW.minus(ago), "rec", false);
+    static GlobalState.Admission admitted(String target, String rule, Duration ago) {
+        return new GlobalState.Admission(target, rule, NOW.minus(ago), "rec-" + target + rule + ago.toMinutes(), false);
+    }
+
+    static TargetState.Action acted(String rule, Duration ago) {
+        return new TargetState.Action("rec-" + rule + ago.toMinutes(), rule, NOW.minus(ago), false);
     }
 
     static Pause pause(PauseScope scope, String ns, String svc, Instant expires) {
         return new Pause("p1", scope, ns, svc, "deploy freeze", "sre", NOW.minus(Duration.ofHours(1)), expires);
     }
 
+    static PolicyState paused(Pause p) {
+        return new PolicyState(List.of(p), null, null);
+    }
+
+    static PolicyState target(TargetState t) {
+        return new PolicyState(List.of(), t, null);
+    }
+
+    static PolicyState actions(TargetState.Action... a) {
+        return target(new TargetState(List.of(a), 0, null, List.of(), null));
+    }
+
+    static PolicyState global(List<GlobalState.Admission> admissions, Map<String, GlobalState.InFlight> inFlight) {
+        return new PolicyState(List.of(), null, new GlobalState(admissions, inFlight));
+    }
+
     static final Instant LATER = NOW.plus(Duration.ofHours(1));
+    static final PolicyState EMPTY = PolicyState.EMPTY;
 
     @Test
     void decisionTable() {
         List<Row> rows = List.of(
-                new Row("all checks pass", Ledger.EMPTY, input(b -> b), Outcome.EXECUTE, Reason.ALL_CHECKS_PASSED),
-                new Row("dry-run comes last", Ledger.EMPTY, input(b -> { b.dryRun = true; return b; }), Outcome.DRY_RUN, Reason.DRY_RUN),
-                new Row("resolved never acts", Ledger.EMPTY, input(b -> { b.firing = false; return b; }), Outcome.REFUSE, Reason.ALERT_RESOLVED),
-                new Row("same alert again", Ledger.EMPTY, input(b -> { b.decided = true; return b; }), Outcome.REFUSE, Reason.DUPLICATE_ALERT),
-                new Row("missing value", Ledger.EMPTY, input(b -> { b.value = SignalValue.missing(); return b; }), Outcome.REFUSE, Reason.VALUE_INCONCLUSIVE),
-                new Row("NaN value", Ledger.EMPTY, input(b -> b.value("NaN")), Outcome.REFUSE, Reason.VALUE_INCONCLUSIVE),
-                new Row("text value", Ledger.EMPTY, input(b -> b.value("high")), Outcome.REFUSE, Reason.VALUE_INCONCLUSIVE),
-                new Row("at the bound is not over it", Ledger.EMPTY, input(b -> b.value("0.10")), Outcome.REFUSE, Reason.BELOW_THRESHOLD),
-                new Row("below", Ledger.EMPTY, input(b -> b.value("0.02")), Outcome.REFUSE, Reason.BELOW_THRESHOLD),
-                new Row("no threshold: firing is enough", Ledger.EMPTY, input(b -> { b.threshold = null; b.value = SignalValue.missing(); return b; }),
+                new Row("all checks pass", EMPTY, input(b -> b), Outcome.EXECUTE, Reason.ALL_CHECKS_PASSED),
+                new Row("dry-run comes last", EMPTY, input(b -> { b.dryRun = true; return b; }), Outcome.DRY_RUN, Reason.DRY_RUN),
+                new Row("resolved never acts", EMPTY, input(b -> { b.firing = false; return b; }), Outcome.REFUSE, Reason.ALERT_RESOLVED),
+                new Row("same alert again", EMPTY, input(b -> { b.decided = true; return b; }), Outcome.REFUSE, Reason.DUPLICATE_ALERT),
+                new Row("missing value", EMPTY, input(b -> { b.value = SignalValue.missing(); return b; }), Outcome.REFUSE, Reason.VALUE_INCONCLUSIVE),
+                new Row("NaN value", EMPTY, input(b -> b.value("NaN")), Outcome.REFUSE, Reason.VALUE_INCONCLUSIVE),
+                new Row("text value", EMPTY, input(b -> b.value("high")), Outcome.REFUSE, Reason.VALUE_INCONCLUSIVE),
+                new Row("at the bound is not over it", EMPTY, input(b -> b.value("0.10")), Outcome.REFUSE, Reason.BELOW_THRESHOLD),
+                new Row("below", EMPTY, input(b -> b.value("0.02")), Outcome.REFUSE, Reason.BELOW_THRESHOLD),
+                new Row("no threshold: firing is enough", EMPTY, input(b -> { b.threshold = null; b.value = SignalValue.missing(); return b; }),
                         Outcome.EXECUTE, Reason.ALL_CHECKS_PASSED),
-                new Row("firing too short", Ledger.EMPTY, input(b -> { b.since = NOW.minusSeconds(30); return b; }), Outcome.REFUSE, Reason.FIRING_TOO_SHORT),
-                new Row("global pause", ledger(l -> l.withPause(pause(PauseScope.GLOBAL, null, null, LATER), NOW)), input(b -> b),
-                        Outcome.REFUSE, Reason.PAUSED),
-                new Row("namespace pause", ledger(l -> l.withPause(pause(PauseScope.NAMESPACE, "prod", null, LATER), NOW)), input(b -> b),
-                        Outcome.REFUSE, Reason.PAUSED),
-                new Row("other namespace paused", ledger(l -> l.withPause(pause(PauseScope.NAMESPACE, "staging", null, LATER), NOW)), input(b -> b),
+                new Row("firing too short", EMPTY, input(b -> { b.since = NOW.minusSeconds(30); return b; }), Outcome.REFUSE, Reason.FIRING_TOO_SHORT),
+                new Row("global pause", paused(pause(PauseScope.GLOBAL, null, null, LATER)), input(b -> b), Outcome.REFUSE, Reason.PAUSED),
+                new Row("namespace pause", paused(pause(PauseScope.NAMESPACE, "prod", null, LATER)), input(b -> b), Outcome.REFUSE, Reason.PAUSED),
+                new Row("other namespace paused", paused(pause(PauseScope.NAMESPACE, "staging", null, LATER)), input(b -> b),
                         Outcome.EXECUTE, Reason.ALL_CHECKS_PASSED),
-                new Row("service pause", ledger(l -> l.withPause(pause(PauseScope.SERVICE, "prod", "api", LATER), NOW)), input(b -> b),
-                        Outcome.REFUSE, Reason.PAUSED),
-                new Row("other service paused", ledger(l -> l.withPause(pause(PauseScope.SERVICE, "prod", "web", LATER), NOW)), input(b -> b),
+                new Row("service pause", paused(pause(PauseScope.SERVICE, "prod", "api", LATER)), input(b -> b), Outcome.REFUSE, Reason.PAUSED),
+                new Row("other service paused", paused(pause(PauseScope.SERVICE, "prod", "web", LATER)), input(b -> b),
                         Outcome.EXECUTE, Reason.ALL_CHECKS_PASSED),
-                new Row("expired pause", new Ledger(List.of(), Map.of(), Map.of(), List.of(pause(PauseScope.GLOBAL, null, null, NOW.minusSeconds(1)))),
-                        input(b -> b), Outcome.EXECUTE, Reason.ALL_CHECKS_PASSED),
-                new Row("pause wins over dry-run", ledger(l -> l.withPause(pause(PauseScope.GLOBAL, null, null, LATER), NOW)),
+                new Row("expired pause", paused(pause(PauseScope.GLOBAL, null, null, NOW.minusSeconds(1))), input(b -> b),
+                        Outcome.EXECUTE, Reason.ALL_CHECKS_PASSED),
+                new Row("pause wins over dry-run", paused(pause(PauseScope.GLOBAL, null, null, LATER)),
                         input(b -> { b.dryRun = true; return b; }), Outcome.REFUSE, Reason.PAUSED),
-                new Row("cap reached", new Ledger(List.of(), Map.of(), Map.of("prod/api", new Ledger.Consecutive(3, NOW.minus(Duration.ofHours(2)))), List.of()),
+                new Row("cap reached", target(new TargetState(List.of(), 3, NOW.minus(Duration.ofHours(2)), List.of(), null)),
                         input(b -> b), Outcome.REFUSE, Reason.AWAITING_HUMAN),
-                new Row("cap count is old", new Ledger(List.of(), Map.of(), Map.of("prod/api", new Ledger.Consecutive(3, NOW.minus(Duration.ofHours(25)))), List.of()),
+                new Row("cap reached long ago still waits for a human", target(new TargetState(List.of(), 3, NOW.minus(Duration.ofDays(20)), List.of(), null)),
+                        input(b -> b), Outcome.REFUSE, Reason.AWAITING_HUMAN),
+                new Row("below cap", target(new TargetState(List.of(), 2, NOW.minus(Duration.ofHours(2)), List.of(), null)),
                         input(b -> b), Outcome.EXECUTE, Reason.ALL_CHECKS_PASSED),
-                new Row("below cap", new Ledger(List.of(), Map.of(), Map.of("prod/api", new Ledger.Consecutive(2, NOW)), List.of()),
-                        input(b -> b), Outcome.EXECUTE, Reason.ALL_CHECKS_PASSED),
-                new Row("in flight", new Ledger(List.of(), Map.of("prod/api", new Ledger.InFlight("r1", NOW, LATER)), Map.of(), List.of()),
+                new Row("held for a human", target(new TargetState(List.of(), 0, null, List.of(), "compensation failed")),
+                        input(b -> b), Outcome.REFUSE, Reason.AWAITING_HUMAN),
+                new Row("in flight", global(List.of(), Map.of("prod/api", new GlobalState.InFlight("r1", NOW))),
                         input(b -> b), Outcome.REFUSE, Reason.TARGET_IN_FLIGHT),
-                new Row("in flight entry expired", new Ledger(List.of(), Map.of("prod/api", new Ledger.InFlight("r1", NOW.minus(Duration.ofHours(2)), NOW.minusSeconds(1))), Map.of(), List.of()),
-                        input(b -> b), Outcome.EXECUTE, Reason.ALL_CHECKS_PASSED),
-                new Row("cooldown", new Ledger(List.of(admitted("prod/api", "x", Duration.ofMinutes(29))), Map.of(), Map.of(), List.of()),
-                        input(b -> b), Outcome.REFUSE, Reason.COOLDOWN),
-                new Row("cooldown over", new Ledger(List.of(admitted("prod/api", "x", Duration.ofMinutes(31))), Map.of(), Map.of(), List.of()),
-                        input(b -> b), Outcome.EXECUTE, Reason.ALL_CHECKS_PASSED),
-                new Row("dry-run admissions count for cooldown too", new Ledger(List.of(new Ledger.Admission("prod/api", "x", NOW.minusSeconds(60), "r", true)), Map.of(), Map.of(), List.of()),
+                new Row("cooldown", actions(acted("x", Duration.ofMinutes(29))), input(b -> b), Outcome.REFUSE, Reason.COOLDOWN),
+                new Row("cooldown over", actions(acted("x", Duration.ofMinutes(31))), input(b -> b), Outcome.EXECUTE, Reason.ALL_CHECKS_PASSED),
+                new Row("dry-run admissions count for cooldown too", actions(new TargetState.Action("r", "x", NOW.minusSeconds(60), true)),
                         input(b -> { b.dryRun = true; return b; }), Outcome.REFUSE, Reason.COOLDOWN),
-                new Row("target rate limit", new Ledger(List.of(admitted("prod/api", "x", Duration.ofMinutes(50)), admitted("prod/api", "y", Duration.ofMinutes(40))), Map.of(), Map.of(), List.of()),
+                new Row("target rate limit", actions(acted("x", Duration.ofMinutes(50)), acted("y", Duration.ofMinutes(40))),
                         input(b -> b), Outcome.REFUSE, Reason.RATE_LIMITED_TARGET),
-                new Row("target window slid past", new Ledger(List.of(admitted("prod/api", "x", Duration.ofMinutes(61)), admitted("prod/api", "y", Duration.ofMinutes(40))), Map.of(), Map.of(), List.of()),
+                new Row("target window slid past", actions(acted("x", Duration.ofMinutes(61)), acted("y", Duration.ofMinutes(40))),
                         input(b -> b), Outcome.EXECUTE, Reason.ALL_CHECKS_PASSED),
-                new Row("rule rate limit", new Ledger(List.of(admitted("prod/a", "high-error-rate", Duration.ofMinutes(50)), admitted("prod/b", "high-error-rate", Duration.ofMinutes(45)),
-                        admitted("prod/c", "high-error-rate", Duration.ofMinutes(40))), Map.of(), Map.of(), List.of()),
+                new Row("rule rate limit", global(List.of(admitted("prod/a", "high-error-rate", Duration.ofMinutes(50)),
+                        admitted("prod/b", "high-error-rate", Duration.ofMinutes(45)), admitted("prod/c", "high-error-rate", Duration.ofMinutes(40))), Map.of()),
                         input(b -> b), Outcome.REFUSE, Reason.RATE_LIMITED_RULE),
-                new Row("global rate limit", new Ledger(List.of(admitted("a/a", "r1", Duration.ofMinutes(50)), admitted("a/b", "r2", Duration.ofMinutes(50)),
-                        admitted("a/c", "r3", Duration.ofMinutes(50)), admitted("a/d", "r4", Duration.ofMinutes(50)), admitted("a/e", "r5", Duration.ofMinutes(50))), Map.of(), Map.of(), List.of()),
+                new Row("global rate limit", global(List.of(admitted("a/a", "r1", Duration.ofMinutes(50)), admitted("a/b", "r2", Duration.ofMinutes(50)),
+                        admitted("a/c", "r3", Duration.ofMinutes(50)), admitted("a/d", "r4", Duration.ofMinutes(50)), admitted("a/e", "r5", Duration.ofMinutes(50))), Map.of()),
                         input(b -> b), Outcome.REFUSE, Reason.RATE_LIMITED_GLOBAL),
-                new Row("concurrency", new Ledger(List.of(), Map.of("a/a", new Ledger.InFlight("r1", NOW, LATER), "a/b", new Ledger.InFlight("r2", NOW, LATER)), Map.of(), List.of()),
-                        input(b -> b), Outcome.REFUSE, Reason.CONCURRENCY_LIMIT));
+                new Row("concurrency", global(List.of(), Map.of("a/a", new GlobalState.InFlight("r1", NOW), "a/b", new GlobalState.InFlight("r2", NOW))),
+                        input(b -> b), Outcome.REFUSE, Reason.CONCURRENCY_LIMIT),
+                new Row("its own admission and in-flight entry never refuse a retried decision",
+                        new PolicyState(List.of(), new TargetState(List.of(new TargetState.Action("me", "high-error-rate", NOW, false)), 1, NOW, List.of(), null),
+                                new GlobalState(List.of(new GlobalState.Admission("prod/api", "high-error-rate", NOW, "me", false)),
+                                        Map.of("prod/api", new GlobalState.InFlight("me", NOW)))),
+                        input(b -> b), Outcome.EXECUTE, Reason.ALL_CHECKS_PASSED));
         for (Row row : rows) {
-            Decision d = PolicyEngine.decide(row.input, row.ledger, NOW);
+            Decision d = PolicyEngine.decide(row.input, row.state, "me", NOW);
             assertEquals(row.outcome, d.outcome(), row.name + ": " + d.message());
             assertEquals(row.reason, d.reason(), row.name + ": " + d.message());
             assertTrue(d.message().startsWith(row.reason.description()), row.name);
@@ -130,38 +151,51 @@ class PolicyEngineTest {
     @Test
     void admittingAnActionHoldsTheTargetAndCountsTowardTheCap() {
         DecisionInput in = input(b -> b);
-        Decision d = PolicyEngine.decide(in, Ledger.EMPTY, NOW);
-        Ledger after = PolicyEngine.admit(Ledger.EMPTY, in, d, "rec-1", NOW, Duration.ofMinutes(30));
-        assertEquals("rec-1", after.inFlight().get("prod/api").record());
-        assertEquals(1, after.consecutive().get("prod/api").count());
-        assertEquals(Reason.TARGET_IN_FLIGHT, PolicyEngine.decide(in, after, NOW.plusSeconds(1)).reason());
+        Decision d = PolicyEngine.decide(in, EMPTY, "rec-1", NOW);
+        GlobalState g = PolicyEngine.admit(GlobalState.EMPTY, in, d, "rec-1", NOW, Duration.ofHours(1));
+        TargetState t = PolicyEngine.admit(TargetState.EMPTY, in, d, "rec-1", NOW, Duration.ofHours(1));
+        assertEquals("rec-1", g.inFlight().get("prod/api").record());
+        assertEquals(1, t.consecutive());
+        assertEquals(Reason.TARGET_IN_FLIGHT, PolicyEngine.decide(in, new PolicyState(List.of(), t, g), "rec-2", NOW.plusSeconds(1)).reason());
+        assertSame(g, PolicyEngine.admit(g, in, d, "rec-1", NOW, Duration.ofHours(1)).equals(g) ? g : null, "admission is idempotent by record");
 
-        Ledger finished = after.withFinished("prod/api", "rec-1");
-        assertEquals(Reason.COOLDOWN, PolicyEngine.decide(in, finished, NOW.plusSeconds(1)).reason());
+        GlobalState finished = g.withFinished("prod/api", "rec-1");
+        assertEquals(Reason.COOLDOWN, PolicyEngine.decide(in, new PolicyState(List.of(), t, finished), "rec-2", NOW.plusSeconds(1)).reason());
         assertSame(finished, finished.withFinished("prod/api", "other-record"), "only the owner frees the target");
     }
 
     @Test
-    void aRefusalLeavesTheLedgerUntouchedAndDryRunNeverHoldsATarget() {
+    void consecutiveActionsCountOnlyWhileEachComesWithinTheWindowOfThePrevious() {
+        Duration within = Duration.ofHours(24);
+        TargetState t = TargetState.EMPTY;
+        t = t.withAction(new TargetState.Action("a", "r", NOW, false), Duration.ofDays(1), within);
+        t = t.withAction(new TargetState.Action("b", "r", NOW.plus(Duration.ofHours(23)), false), Duration.ofDays(1), within);
+        assertEquals(2, t.consecutive());
+        t = t.withAction(new TargetState.Action("c", "r", NOW.plus(Duration.ofHours(48)), false), Duration.ofDays(1), within);
+        assertEquals(1, t.consecutive(), "a gap longer than 'within' starts the count again");
+        t = t.withAction(new TargetState.Action("d", "r", NOW.plus(Duration.ofHours(49)), true), Duration.ofDays(1), within);
+        assertEquals(1, t.consecutive(), "dry-run actions do not count");
+        assertEquals(0, t.withHoldCleared().consecutive());
+    }
+
+    @Test
+    void aRefusalLeavesTheStateUntouchedAndDryRunNeverHoldsATarget() {
         DecisionInput below = input(b -> b.value("0.01"));
-        assertSame(Ledger.EMPTY, PolicyEngine.admit(Ledger.EMPTY, below, PolicyEngine.decide(below, Ledger.EMPTY, NOW), "r", NOW, Duration.ofMinutes(5)));
+        assertSame(GlobalState.EMPTY, PolicyEngine.admit(GlobalState.EMPTY, below, PolicyEngine.decide(below, EMPTY, "r", NOW), "r", NOW, Duration.ofMinutes(5)));
         DecisionInput dry = input(b -> { b.dryRun = true; return b; });
-        Ledger after = PolicyEngine.admit(Ledger.EMPTY, dry, PolicyEngine.decide(dry, Ledger.EMPTY, NOW), "r", NOW, Duration.ofMinutes(5));
+        Decision d = PolicyEngine.decide(dry, EMPTY, "r", NOW);
+        GlobalState after = PolicyEngine.admit(GlobalState.EMPTY, dry, d, "r", NOW, Duration.ofMinutes(5));
         assertTrue(after.inFlight().isEmpty());
-        assertTrue(after.consecutive().isEmpty());
+        assertEquals(0, PolicyEngine.admit(TargetState.EMPTY, dry, d, "r", NOW, Duration.ofMinutes(5)).consecutive());
         assertEquals(1, after.admissions().size());
     }
 
     @Test
-    void oldAdmissionsArePrunedSoTheLedgerStaysSmall() {
-        Ledger old = new Ledger(List.of(admitted("a/a", "r", Duration.ofDays(3))), Map.of(), Map.of(), List.of());
+    void oldAdmissionsArePrunedSoTheStateStaysSmall() {
+        GlobalState old = new GlobalState(List.of(admitted("a/a", "r", Duration.ofDays(3))), Map.of());
         DecisionInput in = input(b -> b);
-        Ledger after = PolicyEngine.admit(old, in, PolicyEngine.decide(in, old, NOW), "r2", NOW, Duration.ofMinutes(5));
+        GlobalState after = PolicyEngine.admit(old, in, PolicyEngine.decide(in, new PolicyState(List.of(), null, old), "r2", NOW), "r2", NOW, Duration.ofDays(1));
         assertEquals(1, after.admissions().size());
         assertEquals("r2", after.admissions().get(0).record());
-    }
-
-    private static Ledger ledger(UnaryOperator<Ledger> f) {
-        return f.apply(Ledger.EMPTY);
     }
 }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ArgoCdTest {
@@ -18,14 +19,29 @@ class ArgoCdTest {
         Deployment byAnnotation = ClusterFixtures.history("prod", "api", 2, Map.of(),
                 Map.of(ArgoCd.TRACKING_ANNOTATION, "apps_shop:apps/Deployment:prod/api")).deployment();
         assertEquals("shop", ArgoCd.trackedApplication(byAnnotation).orElseThrow());
+        assertEquals(new ArgoCd.AppRef("apps", "shop"), ArgoCd.trackedApplicationRef(byAnnotation).orElseThrow(),
+                "<app-namespace>_<app>: the Application lives in namespace 'apps'");
+        Deployment plain = ClusterFixtures.history("prod", "api", 2, Map.of(), Map.of(ArgoCd.TRACKING_ANNOTATION, "shop:apps/Deployment:prod/api")).deployment();
+        assertEquals(new ArgoCd.AppRef(null, "shop"), ArgoCd.trackedApplicationRef(plain).orElseThrow());
         Deployment byLabel = ClusterFixtures.history("prod", "api", 2, Map.of(ArgoCd.INSTANCE_LABEL, "shop-prod"), Map.of()).deployment();
         assertEquals("shop-prod", ArgoCd.trackedApplication(byLabel).orElseThrow());
         assertTrue(ArgoCd.trackedApplication(ClusterFixtures.history("prod", "api", 2, Map.of(), Map.of()).deployment()).isEmpty());
     }
 
     @Test
+    void anApplicationManagesADeploymentOnlyWhenItsResourcesListIt() {
+        Map<String, Object> app = Json.MAPPER.convertValue(ClusterFixtures.argoApplication("argocd", "shop", "prod", "api", 3, true), Map.class);
+        assertTrue(ArgoCd.manages(app, "prod", "api"));
+        assertFalse(ArgoCd.manages(app, "prod", "web"), "another Deployment of the namespace");
+        assertFalse(ArgoCd.manages(app, "staging", "api"), "the same name elsewhere");
+        Map<String, Object> noStatus = new java.util.LinkedHashMap<>(app);
+        noStatus.remove("status");
+        assertFalse(ArgoCd.manages(noStatus, "prod", "api"), "a label and a name are not proof");
+    }
+
+    @Test
     void rollsBackToTheEntryBeforeTheCurrentOne() {
-        Map<String, Object> app = Json.MAPPER.convertValue(ClusterFixtures.argoApplication("argocd", "shop", "prod", 3, true), Map.class);
+        Map<String, Object> app = Json.MAPPER.convertValue(ClusterFixtures.argoApplication("argocd", "shop", "prod", "api", 3, true), Map.class);
         List<ArgoCd.HistoryEntry> history = ArgoCd.history(app);
         assertEquals(3, history.size());
         assertEquals(2, ArgoCd.rollbackEntry(history, 0).orElseThrow().id());

@@ -1,67 +1,126 @@
 package io.autonova.remediator.state;
 
-import io.autonova.remediator.policy.Ledger;
+import io.autonova.remediator.policy.GlobalState;
 import io.autonova.remediator.policy.Pause;
 import io.autonova.remediator.policy.PauseScope;
+import io.autonova.remediator.policy.TargetState;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The store's conditional writes against the API server's resourceVersion checks: two replicas never overwrite each other. */
+/**
+ * Two replicas' stores over one API server: conditional writes never overwrite each other, and what one
+ * replica writes reaches the other's watch-fed cache.
+ */
 @EnableKubernetesMockClient(crud = true)
 class KubernetesStateStoreTest {
 
+    static final String NS = "autonova-system";
     KubernetesMockServer server;
     KubernetesClient client;
+    KubernetesStateStore a;
+    KubernetesStateStore b;
 
     @BeforeEach
-    void registerRemediations() {
-        server.expectCustomResource(new CustomResourceDefinitionContext.Builder().withGroup("autonova.io").withVersion("v1alpha1")
-                .withKind("Remediation").withPlural("remediations").withScope("Namespaced").build());
+    void start() {
+        for (String kind : List.of("Remediation", "RemediationPause")) {
+            server.expectCustomResource(new CustomResourceDefinitionContext.Builder().withGroup("autonova.io").withVersion("v1alpha1")
+                    .withKind(kind).withPlural(kind.toLowerCase() + "s").withScope("Namespaced").build());
+        }
+        a = new KubernetesStateStore(client, NS, "policy").start(Duration.ofSeconds(10));
+        b = new KubernetesStateStore(client, NS, "policy").start(Duration.ofSeconds(10));
+    }
+
+    @AfterEach
+    void stop() {
+        a.stop();
+        b.stop();
     }
 
     @Test
-    void aStaleLedgerWriteIsRejected() {
-        StateStore replicaA = new KubernetesStateStore(client, "autonova-system", "ledger");
-        StateStore replicaB = new KubernetesStateStore(client, "autonova-system", "ledger");
-        Versioned<Ledger> readA = replicaA.loadLedger();
-        Versioned<Ledger> readB = replicaB.loadLedger();
-        Pause p = new Pause("p1", PauseScope.GLOBAL, null, null, "freeze", "sre", Instant.EPOCH, null);
-        assertTrue(replicaA.replaceLedger(readA, readA.value().withPause(p, Instant.EPOCH)));
-        assertFalse(replicaB.replaceLedger(readB, readB.value()), "B read before A wrote: its write must fail");
-        assertEquals(1, replicaB.loadLedger().value().pauses().size());
+    void aStaleWriteOfTheSharedStateIsRejectedAndTheOtherReplicaSeesTheWinner() {
+        Versioned<GlobalState> readA = a.global();
+        Versioned<GlobalState> readB = b.global();
+        GlobalState one = GlobalState.EMPTY.withAdmission(new GlobalState.Admission("prod/api", "r", Instant.EPOCH, "rec-1", false), true, Duration.ofHours(1));
+        assertTrue(a.replaceGlobal(readA, one));
+        assertFalse(b.replaceGlobal(readB, GlobalState.EMPTY), "B read before A wrote: its write must fail");
+        await().atMost(Duration.ofSeconds(5)).until(() -> b.global().value().admitted("rec-1"));
+        assertEquals("rec-1", b.fetchGlobal().value().inFlight().get("prod/api").record());
     }
 
     @Test
-    void aRecordIsCreatedOnceAndStaleUpdatesAreRejected() {
-        StateStore store = new KubernetesStateStore(client, "autonova-system", "ledger");
+    void aRecordIsCreatedOnceStaleUpdatesAreRejectedAndTheWatchCarriesIt() {
         RemediationRecord r = new RemediationRecord();
-        r.name = "rule-0123456789abcdef";
+        r.name = "rule-0123456789abcdef-1";
         r.createdAt = Instant.parse("2026-11-26T10:00:00Z");
         r.spec.rule = "rule";
+        r.spec.episode = 1;
         r.spec.target.namespace = "prod";
         r.spec.target.deployment = "api";
-        assertTrue(store.createRecord(r));
-        assertFalse(store.createRecord(r), "the same alert is claimed once, whichever replica is first");
+        assertTrue(a.create(r));
+        assertFalse(b.create(r.copy()), "the same episode is claimed once, whichever replica is first");
 
-        RemediationRecord a = store.getRecord(r.name).orElseThrow();
-        RemediationRecord b = store.getRecord(r.name).orElseThrow();
-        a.status.suppressedDuplicates = 1;
-        assertTrue(store.updateRecord(a));
-        b.status.phase = Phase.RUNNING;
-        assertFalse(store.updateRecord(b), "b was read before a's update");
-        RemediationRecord latest = store.getRecord(r.name).orElseThrow();
-        assertEquals(1, latest.status.suppressedDuplicates);
+        await().atMost(Duration.ofSeconds(5)).until(() -> b.record(r.name).isPresent());
+        assertEquals(r.name, b.latestEpisode("rule", "prod/api").orElseThrow().name);
+        RemediationRecord fromA = a.record(r.name).orElseThrow().copy();
+        RemediationRecord fromB = b.record(r.name).orElseThrow().copy();
+        fromA.status.suppressedDuplicates = 1;
+        assertTrue(a.update(fromA));
+        fromB.status.phase = Phase.RUNNING;
+        assertFalse(b.update(fromB), "B read before A's update");
+        await().atMost(Duration.ofSeconds(5)).until(() -> b.record(r.name).orElseThrow().status.suppressedDuplicates == 1);
+        RemediationRecord latest = b.fetch(r.name).orElseThrow();
         assertEquals(r.createdAt, latest.createdAt);
         assertEquals("prod", latest.spec.target.namespace);
+
+        a.delete(r.name);
+        await().atMost(Duration.ofSeconds(5)).until(() -> b.record(r.name).isEmpty());
+    }
+
+    @Test
+    void aTargetLeaseCarriesItsStateAndOwnershipToTheOtherReplica() {
+        Instant now = Instant.parse("2026-11-26T10:00:00Z");
+        Versioned<TargetRecord> none = a.target("prod/api");
+        assertNull(none.version());
+        TargetRecord held = none.value().withState(TargetState.EMPTY.withBadTemplate("abc").withHold("looked odd"))
+                .acquiredBy("replica-a", "rec-1", now, Duration.ofSeconds(15));
+        assertTrue(a.replaceTarget(none, held));
+        assertFalse(b.replaceTarget(none, none.value().acquiredBy("replica-b", "rec-2", now, Duration.ofSeconds(15))),
+                "B saw no Lease; A created it first");
+        await().atMost(Duration.ofSeconds(5)).until(() -> "replica-a".equals(b.target("prod/api").value().holder()));
+        TargetRecord seen = b.target("prod/api").value();
+        assertTrue(seen.state().isBad("abc"));
+        assertEquals("looked odd", seen.state().hold());
+        assertEquals("rec-1", seen.run());
+        assertTrue(seen.heldBy("replica-a", now.plusSeconds(14)));
+        assertTrue(seen.free(now.plusSeconds(15)), "free once the holder stopped renewing for the lease duration");
+        assertEquals(Map.of(), client.leases().inNamespace(NS).withName(KubernetesStateStore.leaseName("prod/api")).get().getSpec()
+                .getAdditionalProperties());
+    }
+
+    @Test
+    void pausesAreObjectsBothReplicasSee() {
+        Pause p = new Pause("pause-1a2b3c4d", PauseScope.NAMESPACE, "prod", null, "freeze, see INC-1", "sre", Instant.EPOCH, Instant.parse("2030-01-01T00:00:00Z"));
+        a.createPause(p);
+        await().atMost(Duration.ofSeconds(5)).until(() -> b.pauses().size() == 1);
+        assertEquals(p, b.pauses().get(0));
+        assertTrue(b.deletePause(p.id()));
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.pauses().isEmpty());
+        assertFalse(a.deletePause("pause-ffffffff"));
     }
 }

@@ -1,5 +1,7 @@
 package io.autonova.remediator.ingest.alertmanager;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.autonova.remediator.ingest.Alert;
@@ -19,7 +21,8 @@ import java.util.Map;
 public final class AlertmanagerPayload {
 
     public static final String SUPPORTED_VERSION = "4";
-    private static final int MAX_ALERTS = 1000;
+    // Alertmanager never retries a 4xx: a large group must fit. The body size limit bounds it first.
+    private static final int MAX_ALERTS = 100_000;
     private static final int MAX_LABELS = 128;
 
     /** The body is not an Alertmanager v4 webhook; the message names what is wrong. */
@@ -33,32 +36,61 @@ public final class AlertmanagerPayload {
     }
 
     public static List<Alert> parse(ObjectMapper mapper, byte[] body, Instant receivedAt) {
-        JsonNode root;
-        try {
-            root = mapper.readTree(body);
+        return parse(mapper, new java.io.ByteArrayInputStream(body), receivedAt);
+    }
+
+    /**
+     * Streams the body: the alerts array is read one alert at a time, so a 10,000-alert group costs the
+     * alerts themselves, not a tree of the whole body. Alertmanager puts "version" after "alerts"; it is
+     * checked once the object ends.
+     */
+    public static List<Alert> parse(ObjectMapper mapper, java.io.InputStream body, Instant receivedAt) {
+        List<Alert> result = null;
+        String version = null;
+        try (JsonParser p = mapper.getFactory().createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new InvalidPayload("body must be a JSON object");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                if ("alerts".equals(field)) {
+                    if (t != JsonToken.START_ARRAY) {
+                        throw new InvalidPayload("field 'alerts' is required and must be an array");
+                    }
+                    result = new ArrayList<>();
+                    int i = 0;
+                    while (p.nextToken() != JsonToken.END_ARRAY) {
+                        if (i >= MAX_ALERTS) {
+                            throw new InvalidPayload("too many alerts in one body (at most " + MAX_ALERTS + ")");
+                        }
+                        JsonNode a = mapper.readTree(p);
+                        result.add(alert(a, "alerts[" + i + "]", receivedAt));
+                        i++;
+                    }
+                } else if ("version".equals(field)) {
+                    if (t != JsonToken.VALUE_STRING) {
+                        throw new InvalidPayload("field 'version' is required and must be a string");
+                    }
+                    version = p.getText();
+                } else {
+                    p.skipChildren();
+                }
+            }
+            if (p.nextToken() != null) {
+                throw new InvalidPayload("body has content after its JSON object");
+            }
         } catch (java.io.IOException e) {
             throw new InvalidPayload("body is not valid JSON: " + firstLine(e.getMessage()));
         }
-        if (root == null || !root.isObject()) {
-            throw new InvalidPayload("body must be a JSON object");
-        }
-        JsonNode version = root.get("version");
-        if (version == null || !version.isTextual()) {
+        if (version == null) {
             throw new InvalidPayload("field 'version' is required and must be a string");
         }
-        if (!SUPPORTED_VERSION.equals(version.asText())) {
-            throw new InvalidPayload("unsupported webhook payload version '" + version.asText() + "' (supported: " + SUPPORTED_VERSION + ")");
+        if (!SUPPORTED_VERSION.equals(version)) {
+            throw new InvalidPayload("unsupported webhook payload version '" + version + "' (supported: " + SUPPORTED_VERSION + ")");
         }
-        JsonNode alerts = root.get("alerts");
-        if (alerts == null || !alerts.isArray()) {
+        if (result == null) {
             throw new InvalidPayload("field 'alerts' is required and must be an array");
-        }
-        if (alerts.size() > MAX_ALERTS) {
-            throw new InvalidPayload("too many alerts in one body: " + alerts.size() + " (at most " + MAX_ALERTS + ")");
-        }
-        List<Alert> result = new ArrayList<>();
-        for (int i = 0; i < alerts.size(); i++) {
-            result.add(alert(alerts.get(i), "alerts[" + i + "]", receivedAt));
         }
         return result;
     }

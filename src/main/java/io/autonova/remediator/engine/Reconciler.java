@@ -1,0 +1,545 @@
+package io.autonova.remediator.engine;
+
+import io.autonova.remediator.pipeline.Cas;
+import io.autonova.remediator.policy.GlobalState;
+import io.autonova.remediator.policy.Pause;
+import io.autonova.remediator.rules.Durations;
+import io.autonova.remediator.rules.Target;
+import io.autonova.remediator.scenarios.ClusterActions;
+import io.autonova.remediator.state.EventRecorder;
+import io.autonova.remediator.state.Phase;
+import io.autonova.remediator.state.RemediationRecord;
+import io.autonova.remediator.state.StateStore;
+import io.autonova.remediator.state.TargetRecord;
+import io.autonova.remediator.state.Versioned;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Advances one remediation by at most one step per call, with all state in the record, as Argo Rollouts
+ * reconciles an AnalysisRun. Ownership is the target's Lease: a replica acts only while it holds it, and
+ * takes it over once the holder stopped renewing. Returns when to look again (null: nothing more to do).
+ *
+ * <p>Step protocol: a step that acts is first written as {@code running} with its inputs (write-ahead), then
+ * acts, then its outcome is written. A replica that finds a step {@code running} (the previous owner died)
+ * runs it again: steps are idempotent. Waiting steps persist their next check and deadline. On failure or
+ * abort, compensations of the steps done run in reverse order, each recorded like any step.
+ */
+public class Reconciler {
+
+    private static final Logger LOG = Logger.getLogger(Reconciler.class);
+    static final int API_ATTEMPTS = 5;
+
+    /** Settings that do not change while the service runs. */
+    public record Settings(String identity, Duration leaseDuration, Duration pollInterval, Duration verifyTimeout, String argoNamespace) {
+    }
+
+    /** Called when a run ends: scenario, outcome (succeeded, failed, aborted) and the record. */
+    public interface Outcomes {
+        void finished(RemediationRecord record, Phase outcome);
+
+        void step(String scenario, String step, String outcome, Duration took);
+    }
+
+    private final StateStore store;
+    private final ClusterActions cluster;
+    private final Map<String, ScenarioPlan> plans;
+    private final EventRecorder events;
+    private final Clock clock;
+    private final Settings settings;
+    private final Outcomes outcomes;
+
+    public Reconciler(StateStore store, ClusterActions cluster, List<ScenarioPlan> plans, EventRecorder events, Clock clock, Settings settings,
+                      Outcomes outcomes) {
+        this.store = store;
+        this.cluster = cluster;
+        this.plans = new LinkedHashMap<>();
+        plans.forEach(p -> this.plans.put(p.scenario(), p));
+        this.events = events;
+        this.clock = clock;
+        this.settings = settings;
+        this.outcomes = outcomes;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** One reconcile. Returns when to look again, or null when the run needs nothing more from this replica. */
+    public Instant reconcile(String name) {
+        RemediationRecord rec = store.record(name).orElse(null);
+        if (rec == null) {
+            return null;
+        }
+        if (rec.status.phase == Phase.DRY_RUN && rec.status.finishedAt == null) {
+            dryRun(rec);
+            return null;
+        }
+        if (!rec.status.phase.active()) {
+            return null;
+        }
+        Instant now = clock.instant();
+        // Ownership: act only while holding the target's Lease.
+        Versioned<TargetRecord> lease = store.target(rec.targetKey());
+        if (!lease.value().heldBy(settings.identity(), now)) {
+            if (!lease.value().free(now) && !settings.identity().equals(lease.value().holder())) {
+                return lease.value().expiresAt().plusMillis(50);
+            }
+            TargetRecord next = lease.value().acquiredBy(settings.identity(), name, now, settings.leaseDuration());
+            if (!store.replaceTarget(lease, next)) {
+                store.fetchTarget(rec.targetKey());
+                return now.plusMillis(100);
+            }
+            if (lease.value().holder() != null && !settings.identity().equals(lease.value().holder())) {
+                LOG.infof("remediation %s: took over %s from %s, whose lease expired at %s", name, rec.targetKey(), lease.value().holder(),
+                        lease.value().expiresAt());
+            }
+        }
+        RunContext ctx = context(rec, now);
+        ScenarioPlan plan = plans.get(rec.spec.scenario);
+        if (plan == null) {
+            return finish(rec, Phase.FAILED, null, "no plan for scenario " + rec.spec.scenario + " in this version", null);
+        }
+        if (rec.status.phase == Phase.PENDING) {
+            Optional<Pause> pause = store.pauses().stream().filter(p -> p.activeAt(now))
+                    .filter(p -> p.covers(rec.spec.target.namespace, rec.spec.target.deployment)).findFirst();
+            if (pause.isPresent()) {
+                // Admitted but not started: a pause holds it; nothing has changed in the cluster yet.
+                String msg = "admitted, held before its first step by " + pause.get().describe();
+                if (!msg.equals(rec.status.message)) {
+                    mutate(name, r -> r.status.message = msg);
+                }
+                return now.plus(settings.pollInterval());
+            }
+            mutate(name, r -> {
+                r.status.phase = Phase.RUNNING;
+                r.status.startedAt = now;
+                r.status.owner = settings.identity();
+            });
+            return now;
+        }
+        if (rec.spec.abortRequested && rec.status.compensating == null) {
+            mutate(name, r -> {
+                for (RemediationRecord.Step st : r.status.steps) {
+                    if ("running".equals(st.phase) || "waiting".equals(st.phase)) {
+                        st.phase = "aborted";
+                        st.finishedAt = now;
+                        st.checkAt = null;
+                    }
+                }
+                r.status.compensating = FailureReason.ABORTED.name();
+                r.status.message = "aborted by " + (r.spec.abortRequestedBy == null ? "an operator" : r.spec.abortRequestedBy) + "; undoing what is safe to undo";
+            });
+            return now;
+        }
+        if (rec.status.compensating != null) {
+            return compensate(rec, plan, ctx);
+        }
+        for (StepHandler step : plan.steps(ctx)) {
+            RemediationRecord.Step s = rec.step(step.name());
+            if (s != null && ("succeeded".equals(s.phase) || "skipped".equals(s.phase))) {
+                continue;
+            }
+            return advance(rec, step, s, ctx, false);
+        }
+        return finish(rec, Phase.SUCCEEDED, null, closing(rec), null);
+    }
+
+    private RunContext context(RemediationRecord rec, Instant now) {
+        Target t = new Target(rec.spec.target.namespace, rec.spec.target.deployment, rec.spec.target.argoApplication);
+        Duration verify = rec.spec.parameters.containsKey("verifyTimeout") ? Durations.parse(rec.spec.parameters.get("verifyTimeout"))
+                : settings.verifyTimeout();
+        return new RunContext(rec, t, cluster, settings.argoNamespace(), now, verify, store.target(rec.targetKey()).value().state());
+    }
+
+    /** Runs or resumes one step (or compensation) of the run. */
+    private Instant advance(RemediationRecord rec, StepHandler step, RemediationRecord.Step s, RunContext ctx, boolean compensation) {
+        Instant now = ctx.now();
+        String name = rec.name;
+        if (s != null && "waiting".equals(s.phase) && s.checkAt != null && now.isBefore(s.checkAt)) {
+            return s.checkAt;
+        }
+        Map<String, String> inputs;
+        if (s == null || "pending".equals(s.phase)) {
+            inputs = step.prepare(ctx);
+            Duration deadline = step.deadline(ctx);
+            if (!step.readOnly()) {
+                // Write-ahead: what the step needs to be finished or undone is durable before it acts.
+                Map<String, String> in = inputs;
+                if (!mutate(name, r -> {
+                    RemediationRecord.Step n = stepEntry(r, step.name(), compensation);
+                    n.phase = "running";
+                    n.startedAt = now;
+                    n.inputs = new LinkedHashMap<>(in);
+                    n.deadline = deadline == null ? null : now.plus(deadline);
+                    n.attempts = 1;
+                    r.status.owner = settings.identity();
+                })) {
+                    return now;
+                }
+                rec = store.record(name).orElseThrow();
+                s = compensation ? compensationEntry(rec, step.name()) : rec.step(step.name());
+            } else {
+                s = new RemediationRecord.Step();
+                s.name = step.name();
+                s.startedAt = now;
+                s.deadline = deadline == null ? null : now.plus(deadline);
+            }
+        } else {
+            inputs = s.inputs;
+        }
+        long t0 = System.nanoTime();
+        StepResult result;
+        try {
+            result = step.act(context(rec, now), inputs);
+        } catch (RuntimeException e) {
+            int attempts = s.attempts + 1;
+            if (attempts >= API_ATTEMPTS) {
+                result = StepResult.fail(FailureReason.API_ERROR, "Kubernetes API error: " + e.getMessage());
+            } else {
+                LOG.warnf("remediation %s, step %s: attempt %d failed, retrying: %s", name, step.name(), attempts, e.getMessage());
+                RemediationRecord.Step started = s;
+                mutate(name, r -> {
+                    RemediationRecord.Step n = stepEntry(r, step.name(), compensation);
+                    if (n.startedAt == null) {
+                        n.startedAt = started.startedAt;
+                        n.deadline = started.deadline;
+                        n.phase = "running";
+                    }
+                    n.attempts = attempts;
+                    n.message = "attempt " + attempts + " failed: " + e.getMessage();
+                });
+                return now.plus(settings.pollInterval().multipliedBy(1L << Math.min(attempts, 5)));
+            }
+        }
+        if (result.kind() == StepResult.Kind.WAIT && s.deadline != null && !now.isBefore(s.deadline)) {
+            result = StepResult.fail(FailureReason.TIMED_OUT, step.name() + " not done after " + Durations.format(Duration.between(s.startedAt, s.deadline))
+                    + ": " + result.message());
+        }
+        StepResult r0 = result;
+        RemediationRecord.Step started = s;
+        String scenario = rec.spec.scenario;
+        switch (r0.kind()) {
+            case DONE -> {
+                mutate(name, r -> {
+                    RemediationRecord.Step n = stepEntry(r, step.name(), compensation);
+                    n.phase = "succeeded";
+                    n.startedAt = n.startedAt == null ? started.startedAt : n.startedAt;
+                    n.finishedAt = now;
+                    n.message = r0.message();
+                    n.outputs.putAll(r0.outputs());
+                    n.checkAt = null;
+                    applyOutputs(r, r0.outputs());
+                });
+                outcomes.step(scenario, step.name(), "succeeded", Duration.ofNanos(System.nanoTime() - t0));
+                return now;
+            }
+            case WAIT -> {
+                Instant next = now.plus(r0.checkAgainIn() == null ? settings.pollInterval() : r0.checkAgainIn());
+                // Persist only what changed: a poll that saw the same thing costs no write.
+                if (!"waiting".equals(started.phase) || !r0.message().equals(started.message)) {
+                    mutate(name, r -> {
+                        RemediationRecord.Step n = stepEntry(r, step.name(), compensation);
+                        n.phase = "waiting";
+                        n.startedAt = n.startedAt == null ? started.startedAt : n.startedAt;
+                        n.deadline = n.deadline == null ? started.deadline : n.deadline;
+                        n.message = r0.message();
+                        n.checkAt = next;
+                        r.status.nextCheckAt = next;
+                    });
+                }
+                return next;
+            }
+            default -> {
+                mutate(name, r -> {
+                    RemediationRecord.Step n = stepEntry(r, step.name(), compensation);
+                    n.phase = "failed";
+                    n.startedAt = n.startedAt == null ? started.startedAt : n.startedAt;
+                    n.finishedAt = now;
+                    n.message = r0.message();
+                    n.reason = r0.reason().name();
+                    if (!compensation) {
+                        r.status.compensating = r0.reason().name();
+                        r.status.failureReason = r0.reason().name();
+                        r.status.message = r0.message();
+                    }
+                });
+                outcomes.step(scenario, step.name(), "failed", Duration.ofNanos(System.nanoTime() - t0));
+                return now; // a failed step starts compensation; a failed compensation is retried, then the target is held
+            }
+        }
+    }
+
+    /** Undoes what is safe to undo, newest first; then ends the run failed or aborted. */
+    private Instant compensate(RemediationRecord rec, ScenarioPlan plan, RunContext ctx) {
+        List<String> done = new ArrayList<>();
+        for (RemediationRecord.Step s : rec.status.steps) {
+            if (!s.compensation && !"pending".equals(s.phase) && !"planned".equals(s.phase)) {
+                done.add(s.name);
+            }
+        }
+        for (int i = done.size() - 1; i >= 0; i--) {
+            Optional<StepHandler> undo = plan.compensation(done.get(i), ctx);
+            if (undo.isEmpty()) {
+                continue;
+            }
+            RemediationRecord.Step c = compensationEntry(rec, undo.get().name());
+            if (c != null && "succeeded".equals(c.phase)) {
+                continue;
+            }
+            if (c != null && "failed".equals(c.phase)) {
+                if (c.attempts >= 3) {
+                    return finish(rec, Phase.FAILED, FailureReason.COMPENSATION_FAILED, "could not undo " + done.get(i) + ": " + c.message,
+                            "undo by hand: " + c.message);
+                }
+                int attempts = c.attempts + 1;
+                mutate(rec.name, r -> {
+                    RemediationRecord.Step n = compensationEntry(r, undo.get().name());
+                    n.phase = "running";
+                    n.attempts = attempts;
+                });
+                return ctx.now().plus(settings.pollInterval());
+            }
+            return advance(rec, undo.get(), c, ctx, true);
+        }
+        FailureReason why = FailureReason.valueOf(rec.status.compensating);
+        Phase end = why == FailureReason.ABORTED ? Phase.ABORTED : Phase.FAILED;
+        return finish(rec, end, why, rec.status.message, null);
+    }
+
+    private static RemediationRecord.Step compensationEntry(RemediationRecord r, String name) {
+        return r.status.steps.stream().filter(s -> s.compensation && s.name.equals(name)).findFirst().orElse(null);
+    }
+
+    private static RemediationRecord.Step stepEntry(RemediationRecord r, String name, boolean compensation) {
+        RemediationRecord.Step s = compensation ? compensationEntry(r, name) : r.step(name);
+        if (s == null) {
+            s = new RemediationRecord.Step();
+            s.name = name;
+            s.compensation = compensation;
+            s.phase = "pending";
+            r.status.steps.add(s);
+        }
+        return s;
+    }
+
+    /** Well-known outputs that belong on the record's status. */
+    private static void applyOutputs(RemediationRecord r, Map<String, String> outputs) {
+        if (outputs.containsKey("revisionFrom")) {
+            r.status.revisionFrom = outputs.get("revisionFrom");
+        }
+        if (outputs.containsKey("revisionTo")) {
+            r.status.revisionTo = outputs.get("revisionTo");
+        }
+        if (outputs.containsKey("humanAction") && !r.status.humanActions.contains(outputs.get("humanAction"))) {
+            r.status.humanActions.add(outputs.get("humanAction"));
+        }
+        if (outputs.containsKey("gitMustFollow")) {
+            r.status.gitMustFollow = true;
+        }
+    }
+
+    private static String closing(RemediationRecord r) {
+        for (int i = r.status.steps.size() - 1; i >= 0; i--) {
+            String summary = r.status.steps.get(i).outputs.get("summary");
+            if (summary != null) {
+                return summary;
+            }
+        }
+        return r.status.revisionTo == null ? "done" : "rolled back " + r.targetKey() + " from revision " + r.status.revisionFrom + " to " + r.status.revisionTo;
+    }
+
+    /**
+     * Ends the run. Order matters for a crash in between: the target's state first (known-bad template, hold),
+     * then the record, then the Lease and the shared in-flight entry, which a later admission also prunes.
+     */
+    private Instant finish(RemediationRecord rec, Phase outcome, FailureReason reason, String message, String humanAction) {
+        Instant now = clock.instant();
+        String key = rec.targetKey();
+        String bad = committedFromTemplate(rec);
+        boolean hold = reason == FailureReason.COMPENSATION_FAILED || reason == FailureReason.KNOWN_BAD_REVISION;
+        String holdWhy = hold ? "remediation " + rec.name + ": " + (reason == FailureReason.KNOWN_BAD_REVISION ? reason.description() : message) : null;
+        Cas.update("the state of " + key, () -> store.target(key), () -> store.fetchTarget(key), store::replaceTarget, t -> {
+            var s = t.state().withBadTemplate(bad);
+            if (holdWhy != null && t.state().hold() == null) {
+                s = s.withHold(holdWhy);
+            }
+            return s.equals(t.state()) ? t : t.withState(s);
+        });
+        mutate(rec.name, r -> {
+            r.status.phase = outcome;
+            r.status.finishedAt = now;
+            r.status.message = message;
+            r.status.nextCheckAt = null;
+            if (reason != null) {
+                r.status.failureReason = reason.name();
+            }
+            if (humanAction != null && !r.status.humanActions.contains(humanAction)) {
+                r.status.humanActions.add(humanAction);
+            }
+            if (hold) {
+                r.status.humanActions.add("the target is held: clear it with DELETE /api/v1/targets/" + key + "/hold once it is safe");
+            }
+        });
+        Cas.update("the state of " + key, () -> store.target(key), () -> store.fetchTarget(key), store::replaceTarget,
+                t -> rec.name.equals(t.run()) || settings.identity().equals(t.holder()) ? t.released() : t);
+        Cas.update("the shared policy state", store::global, store::fetchGlobal, store::replaceGlobal, g -> g.withFinished(key, rec.name));
+        RemediationRecord ended = store.record(rec.name).orElse(rec);
+        events.emit(ended, outcome != Phase.SUCCEEDED, "Remediation" + (outcome == Phase.SUCCEEDED ? "Succeeded" : outcome == Phase.ABORTED ? "Aborted" : "Failed"),
+                (reason == null ? outcome.name() : reason.name()) + ": " + message);
+        outcomes.finished(ended, outcome);
+        LOG.infof("remediation %s %s: %s", rec.name, outcome.name().toLowerCase(), message);
+        return null;
+    }
+
+    /** The template the run rolled the target away from, once the rollback is known to have been sent. */
+    private static String committedFromTemplate(RemediationRecord r) {
+        for (RemediationRecord.Step s : r.status.steps) {
+            if (!s.compensation && "true".equals(s.outputs.get("committed"))) {
+                return s.outputs.get("fromTemplate") != null ? s.outputs.get("fromTemplate") : s.inputs.get("fromTemplate");
+            }
+        }
+        return null;
+    }
+
+    /** Dry-run: runs the plan against reads only (writes are described), or outlines it without a cluster. */
+    private void dryRun(RemediationRecord rec) {
+        Instant now = clock.instant();
+        ScenarioPlan plan = plans.get(rec.spec.scenario);
+        List<RemediationRecord.Step> steps = new ArrayList<>();
+        String message;
+        RunContext ctx = context(rec, now);
+        if (plan == null) {
+            message = "dry-run: no plan for scenario " + rec.spec.scenario;
+        } else if (cluster == null) {
+            for (String[] o : plan.outline(ctx)) {
+                RemediationRecord.Step s = new RemediationRecord.Step();
+                s.name = o[0];
+                s.phase = "planned";
+                s.message = "dry-run (no cluster): would " + o[1];
+                steps.add(s);
+            }
+            message = "dry-run without a cluster: these are the steps it would take";
+        } else {
+            message = "dry-run: " + simulate(rec, plan, steps, now);
+        }
+        String m = message;
+        mutate(rec.name, r -> {
+            r.status.steps = steps;
+            r.status.finishedAt = now;
+            r.status.message = m;
+        });
+    }
+
+    private String simulate(RemediationRecord rec, ScenarioPlan plan, List<RemediationRecord.Step> steps, Instant now) {
+        RemediationRecord scratch = rec.copy();
+        scratch.status.steps = steps;
+        for (int guard = 0; guard < 20; guard++) {
+            RunContext ctx = context(scratch, now);
+            StepHandler next = null;
+            for (StepHandler h : plan.steps(ctx)) {
+                if (scratch.step(h.name()) == null) {
+                    next = h;
+                    break;
+                }
+            }
+            if (next == null) {
+                return closing(scratch);
+            }
+            RemediationRecord.Step s = new RemediationRecord.Step();
+            s.name = next.name();
+            s.startedAt = now;
+            steps.add(s);
+            try {
+                s.inputs.putAll(next.prepare(ctx));
+                StepResult r = next.act(ctx, s.inputs);
+                s.message = r.message();
+                s.outputs.putAll(r.outputs());
+                s.finishedAt = now;
+                if (r.kind() == StepResult.Kind.FAIL) {
+                    s.phase = "failed";
+                    s.reason = r.reason().name();
+                    return "would fail: " + r.message();
+                }
+                s.phase = r.kind() == StepResult.Kind.WAIT ? "skipped" : "succeeded";
+                if (r.kind() == StepResult.Kind.WAIT) {
+                    s.message = "dry-run: would wait up to its deadline: " + r.message();
+                }
+            } catch (RuntimeException e) {
+                s.phase = "failed";
+                s.message = "Kubernetes API error: " + e.getMessage();
+                return "would fail: " + s.message;
+            }
+        }
+        return "stopped after 20 steps";
+    }
+
+    /** Applies a change to the newest record: cache first, then one fresh read per conflict. */
+    boolean mutate(String name, Consumer<RemediationRecord> change) {
+        for (int i = 0; i < Cas.ATTEMPTS; i++) {
+            Optional<RemediationRecord> read = i == 0 ? store.record(name) : store.fetch(name);
+            if (read.isEmpty()) {
+                return false;
+            }
+            RemediationRecord r = read.get().copy();
+            change.accept(r);
+            if (store.update(r)) {
+                return true;
+            }
+            Cas.backOff(i);
+        }
+        throw new StateStore.StoreUnavailableException("record " + name + " kept changing", null);
+    }
+
+    /** Extends this replica's hold on a target while its run goes on; false when another replica took it. */
+    public boolean renew(String targetKey, String run) {
+        Instant now = clock.instant();
+        Versioned<TargetRecord> read = store.target(targetKey);
+        if (!settings.identity().equals(read.value().holder())) {
+            return false;
+        }
+        if (store.replaceTarget(read, read.value().acquiredBy(settings.identity(), run, now, settings.leaseDuration()))) {
+            return true;
+        }
+        Versioned<TargetRecord> fresh = store.fetchTarget(targetKey);
+        return settings.identity().equals(fresh.value().holder())
+                && store.replaceTarget(fresh, fresh.value().acquiredBy(settings.identity(), run, now, settings.leaseDuration()));
+    }
+
+    /** Gives a target back (clean shutdown): another replica continues the run from its last persisted step. */
+    public void release(String targetKey) {
+        Versioned<TargetRecord> read = store.target(targetKey);
+        if (settings.identity().equals(read.value().holder())) {
+            TargetRecord t = read.value();
+            // Keep the run's name, drop the holder: the next replica takes it at once instead of after expiry.
+            store.replaceTarget(read, new TargetRecord(t.key(), t.state(), null, t.run(), null, null, null));
+        }
+    }
+
+    /** Runs this replica may have to look at: active ones whose target is free, or held by us. */
+    public List<String> runnable() {
+        Instant now = clock.instant();
+        List<String> names = new ArrayList<>();
+        for (RemediationRecord r : store.records()) {
+            if (r.status.phase == Phase.DRY_RUN && r.status.finishedAt == null) {
+                names.add(r.name);
+            } else if (r.status.phase.active()) {
+                TargetRecord t = store.target(r.targetKey()).value();
+                if (t.free(now) || settings.identity().equals(t.holder())) {
+                    names.add(r.name);
+                }
+            }
+        }
+        return names;
+    }
+
+}

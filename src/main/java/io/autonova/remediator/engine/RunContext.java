@@ -1,0 +1,43 @@
+package io.autonova.remediator.engine;
+
+import io.autonova.remediator.policy.TargetState;
+import io.autonova.remediator.rules.Target;
+import io.autonova.remediator.scenarios.ClusterActions;
+import io.autonova.remediator.state.RemediationRecord;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * What a step sees of its run: the record as persisted (never changed by the step), the target, the
+ * cluster adapters (a dry-run decorator when dry-run is on), and the outputs of earlier steps.
+ */
+public record RunContext(RemediationRecord record, Target target, ClusterActions cluster, String argoNamespace, Instant now,
+                         Duration verifyTimeout, TargetState targetState) {
+
+    public Map<String, String> parameters() {
+        return record.spec.parameters;
+    }
+
+    /** An output of an earlier step, or null. */
+    public String output(String step, String key) {
+        RemediationRecord.Step s = record.step(step);
+        return s == null ? null : s.outputs.get(key);
+    }
+
+    public boolean succeeded(String step) {
+        RemediationRecord.Step s = record.step(step);
+        return s != null && "succeeded".equals(s.phase);
+    }
+
+    /** True when the step has started (it may have acted before a crash). */
+    public boolean started(String step) {
+        RemediationRecord.Step s = record.step(step);
+        return s != null && !"pending".equals(s.phase);
+    }
+
+    public boolean dryRun() {
+        return cluster.dryRun();
+    }
+}

@@ -1,0 +1,149 @@
+package io.autonova.remediator.state;
+
+import io.fabric8.kubernetes.api.model.MicroTime;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.ObjectReference;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.api.model.events.v1.Event;
+import io.fabric8.kubernetes.api.model.events.v1.EventBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import org.jboss.logging.Logger;
+
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code events.k8s.io/v1} Events, aggregated as client-go's recorder does: the first occurrence of a
+ * (object, reason, note) creates an Event; later ones raise its {@code series.count}, written in one patch
+ * per Event every {@code seriesInterval}. Writes run on one background thread with a bounded queue, so a
+ * storm of decisions never waits on them.
+ */
+public class KubernetesEventRecorder implements EventRecorder {
+
+    private static final Logger LOG = Logger.getLogger(KubernetesEventRecorder.class);
+    private static final int MAX_TRACKED = 10_000;
+    private static final DateTimeFormatter MICRO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSX").withZone(java.time.ZoneOffset.UTC);
+
+    private static final class Series {
+        final String namespace;
+        final String name;
+        int count = 1;
+        Instant last;
+        boolean dirty;
+
+        Series(String namespace, String name, Instant last) {
+            this.namespace = namespace;
+            this.name = name;
+            this.last = last;
+        }
+    }
+
+    private final KubernetesClient client;
+    private final String stateNamespace;
+    private final String instance;
+    private final java.time.Clock clock;
+    private final Map<String, Series> series = new LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Series> eldest) {
+            return size() > MAX_TRACKED;
+        }
+    };
+    private final ExecutorService writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(10_000), r -> {
+        Thread t = new Thread(r, "event-recorder");
+        t.setDaemon(true);
+        return t;
+    }, new ThreadPoolExecutor.DiscardPolicy());
+    private final AtomicLong written = new AtomicLong();
+
+    public KubernetesEventRecorder(KubernetesClient client, String stateNamespace, String instance, java.time.Clock clock) {
+        this.client = client;
+        this.stateNamespace = stateNamespace;
+        this.instance = instance;
+        this.clock = clock;
+    }
+
+    @Override
+    public void emit(RemediationRecord record, boolean warning, String reason, String note) {
+        Instant now = clock.instant();
+        String shortNote = note.length() > 1000 ? note.substring(0, 1000) : note;
+        ObjectReference onRecord = new ObjectReferenceBuilder().withApiVersion(KubernetesStateStore.GROUP + "/" + KubernetesStateStore.VERSION)
+                .withKind("Remediation").withNamespace(stateNamespace).withName(record.name).build();
+        ObjectReference onTarget = new ObjectReferenceBuilder().withApiVersion("apps/v1").withKind("Deployment")
+                .withNamespace(record.spec.target.namespace).withName(record.spec.target.deployment).build();
+        occurrence(stateNamespace, onRecord, warning, reason, shortNote, now, record.name);
+        occurrence(record.spec.target.namespace, onTarget, warning, reason, shortNote, now, record.name);
+    }
+
+    private void occurrence(String namespace, ObjectReference regarding, boolean warning, String reason, String note, Instant now, String related) {
+        // Aggregate on the reason code, not the sentence: "COOLDOWN: last action at ..." varies with every alert.
+        String code = note.contains(":") ? note.substring(0, note.indexOf(':')) : note;
+        String key = regarding.getKind() + "/" + regarding.getNamespace() + "/" + regarding.getName() + "/" + reason + "/" + code;
+        Series s;
+        synchronized (series) {
+            s = series.get(key);
+            if (s != null) {
+                s.count++;
+                s.last = now;
+                s.dirty = true;
+                return;
+            }
+            String name = regarding.getName() + "." + Long.toHexString(now.toEpochMilli() * 1000 + (System.nanoTime() % 1000 + 1000) % 1000);
+            series.put(key, new Series(namespace, name, now));
+            s = series.get(key);
+        }
+        Event e = new EventBuilder().withMetadata(new ObjectMetaBuilder().withName(s.name).withNamespace(namespace).build())
+                .withEventTime(new MicroTime(MICRO.format(now.truncatedTo(ChronoUnit.MICROS)))).withReportingController("autonova.io/remediator")
+                .withReportingInstance(instance).withAction("Decide").withReason(reason).withNote(note).withType(warning ? "Warning" : "Normal")
+                .withRegarding(regarding).build();
+        writer.execute(() -> {
+            try {
+                client.resources(Event.class).inNamespace(namespace).resource(e).create();
+                written.incrementAndGet();
+            } catch (RuntimeException ex) {
+                LOG.debugf("could not write event %s/%s: %s", namespace, e.getMetadata().getName(), ex.getMessage());
+            }
+        });
+    }
+
+    /** Writes the counts of repeated occurrences: one patch per Event that repeated since the last flush. */
+    public void flushSeries() {
+        Map<Series, Integer> dirty = new LinkedHashMap<>();
+        synchronized (series) {
+            for (Series s : series.values()) {
+                if (s.dirty) {
+                    s.dirty = false;
+                    dirty.put(s, s.count);
+                }
+            }
+        }
+        dirty.forEach((s, count) -> writer.execute(() -> {
+            try {
+                String patch = "{\"series\":{\"count\":" + count + ",\"lastObservedTime\":\"" + MICRO.format(s.last.truncatedTo(ChronoUnit.MICROS)) + "\"}}";
+                client.resources(Event.class).inNamespace(s.namespace).withName(s.name)
+                        .patch(new PatchContext.Builder().withPatchType(PatchType.JSON_MERGE).build(), patch);
+                written.incrementAndGet();
+            } catch (RuntimeException ex) {
+                LOG.debugf("could not update event series %s/%s: %s", s.namespace, s.name, ex.getMessage());
+            }
+        }));
+    }
+
+    /** Event writes sent (creates and series patches), for tests and metrics. */
+    public long written() {
+        return written.get();
+    }
+
+    public void stop() {
+        writer.shutdown();
+    }
+}

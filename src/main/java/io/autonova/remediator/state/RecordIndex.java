@@ -1,0 +1,87 @@
+package io.autonova.remediator.state;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * The cache of records both stores read from: newer versions win over older ones whether they come from
+ * our own writes or from the watch, so a replica reads its own writes at once and never goes back in time.
+ */
+final class RecordIndex {
+
+    private record Entry(RemediationRecord record, long version) {
+    }
+
+    private final Map<String, Entry> byName = new ConcurrentHashMap<>();
+    private final Map<String, ConcurrentSkipListMap<Integer, String>> episodes = new ConcurrentHashMap<>();
+
+    static long version(String rv) {
+        try {
+            return rv == null ? -1 : Long.parseLong(rv);
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE; // opaque versions: the latest event wins
+        }
+    }
+
+    /** True when the record was newer than what the cache held. */
+    boolean offer(RemediationRecord r) {
+        long v = version(r.resourceVersion);
+        boolean[] changed = {false};
+        byName.compute(r.name, (k, old) -> {
+            if (old != null && old.version() >= v && v != Long.MAX_VALUE) {
+                return old;
+            }
+            changed[0] = true;
+            return new Entry(r, v);
+        });
+        if (changed[0]) {
+            episodes.computeIfAbsent(episodeKey(r.spec.rule, r.targetKey()), k -> new ConcurrentSkipListMap<>()).put(r.spec.episode, r.name);
+        }
+        return changed[0];
+    }
+
+    void remove(String name) {
+        Entry e = byName.remove(name);
+        if (e != null) {
+            var m = episodes.get(episodeKey(e.record().spec.rule, e.record().targetKey()));
+            if (m != null) {
+                m.remove(e.record().spec.episode, name);
+            }
+        }
+    }
+
+    Optional<RemediationRecord> get(String name) {
+        Entry e = byName.get(name);
+        return e == null ? Optional.empty() : Optional.of(e.record());
+    }
+
+    Optional<RemediationRecord> latest(String rule, String targetKey) {
+        var m = episodes.get(episodeKey(rule, targetKey));
+        if (m == null || m.isEmpty()) {
+            return Optional.empty();
+        }
+        var last = m.lastEntry();
+        return last == null ? Optional.empty() : get(last.getValue());
+    }
+
+    List<RemediationRecord> all() {
+        List<RemediationRecord> list = new ArrayList<>();
+        byName.values().forEach(e -> list.add(e.record()));
+        list.sort(Comparator.comparing((RemediationRecord r) -> r.createdAt == null ? java.time.Instant.EPOCH : r.createdAt)
+                .thenComparing(r -> r.name).reversed());
+        return list;
+    }
+
+    int size() {
+        return byName.size();
+    }
+
+    private static String episodeKey(String rule, String targetKey) {
+        return rule + "\n" + targetKey;
+    }
+}
