@@ -46,6 +46,8 @@ class DeploymentManifestsTest {
         assertEquals(KubernetesStateStore.GROUP, spec.get("group"));
         assertEquals(KubernetesStateStore.REMEDIATION.getPlural(), ((Map<?, ?>) spec.get("names")).get("plural"));
         assertEquals(KubernetesStateStore.VERSION, ((Map<?, ?>) ((List<?>) spec.get("versions")).get(0)).get("name"));
+        Map<String, Object> pauses = (Map<String, Object>) find(documents(), "CustomResourceDefinition", "remediationpauses.autonova.io").get("spec");
+        assertEquals(KubernetesStateStore.PAUSE.getPlural(), ((Map<?, ?>) pauses.get("names")).get("plural"));
     }
 
     @Test
@@ -55,11 +57,26 @@ class DeploymentManifestsTest {
         String[][] calls = {
                 {"Role/autonova-remediator-state", "autonova.io", "remediations", "get"},
                 {"Role/autonova-remediator-state", "autonova.io", "remediations", "list"},
+                {"Role/autonova-remediator-state", "autonova.io", "remediations", "watch"},
                 {"Role/autonova-remediator-state", "autonova.io", "remediations", "create"},
                 {"Role/autonova-remediator-state", "autonova.io", "remediations", "update"},
+                {"Role/autonova-remediator-state", "autonova.io", "remediations", "delete"},
+                {"Role/autonova-remediator-state", "autonova.io", "remediationpauses", "list"},
+                {"Role/autonova-remediator-state", "autonova.io", "remediationpauses", "watch"},
+                {"Role/autonova-remediator-state", "autonova.io", "remediationpauses", "create"},
+                {"Role/autonova-remediator-state", "autonova.io", "remediationpauses", "delete"},
+                {"Role/autonova-remediator-state", "coordination.k8s.io", "leases", "get"},
+                {"Role/autonova-remediator-state", "coordination.k8s.io", "leases", "list"},
+                {"Role/autonova-remediator-state", "coordination.k8s.io", "leases", "watch"},
+                {"Role/autonova-remediator-state", "coordination.k8s.io", "leases", "create"},
+                {"Role/autonova-remediator-state", "coordination.k8s.io", "leases", "update"},
                 {"Role/autonova-remediator-state", "", "configmaps", "get"},
                 {"Role/autonova-remediator-state", "", "configmaps", "update"},
+                {"Role/autonova-remediator-state", "", "configmaps", "list"},
+                {"Role/autonova-remediator-state", "", "configmaps", "watch"},
                 {"Role/autonova-remediator-state", "", "configmaps", "create"},
+                {"ClusterRole/autonova-remediator-rollback", "events.k8s.io", "events", "create"},
+                {"ClusterRole/autonova-remediator-rollback", "events.k8s.io", "events", "patch"},
                 {"ClusterRole/autonova-remediator-rollback", "apps", "deployments", "get"},
                 {"ClusterRole/autonova-remediator-rollback", "apps", "deployments", "patch"},
                 {"ClusterRole/autonova-remediator-rollback", "apps", "replicasets", "list"},
@@ -83,7 +100,7 @@ class DeploymentManifestsTest {
     void deploymentConfiguresTheServiceByItsRealSettingNames() throws IOException {
         String deployment = String.valueOf(find(documents(), "Deployment", "autonova-remediator"));
         for (String env : List.of("REMEDIATOR_STATE_STORE", "REMEDIATOR_STATE_NAMESPACE", "REMEDIATOR_RULES_DIR",
-                "REMEDIATOR_WEBHOOK_TOKEN_FILE", "REMEDIATOR_ADMIN_TOKEN_FILE", "/q/health/ready", "/q/health/live")) {
+                "REMEDIATOR_WEBHOOK_TOKEN_FILE", "REMEDIATOR_ADMIN_TOKEN_FILE", "REMEDIATOR_REPLICA_ID", "/q/health/ready", "/q/health/live")) {
             assertTrue(deployment.contains(env), env);
         }
         String kustomization = Files.readString(Path.of("k8s/kustomization.yaml"));

@@ -84,10 +84,10 @@ public class Reconciler {
             dryRun(rec);
             return null;
         }
-        if (!rec.status.phase.active()) {
-            return null;
-        }
         Instant now = clock.instant();
+        if (!rec.status.phase.active()) {
+            return rec.status.phase.finished() ? tidyUp(rec, now) : null;
+        }
         // Ownership: act only while holding the target's Lease.
         Versioned<TargetRecord> lease = store.target(rec.targetKey());
         if (!lease.value().heldBy(settings.identity(), now)) {
@@ -102,6 +102,10 @@ public class Reconciler {
             if (lease.value().holder() != null && !settings.identity().equals(lease.value().holder())) {
                 LOG.infof("remediation %s: took over %s from %s, whose lease expired at %s", name, rec.targetKey(), lease.value().holder(),
                         lease.value().expiresAt());
+            }
+            if (rec.status.owner != null && !settings.identity().equals(rec.status.owner)) {
+                mutate(name, r -> r.status.owner = settings.identity());
+                return now;
             }
         }
         RunContext ctx = context(rec, now);
@@ -411,6 +415,30 @@ public class Reconciler {
         return null;
     }
 
+    /**
+     * A run that ended but whose replica died before giving the target back: release the Lease (once it is
+     * free) and the shared in-flight entry, so the record's end and the target's state agree.
+     */
+    private Instant tidyUp(RemediationRecord rec, Instant now) {
+        String key = rec.targetKey();
+        TargetRecord t = store.target(key).value();
+        boolean leaseNamesIt = rec.name.equals(t.run()) && t.holder() != null;
+        boolean inFlight = store.global().value().inFlight().values().stream().anyMatch(f -> f.record().equals(rec.name));
+        if (!leaseNamesIt && !inFlight) {
+            return null;
+        }
+        if (leaseNamesIt && !t.free(now) && !settings.identity().equals(t.holder())) {
+            return t.expiresAt().plusMillis(50);
+        }
+        if (leaseNamesIt) {
+            Cas.update("the state of " + key, () -> store.target(key), () -> store.fetchTarget(key), store::replaceTarget,
+                    x -> rec.name.equals(x.run()) && (x.free(now) || settings.identity().equals(x.holder())) ? x.released() : x);
+        }
+        Cas.update("the shared policy state", store::global, store::fetchGlobal, store::replaceGlobal, g -> g.withFinished(key, rec.name));
+        LOG.infof("remediation %s had ended without giving %s back (its replica stopped); tidied up", rec.name, key);
+        return null;
+    }
+
     /** Dry-run: runs the plan against reads only (writes are described), or outlines it without a cluster. */
     private void dryRun(RemediationRecord rec) {
         Instant now = clock.instant();
@@ -539,6 +567,18 @@ public class Reconciler {
                 }
             }
         }
+        // Runs that ended without giving their target back.
+        for (TargetRecord t : store.targets()) {
+            if (t.run() != null && t.holder() != null && (t.free(now) || settings.identity().equals(t.holder()))
+                    && store.record(t.run()).map(r -> r.status.phase.finished()).orElse(false)) {
+                names.add(t.run());
+            }
+        }
+        store.global().value().inFlight().values().forEach(f -> {
+            if (store.record(f.record()).map(r -> r.status.phase.finished()).orElse(false) && !names.contains(f.record())) {
+                names.add(f.record());
+            }
+        });
         return names;
     }
 
