@@ -83,6 +83,11 @@ public class StepEngine {
     }
 
     void start(@Observes @Priority(10) StartupEvent event) {
+        start();
+    }
+
+    /** Starts the workers, the takeover scan and the Lease renewer. */
+    public void start() {
         RemediatorConfig.Execution ex = config.execution();
         reconciler = new Reconciler(runtime.store(), runtime.cluster(), plans.stream().toList(), runtime.events(), clock,
                 new Reconciler.Settings(runtime.identity(), ex.leaseDuration(), ex.pollInterval(), ex.verifyTimeout(), config.argocd().namespace()),

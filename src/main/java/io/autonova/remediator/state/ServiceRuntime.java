@@ -28,6 +28,7 @@ public class ServiceRuntime {
     private final String identity;
     private final java.util.concurrent.ScheduledExecutorService background;
 
+    @jakarta.inject.Inject
     public ServiceRuntime(RemediatorConfig config, jakarta.enterprise.inject.Instance<KubernetesClient> clients, java.time.Clock clock) {
         identity = config.replicaId().orElseGet(ServiceRuntime::hostName);
         RemediatorConfig.StoreMode mode = config.state().store();
@@ -96,6 +97,16 @@ public class ServiceRuntime {
                 ? java.nio.file.Path.of(kubeconfig.split(java.io.File.pathSeparator)[0])
                 : java.nio.file.Path.of(System.getProperty("user.home"), ".kube", "config");
         return java.nio.file.Files.isRegularFile(path);
+    }
+
+    /** A replica assembled by hand: a second replica in one JVM for tests, or tools. */
+    public ServiceRuntime(StateStore store, ClusterActions cluster, EventRecorder events, String identity, boolean dryRun) {
+        this.store = store;
+        this.cluster = cluster;
+        this.events = events;
+        this.identity = identity;
+        this.dryRun = dryRun;
+        this.background = null;
     }
 
     private static String hostName() {
