@@ -38,6 +38,9 @@ public class EpisodeFolds {
         final Set<String> resolved = new LinkedHashSet<>();
         long resends;
         long repeats;
+        final Set<String> late = new LinkedHashSet<>();
+        final java.util.Map<String, long[]> lateReasons = new java.util.LinkedHashMap<>();
+        final java.util.Map<String, String> lateMessages = new java.util.HashMap<>();
         Instant last;
 
         synchronized void touch(Instant at) {
@@ -105,6 +108,15 @@ public class EpisodeFolds {
         });
     }
 
+    /** An instance after the episode ended, refused for a transient reason: kept on the ended episode's trail. */
+    public void late(String record, String instance, io.autonova.remediator.policy.Decision d, Instant at) {
+        change(record, at, p -> {
+            p.late.add(instance);
+            p.lateReasons.computeIfAbsent(d.reason().name(), k -> new long[1])[0]++;
+            p.lateMessages.put(d.reason().name(), d.message());
+        });
+    }
+
     public void resolved(String record, String instance, Instant at) {
         change(record, at, p -> {
             p.resolved.add(instance);
@@ -149,6 +161,39 @@ public class EpisodeFolds {
             a.overflow = true;
         }
         return true;
+    }
+
+    private static void addLate(RemediationRecord r, Pending p) {
+        RemediationRecord.Alerts a = r.status.alerts;
+        for (String id : p.late) {
+            if (!a.late.contains(id)) {
+                a.lateCount++;
+                if (a.late.size() < RemediationRecord.MAX_IDS) {
+                    a.late.add(id);
+                }
+            }
+        }
+        p.lateReasons.forEach((reason, n) -> {
+            // One trail entry per reason after the end, counting how often it was reached again.
+            RemediationRecord.DecisionView v = r.status.decisions.stream()
+                    .filter(x -> reason.equals(x.reason) && r.status.finishedAt != null && x.decidedAt != null && !x.decidedAt.isBefore(r.status.finishedAt))
+                    .findFirst().orElse(null);
+            if (v == null) {
+                v = new RemediationRecord.DecisionView();
+                v.outcome = "refuse";
+                v.reason = reason;
+                v.message = "after the episode ended: " + p.lateMessages.get(reason);
+                v.decidedAt = p.last;
+                v.repeats = n[0] - 1;
+                r.status.decisions.add(v);
+                while (r.status.decisions.size() > RemediationRecord.MAX_DECISIONS) {
+                    r.status.decisions.remove(0);
+                }
+            } else {
+                v.repeats += n[0];
+            }
+            v.lastAt = p.last;
+        });
     }
 
     /** Every instance that fired has resolved (the last one being {@code instance}): the pending refusal is over. */
@@ -205,6 +250,7 @@ public class EpisodeFolds {
                     r.status.suppressedDuplicates += p.resends;
                     r.status.lastDuplicateAt = p.last;
                 }
+                addLate(r, p);
                 if (p.repeats > 0 && r.status.decision != null) {
                     r.status.decision.repeats += p.repeats;
                     r.status.decision.lastAt = p.last;

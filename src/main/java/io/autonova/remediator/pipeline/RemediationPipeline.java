@@ -119,6 +119,26 @@ public class RemediationPipeline {
         }
         StateStore store = runtime.store();
         store.checkReady();
+        // One thread of this replica at a time per episode: concurrent deliveries of the same storm then fold
+        // from the cache instead of racing for the same record (replicas still race; preconditions settle it).
+        java.util.concurrent.locks.Lock lock = EPISODE_LOCKS[Math.floorMod((rule.name() + "\n" + target.key()).hashCode(), EPISODE_LOCKS.length)];
+        lock.lock();
+        try {
+            return handleLocked(alert, rule, ruleSet, target, store);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static final java.util.concurrent.locks.Lock[] EPISODE_LOCKS = new java.util.concurrent.locks.Lock[256];
+
+    static {
+        for (int i = 0; i < EPISODE_LOCKS.length; i++) {
+            EPISODE_LOCKS[i] = new java.util.concurrent.locks.ReentrantLock();
+        }
+    }
+
+    private AlertResult handleLocked(Alert alert, Rule rule, RuleSet ruleSet, Target target, StateStore store) {
         String id = instanceId(alert);
         for (int attempt = 0; attempt < Cas.ATTEMPTS; attempt++) {
             Instant now = clock.instant();
@@ -146,7 +166,24 @@ public class RemediationPipeline {
                 return finish(alert, rule, duplicateOf(ep), ep.name);
             }
             if (ep != null && !ep.open()) {
-                ep = null; // a new instance after the episode ended opens the next one
+                // A new instance after the episode ended: while the policy refuses it for a transient reason (the
+                // cooldown after this very run, a rate limit, a hold) it folds into the ended episode; once the
+                // policy would act, it opens the next episode.
+                SignalValue value = value(rule, alert);
+                int next = ep.spec.episode + 1;
+                Decision d = PolicyEngine.decide(input(rule, target, alert, value, ruleSet), policyState(target.key()),
+                        recordName(rule.name(), target.key(), next), now);
+                if (d.outcome() == Outcome.REFUSE && d.reason().isTransient()) {
+                    folds.late(ep.name, id, d, now);
+                    runtime.events().decision(ep, d);
+                    return finish(alert, rule, d, ep.name);
+                }
+                AlertResult opened = open(alert, rule, ruleSet, target, id, recordName(rule.name(), target.key(), next), next, now);
+                if (opened != null) {
+                    return opened;
+                }
+                Cas.backOff(attempt);
+                continue;
             }
             AlertResult r;
             if (ep == null) {

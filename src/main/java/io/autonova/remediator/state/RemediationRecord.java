@@ -72,6 +72,12 @@ public class RemediationRecord {
         public List<String> firing = new ArrayList<>();
         /** True when more instances were seen than {@code ids} holds. */
         public boolean overflow;
+        /**
+         * Instances that arrived after the episode ended and were refused for a transient reason (cooldown, limits):
+         * folded here rather than opening an episode each, and decided again when re-sent (capped like {@code ids}).
+         */
+        public List<String> late = new ArrayList<>();
+        public long lateCount;
     }
 
     public static class DecisionView {

@@ -8,6 +8,8 @@ import java.util.function.Consumer;
 /** Teaches the CRUD mock server the custom resources it serves: our Remediation and Argo CD's Application. */
 public class MockClusterSetup implements Consumer<KubernetesServer> {
 
+    static final io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext REMEDIATION = io.autonova.remediator.state.KubernetesStateStore.REMEDIATION;
+
     @Override
     public void accept(KubernetesServer server) {
         server.getKubernetesMockServer().expectCustomResource(new CustomResourceDefinitionContext.Builder()
