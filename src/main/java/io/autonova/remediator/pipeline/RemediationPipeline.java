@@ -282,7 +282,8 @@ public class RemediationPipeline {
      */
     private AlertResult admitAndWrite(Alert alert, Rule rule, RuleSet ruleSet, DecisionInput in, RemediationRecord record) {
         StateStore store = runtime.store();
-        Duration keep = rules.current().longestLimitWindow();
+        Duration keep = rules.current().sharedKeep();
+        Duration keepTarget = rules.current().targetKeep();
         Decision[] decided = new Decision[1];
         Cas.update("the shared policy state", store::global, store::fetchGlobal, store::replaceGlobal, g -> {
             Instant at = clock.instant();
@@ -296,7 +297,7 @@ public class RemediationPipeline {
         if (d.outcome() != Outcome.REFUSE) {
             Cas.update("the state of " + in.targetKey(), () -> store.target(in.targetKey()), () -> store.fetchTarget(in.targetKey()),
                     store::replaceTarget, t -> {
-                        TargetState next = PolicyEngine.admit(t.state(), in, d, record.name, clock.instant(), keep);
+                        TargetState next = PolicyEngine.admit(t.state(), in, d, record.name, clock.instant(), keepTarget);
                         return next == t.state() ? t : t.withState(next);
                     });
         }

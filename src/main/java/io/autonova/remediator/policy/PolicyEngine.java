@@ -128,15 +128,15 @@ public final class PolicyEngine {
                 in.limits().consecutiveWithin());
     }
 
-    /** How long admissions must be kept so that every limit of {@code limits} can still count them. */
-    public static Duration keepFor(TargetLimits limits, GlobalLimits global) {
-        Duration d = limits.cooldown();
-        for (Duration w : List.of(limits.perTarget().window(), limits.perRule().window(), global.rateLimit().window())) {
-            if (w.compareTo(d) > 0) {
-                d = w;
-            }
-        }
-        return d;
+    /** How long the shared state keeps admissions: the per-rule and global rate windows (per-target ones live on the target). */
+    public static Duration keepShared(TargetLimits limits, GlobalLimits global) {
+        Duration rule = limits.perRule().window();
+        return rule.compareTo(global.rateLimit().window()) > 0 ? rule : global.rateLimit().window();
+    }
+
+    /** How long a target keeps its actions: its cooldown and per-target rate window. */
+    public static Duration keepTarget(TargetLimits limits) {
+        return limits.cooldown().compareTo(limits.perTarget().window()) > 0 ? limits.cooldown() : limits.perTarget().window();
     }
 
     private static long count(List<GlobalState.Admission> admissions, Instant now, Duration window, java.util.function.Predicate<GlobalState.Admission> which) {

@@ -18,13 +18,22 @@ public record RuleSet(List<Rule> rules, GlobalLimits globalLimits, Instant loade
     }
 
     /**
-     * How long admissions must be kept so that every loaded rule's cooldown and rate windows can count them:
-     * the longest over all rules (one rule's shorter window must not prune what another still counts).
+     * How long the shared state keeps admissions so that every loaded rule's rate windows can count them: the
+     * longest over all rules (one rule's shorter window must not prune what another still counts).
      */
-    public java.time.Duration longestLimitWindow() {
-        java.time.Duration d = io.autonova.remediator.policy.PolicyEngine.keepFor(io.autonova.remediator.policy.TargetLimits.DEFAULTS, globalLimits);
+    public java.time.Duration sharedKeep() {
+        return longest(r -> io.autonova.remediator.policy.PolicyEngine.keepShared(r, globalLimits));
+    }
+
+    /** How long a target keeps its actions: the longest cooldown or per-target window of any rule. */
+    public java.time.Duration targetKeep() {
+        return longest(io.autonova.remediator.policy.PolicyEngine::keepTarget);
+    }
+
+    private java.time.Duration longest(java.util.function.Function<io.autonova.remediator.policy.TargetLimits, java.time.Duration> keep) {
+        java.time.Duration d = keep.apply(io.autonova.remediator.policy.TargetLimits.DEFAULTS);
         for (Rule r : rules) {
-            java.time.Duration w = io.autonova.remediator.policy.PolicyEngine.keepFor(r.limits(), globalLimits);
+            java.time.Duration w = keep.apply(r.limits());
             if (w.compareTo(d) > 0) {
                 d = w;
             }

@@ -144,6 +144,29 @@ class PolicyGatesTest extends ClusterTestSupport {
     }
 
     @Test
+    void remediationListsArePaginated() {
+        List<String> names = new java.util.ArrayList<>();
+        String ns = namespace("pages");
+        for (String svc : List.of("a", "b", "c")) {
+            names.add(post(Alerts.body(Alerts.firing(Map.of("alertname", "HighErrorRate", "severity", "critical", "namespace", ns, "service", svc),
+                    "0.01"))).getString("results[0].remediation"));
+        }
+        JsonPath page1 = given().header("Authorization", ADMIN).get("/api/v1/remediations?namespace=" + ns + "&limit=2").then().statusCode(200)
+                .extract().jsonPath();
+        assertEquals(2, page1.getList("remediations").size());
+        String token = page1.getString("continue");
+        JsonPath page2 = given().header("Authorization", ADMIN).queryParam("continue", token).get("/api/v1/remediations?namespace=" + ns + "&limit=2")
+                .then().statusCode(200).extract().jsonPath();
+        assertEquals(1, page2.getList("remediations").size());
+        assertEquals(null, page2.getString("continue"));
+        java.util.Set<String> seen = new java.util.HashSet<>(page1.getList("remediations.name"));
+        seen.addAll(page2.getList("remediations.name"));
+        assertEquals(new java.util.HashSet<>(names), seen, "every record once, across pages");
+        given().header("Authorization", ADMIN).get("/api/v1/remediations?limit=0").then().statusCode(400).contentType("application/problem+json");
+        given().header("Authorization", ADMIN).get("/api/v1/remediations?continue=%25%25").then().statusCode(400).contentType("application/problem+json");
+    }
+
+    @Test
     void pausesAreValidated() {
         for (String bad : List.of("{\"scope\":\"galaxy\",\"reason\":\"x\",\"duration\":\"1h\"}",
                 "{\"scope\":\"global\",\"duration\":\"1h\"}",
