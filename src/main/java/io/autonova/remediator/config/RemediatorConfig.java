@@ -89,6 +89,10 @@ public interface RemediatorConfig {
         /** Larger bodies get 413. */
         @WithDefault("33554432")
         int maxBodyBytes();
+
+        /** Alerts of one webhook decided at once (their API calls overlap; one episode is still decided by one thread). */
+        @WithDefault("8")
+        int parallelism();
     }
 
     interface Admin {
@@ -135,7 +139,7 @@ public interface RemediatorConfig {
         int threads();
 
         /** How often alerts folded into episodes (re-sends, new instances, repeats) are written to their records. */
-        @WithDefault("5s")
+        @WithDefault("30s")
         Duration resendFlushInterval();
 
         /** A replica owns a running remediation through its target's Lease, renewed every third of this. */

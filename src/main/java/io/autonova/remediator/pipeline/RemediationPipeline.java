@@ -35,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Ingest to decision. Each alert is matched against the rules and each match is folded into the open
@@ -59,8 +60,22 @@ public class RemediationPipeline {
     private final EpisodeFolds folds;
     private final Clock clock;
 
+    private final java.util.concurrent.ExecutorService deciders;
+
+    @jakarta.inject.Inject
     public RemediationPipeline(RuleRepository rules, ServiceRuntime runtime, StepEngine engine, RemediatorMetrics metrics,
-                               EpisodeFolds folds, Clock clock) {
+                               EpisodeFolds folds, Clock clock, io.autonova.remediator.config.RemediatorConfig config) {
+        this(rules, runtime, engine, metrics, folds, clock, config.webhook().parallelism());
+    }
+
+    public RemediationPipeline(RuleRepository rules, ServiceRuntime runtime, StepEngine engine, RemediatorMetrics metrics,
+                               EpisodeFolds folds, Clock clock, int parallelism) {
+        AtomicInteger n = new AtomicInteger();
+        this.deciders = parallelism <= 1 ? null : java.util.concurrent.Executors.newFixedThreadPool(parallelism, r -> {
+            Thread t = new Thread(r, "decide-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
         this.rules = rules;
         this.runtime = runtime;
         this.engine = engine;
@@ -71,7 +86,8 @@ public class RemediationPipeline {
 
     public List<AlertResult> accept(List<Alert> alerts) {
         RuleSet ruleSet = rules.current();
-        List<AlertResult> results = new ArrayList<>(alerts.size());
+        List<java.util.function.Supplier<AlertResult>> work = new ArrayList<>(alerts.size());
+        List<java.util.function.Supplier<AlertResult>> slow = new ArrayList<>(alerts.size());
         for (Alert alert : alerts) {
             metrics.alertReceived(alert.source(), alert.firing());
             List<Rule> matching = ruleSet.matching(alert.labels());
@@ -79,12 +95,69 @@ public class RemediationPipeline {
                 Decision d = NO_MATCHING_RULE;
                 metrics.decision(d);
                 LOG.debugf("alert %s (%s): no matching rule", alert.fingerprint(), alert.alertname());
-                results.add(new AlertResult(alert.fingerprint(), null, d.outcome().tag(), d.reason().name(), d.message(), null));
+                AlertResult none = new AlertResult(alert.fingerprint(), null, d.outcome().tag(), d.reason().name(), d.message(), null);
+                work.add(() -> none);
+                slow.add(() -> none);
                 continue;
             }
             for (Rule rule : matching) {
-                results.add(handle(alert, rule, ruleSet));
+                work.add(() -> handle(alert, rule, ruleSet, true));
+                slow.add(() -> handle(alert, rule, ruleSet, false));
             }
+        }
+        // Most deliveries of a storm change nothing (re-sends, folds, the same refusal): answered inline from the
+        // cache. Only the ones that must write are decided on the pool, several at a time.
+        List<AlertResult> results = new ArrayList<>(work.size());
+        List<Integer> pending = new ArrayList<>();
+        List<java.util.function.Supplier<AlertResult>> writes = new ArrayList<>();
+        for (int i = 0; i < work.size(); i++) {
+            AlertResult r = work.get(i).get();
+            results.add(r);
+            if (r == NEEDS_WRITE) {
+                pending.add(i);
+                writes.add(slow.get(i));
+            }
+        }
+        if (!writes.isEmpty()) {
+            List<AlertResult> written = decideAll(writes);
+            for (int i = 0; i < pending.size(); i++) {
+                results.set(pending.get(i), written.get(i));
+            }
+        }
+        return results;
+    }
+
+    /** Marks an (alert, rule) whose decision needs a write: taken off the inline pass. */
+    private static final AlertResult NEEDS_WRITE = new AlertResult(null, null, null, null, null, null);
+
+    /**
+     * Decides the (alert, rule) pairs of one delivery, several at a time: each may wait on the API server, and
+     * different targets never wait for each other. Answers in delivery order; the first failure fails the delivery.
+     */
+    private List<AlertResult> decideAll(List<java.util.function.Supplier<AlertResult>> work) {
+        if (work.size() == 1 || deciders == null) {
+            List<AlertResult> results = new ArrayList<>(work.size());
+            work.forEach(w -> results.add(w.get()));
+            return results;
+        }
+        List<java.util.concurrent.Future<AlertResult>> futures = new ArrayList<>(work.size());
+        for (var w : work) {
+            futures.add(deciders.submit(w::get));
+        }
+        List<AlertResult> results = new ArrayList<>(work.size());
+        RuntimeException failed = null;
+        for (var f : futures) {
+            try {
+                results.add(f.get());
+            } catch (java.util.concurrent.ExecutionException e) {
+                failed = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StateStore.StoreUnavailableException("interrupted while deciding", e);
+            }
+        }
+        if (failed != null) {
+            throw failed;
         }
         return results;
     }
@@ -101,7 +174,7 @@ public class RemediationPipeline {
         Alert alert = new Alert("kafka", Hashes.sha256Hex(rule.name() + "|" + match.signal().targetKey()), match.emission().firing(), labels,
                 Map.of("value", Double.toString(match.emission().value())), match.emission().firingSince(), null, null, clock.instant());
         metrics.alertReceived(alert.source(), alert.firing());
-        return handle(alert, rule, rules.current());
+        return handle(alert, rule, rules.current(), false);
     }
 
     /** The identity of one alert instance: Alertmanager's fingerprint and the start of this firing. */
@@ -109,7 +182,7 @@ public class RemediationPipeline {
         return alert.fingerprint() + "@" + (alert.startsAt() == null ? 0 : alert.startsAt().getEpochSecond());
     }
 
-    private AlertResult handle(Alert alert, Rule rule, RuleSet ruleSet) {
+    private AlertResult handle(Alert alert, Rule rule, RuleSet ruleSet, boolean fastOnly) {
         Target target = rule.target().render(alert.labels(), alert.annotations());
         List<String> problems = target.problems();
         if (!problems.isEmpty()) {
@@ -122,11 +195,18 @@ public class RemediationPipeline {
         // One thread of this replica at a time per episode: concurrent deliveries of the same storm then fold
         // from the cache instead of racing for the same record (replicas still race; preconditions settle it).
         java.util.concurrent.locks.Lock lock = EPISODE_LOCKS[Math.floorMod((rule.name() + "\n" + target.key()).hashCode(), EPISODE_LOCKS.length)];
+        long t0 = System.nanoTime();
         lock.lock();
+        long locked = System.nanoTime();
         try {
-            return handleLocked(alert, rule, ruleSet, target, store);
+            return handleLocked(alert, rule, ruleSet, target, store, fastOnly);
         } finally {
             lock.unlock();
+            long took = System.nanoTime() - t0;
+            if (took > 500_000_000L) {
+                LOG.warnf("slow decision for %s on %s: %d ms (%d ms waiting for the episode lock)", rule.name(), target.key(), took / 1_000_000,
+                        (locked - t0) / 1_000_000);
+            }
         }
     }
 
@@ -138,7 +218,7 @@ public class RemediationPipeline {
         }
     }
 
-    private AlertResult handleLocked(Alert alert, Rule rule, RuleSet ruleSet, Target target, StateStore store) {
+    private AlertResult handleLocked(Alert alert, Rule rule, RuleSet ruleSet, Target target, StateStore store, boolean fastOnly) {
         String id = instanceId(alert);
         for (int attempt = 0; attempt < Cas.ATTEMPTS; attempt++) {
             Instant now = clock.instant();
@@ -146,6 +226,9 @@ public class RemediationPipeline {
             RemediationRecord ep = latest.orElse(null);
             if (!alert.firing()) {
                 if (ep != null && ep.transientRefusal() && lastFiring(ep, id)) {
+                    if (fastOnly) {
+                        return NEEDS_WRITE;
+                    }
                     // The last instance resolved: the pending refusal is over. A decision that changes is written now.
                     RemediationRecord cleared = ep.copy();
                     EpisodeFolds.clear(cleared, id, now);
@@ -176,7 +259,10 @@ public class RemediationPipeline {
                 if (d.outcome() == Outcome.REFUSE && d.reason().isTransient()) {
                     folds.late(ep.name, id, d, now);
                     runtime.events().decision(ep, d);
-                    return finish(alert, rule, d, ep.name);
+                    return finish(alert, rule, d, ep.name, ep.status.alerts.late.contains(id));
+                }
+                if (fastOnly) {
+                    return NEEDS_WRITE;
                 }
                 AlertResult opened = open(alert, rule, ruleSet, target, id, recordName(rule.name(), target.key(), next), next, now);
                 if (opened != null) {
@@ -186,18 +272,22 @@ public class RemediationPipeline {
                 continue;
             }
             AlertResult r;
+            boolean folding = ep != null && (ep.status.phase.active() || ep.status.phase == Phase.EVALUATING && ep.status.decision != null);
+            if (fastOnly && (ep == null || !folding && ep.status.phase == Phase.EVALUATING)) {
+                return NEEDS_WRITE;
+            }
             if (ep == null) {
                 int episode = latest.map(e -> e.spec.episode + 1).orElse(1);
                 r = open(alert, rule, ruleSet, target, id, recordName(rule.name(), target.key(), episode), episode, now);
             } else if (ep.status.phase == Phase.EVALUATING && !ep.createdAt.plus(STALE_CLAIM).isBefore(now)
                     && ep.status.decision == null) {
                 r = awaitDecision(ep.name) ? null : unavailable(ep.name);
-            } else if (ep.status.phase.active() || ep.status.phase == Phase.EVALUATING && ep.status.decision != null) {
+            } else if (folding) {
                 folds.fold(ep.name, id, now);
                 r = finish(alert, rule, new Decision(Outcome.REFUSE, Reason.EPISODE_OPEN, Reason.EPISODE_OPEN.description()
                         + " (remediation " + ep.name + ", " + ep.status.phase.name().toLowerCase() + ")"), ep.name);
             } else {
-                r = redecide(alert, rule, ruleSet, target, id, ep, now);
+                r = redecide(alert, rule, ruleSet, target, id, ep, now, fastOnly);
             }
             if (r != null) {
                 return r;
@@ -239,14 +329,18 @@ public class RemediationPipeline {
     }
 
     /** A new alert instance or a re-send on an episode refused for a transient reason: decided again, in memory. */
-    private AlertResult redecide(Alert alert, Rule rule, RuleSet ruleSet, Target target, String id, RemediationRecord ep, Instant now) {
+    private AlertResult redecide(Alert alert, Rule rule, RuleSet ruleSet, Target target, String id, RemediationRecord ep, Instant now,
+                                 boolean fastOnly) {
         SignalValue value = value(rule, alert);
         DecisionInput in = input(rule, target, alert, value, ruleSet);
         Decision d = PolicyEngine.decide(in, policyState(target.key()), ep.name, now);
         boolean stale = ep.status.phase == Phase.EVALUATING;
         if (!stale && d.outcome() == Outcome.REFUSE && ep.status.decision != null && d.reason().name().equals(ep.status.decision.reason)) {
             folds.repeat(ep.name, id, now);
-            return finish(alert, rule, d, ep.name);
+            return finish(alert, rule, d, ep.name, true);
+        }
+        if (fastOnly) {
+            return NEEDS_WRITE;
         }
         RemediationRecord record = ep.copy();
         EpisodeFolds.addInstance(record, id, now);
@@ -285,15 +379,12 @@ public class RemediationPipeline {
         Duration keep = rules.current().sharedKeep();
         Duration keepTarget = rules.current().targetKeep();
         Decision[] decided = new Decision[1];
-        Cas.update("the shared policy state", store::global, store::fetchGlobal, store::replaceGlobal, g -> {
-            Instant at = clock.instant();
-            GlobalState pruned = g.withoutStale(r -> stillActive(r, record.name));
-            PolicyState ps = new PolicyState(store.pauses(), store.target(in.targetKey()).value().state(), pruned);
-            decided[0] = PolicyEngine.decide(in, ps, record.name, at);
-            GlobalState next = PolicyEngine.admit(pruned, in, decided[0], record.name, at, keep);
-            return next.equals(g) ? g : next;
-        });
+        // Admissions of this replica take turns on the one shared object: its threads never conflict with each other.
+        synchronized (admissions) {
+            admitShared(store, in, record, keep, decided);
+        }
         Decision d = decided[0];
+
         if (d.outcome() != Outcome.REFUSE) {
             Cas.update("the state of " + in.targetKey(), () -> store.target(in.targetKey()), () -> store.fetchTarget(in.targetKey()),
                     store::replaceTarget, t -> {
@@ -328,6 +419,19 @@ public class RemediationPipeline {
         throw new StateStore.StoreUnavailableException("could not write the decision on " + record.name, null);
     }
 
+    private final Object admissions = new Object();
+
+    private void admitShared(StateStore store, DecisionInput in, RemediationRecord record, Duration keep, Decision[] decided) {
+        Cas.update("the shared policy state", store::global, store::fetchGlobal, store::replaceGlobal, g -> {
+            Instant at = clock.instant();
+            GlobalState pruned = g.withoutStale(r -> stillActive(r, record.name));
+            PolicyState ps = new PolicyState(store.pauses(), store.target(in.targetKey()).value().state(), pruned);
+            decided[0] = PolicyEngine.decide(in, ps, record.name, at);
+            GlobalState next = PolicyEngine.admit(pruned, in, decided[0], record.name, at, keep);
+            return next.equals(g) ? g : next;
+        });
+    }
+
     /** An in-flight entry is live unless its record is known and no longer running (or never started). */
     private boolean stillActive(String recordName, String deciding) {
         if (recordName.equals(deciding)) {
@@ -346,8 +450,14 @@ public class RemediationPipeline {
     private boolean awaitDecision(String name) {
         long deadline = System.nanoTime() + AWAIT_WINNER.toNanos();
         StateStore store = runtime.store();
-        while (System.nanoTime() < deadline) {
-            Optional<RemediationRecord> r = store.record(name);
+        // The create failed because the record exists: read it once rather than wait for the watch to bring it.
+        Optional<RemediationRecord> now = store.record(name).isPresent() ? store.record(name) : store.fetch(name);
+        if (now.isPresent() && (now.get().status.phase != Phase.EVALUATING || now.get().status.decision != null)) {
+            return true;
+        }
+        for (int i = 1; System.nanoTime() < deadline; i++) {
+            // The watch usually brings the winner's decision within milliseconds; under load, read it now and then.
+            Optional<RemediationRecord> r = i % 20 == 0 ? store.fetch(name) : store.record(name);
             if (r.isPresent() && (r.get().status.phase != Phase.EVALUATING || r.get().status.decision != null)) {
                 return true;
             }
@@ -359,6 +469,7 @@ public class RemediationPipeline {
             }
         }
         Optional<RemediationRecord> r = store.fetch(name);
+        LOG.warnf("waited %s for the decision on %s: %s", AWAIT_WINNER, name, r.map(x -> x.status.phase + " " + x.status.owner).orElse("gone"));
         return r.isPresent() && r.get().status.phase != Phase.EVALUATING;
     }
 
@@ -392,9 +503,13 @@ public class RemediationPipeline {
     }
 
     private AlertResult finish(Alert alert, Rule rule, Decision d, String recordName) {
+        return finish(alert, rule, d, recordName, false);
+    }
+
+    private AlertResult finish(Alert alert, Rule rule, Decision d, String recordName, boolean repeated) {
         metrics.decision(d);
-        // Re-sends are summarised on their record and in metrics; everything else is logged as it is decided.
-        boolean quiet = d.reason() == Reason.DUPLICATE_ALERT || d.reason() == Reason.NO_MATCHING_RULE || d.reason() == Reason.EPISODE_OPEN;
+        // Re-sends and repeated refusals are summarised on their record and in metrics; new decisions are logged.
+        boolean quiet = repeated || d.reason() == Reason.DUPLICATE_ALERT || d.reason() == Reason.NO_MATCHING_RULE || d.reason() == Reason.EPISODE_OPEN;
         if (quiet ? LOG.isDebugEnabled() : LOG.isInfoEnabled()) {
             String line = String.format("decision alert=%s fingerprint=%s rule=%s outcome=%s reason=%s record=%s: %s", alert.alertname(),
                     alert.fingerprint(), rule.name(), d.outcome().tag(), d.reason().name(), recordName, d.message());

@@ -96,7 +96,7 @@ class TwoReplicasTest extends ClusterTestSupport {
             StepEngine engine = new StepEngine(rt, config, metrics, clock, plans);
             engine.start();
             EpisodeFolds folds = new EpisodeFolds(rt, config);
-            b = new Replica(c, store, engine, folds, new RemediationPipeline(rules, rt, engine, metrics, folds, clock));
+            b = new Replica(c, store, engine, folds, new RemediationPipeline(rules, rt, engine, metrics, folds, clock, 8));
         }
         return b;
     }

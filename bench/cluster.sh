@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Two replicas of the packaged service over one fabric8 CRUD mock API server (the Deployment controller is played).
+#   bench/cluster.sh storm [alerts=10000] [services=200] [seconds=10]   alert storm: latency, API calls per alert, objects
+#   bench/cluster.sh takeover [kill|term]                                 a replica dies mid-verification: time to finish
+#   bench/cluster.sh resend [seconds=10] [connections=32] [rounds=3]     re-sends with the Kubernetes store vs Alertmanager
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-storm}; shift || true
+[ -f target/quarkus-app/quarkus-run.jar ] || ./mvnw -B -q package -DskipTests
+./mvnw -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
+CP="target/test-classes:target/classes:$(cat target/bench.classpath)"
+run() { java -Xmx1g -Djava.util.logging.config.file=bench/logging.properties -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+  -cp "$CP" io.autonova.remediator.bench.ClusterBench "$@" 2>&1 | grep -v -E "^(WARNING|SLF4J)"; }
+case "$mode" in
+  storm|takeover) run "$mode" "$@" ;;
+  resend) bash bench/resend-kubernetes.sh "$@" ;;
+  *) echo "usage: $0 storm|takeover|resend ..." >&2; exit 2 ;;
+esac

@@ -1,0 +1,345 @@
+package io.autonova.remediator.bench;
+
+import io.autonova.remediator.fixtures.ClusterFixtures;
+import io.autonova.remediator.fixtures.DeploymentController;
+import io.autonova.remediator.state.KubernetesStateStore;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The service as SREs run it: two replicas (the packaged fast-jar, two JVM processes) over one fabric8 CRUD
+ * mock API server, with the Deployment controller played. Modes:
+ * <ul>
+ * <li>{@code storm N services seconds}: N distinct alerts over {@code services} Deployments in webhooks of 10,
+ * sent within {@code seconds}, a tenth of them to both replicas (as an Alertmanager HA pair does): webhook
+ * latency p50/p99, non-2xx, API calls per alert, objects written, rollbacks.</li>
+ * <li>{@code serve}: the mock server and two replicas, left running for wrk (bench/cluster.sh resend).</li>
+ * <li>{@code takeover kill|term}: a rollback verifying a slow rollout; its replica is killed (SIGKILL) or
+ * stopped (SIGTERM); the time until the other replica has finished the run.</li>
+ * </ul>
+ */
+public final class ClusterBench {
+
+    static final int[] PORTS = {18601, 18602};
+    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private ClusterBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String mode = args.length > 0 ? args[0] : "storm";
+        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+                new KubernetesCrudDispatcher(List.of(crd("autonova.io", "Remediation"), crd("autonova.io", "RemediationPause"),
+                        crd("argoproj.io", "Application"))), false);
+        server.init(InetAddress.getByName("127.0.0.1"), 0);
+        KubernetesClient client = server.createClient();
+        List<Process> replicas = new ArrayList<>();
+        DeploymentController controller = new DeploymentController(client, 500);
+        try {
+            switch (mode) {
+                case "storm" -> storm(server, client, replicas, Integer.parseInt(arg(args, 1, "10000")), Integer.parseInt(arg(args, 2, "200")),
+                        Integer.parseInt(arg(args, 3, "10")));
+                case "serve" -> serve(server, client, replicas, Integer.parseInt(arg(args, 1, "10")));
+                case "takeover" -> takeover(server, client, replicas, controller, arg(args, 1, "kill"));
+                default -> throw new IllegalArgumentException("mode: storm | serve | takeover");
+            }
+        } finally {
+            replicas.forEach(Process::destroyForcibly);
+            controller.close();
+            server.destroy();
+        }
+        System.exit(0);
+    }
+
+    private static String arg(String[] args, int i, String dflt) {
+        return args.length > i ? args[i] : dflt;
+    }
+
+    private static CustomResourceDefinitionContext crd(String group, String kind) {
+        return new CustomResourceDefinitionContext.Builder().withGroup(group).withVersion("v1alpha1").withKind(kind)
+                .withPlural(kind.toLowerCase() + "s").withScope("Namespaced").build();
+    }
+
+    static List<String> seed(KubernetesClient client, int services, Map<String, String> labels) {
+        return seed(client, services, labels, "bench-");
+    }
+
+    static List<String> seed(KubernetesClient client, int services, Map<String, String> labels, String prefix) {
+        List<String> targets = new ArrayList<>();
+        for (int i = 0; i < services; i++) {
+            String ns = prefix + (i / 10);
+            if (i % 10 == 0) {
+                client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+            }
+            String name = "svc-" + i;
+            ClusterFixtures.History h = ClusterFixtures.history(ns, name, 3, labels, Map.of());
+            Deployment created = client.apps().deployments().inNamespace(ns).resource(h.deployment()).create();
+            for (ReplicaSet rs : h.replicaSets()) {
+                rs.getMetadata().getOwnerReferences().get(0).setUid(created.getMetadata().getUid());
+                client.apps().replicaSets().inNamespace(ns).resource(rs).create();
+            }
+            created.setStatus(h.deployment().getStatus());
+            created.getStatus().setObservedGeneration(created.getMetadata().getGeneration());
+            client.apps().deployments().inNamespace(ns).resource(created).updateStatus();
+            targets.add(ns + "/" + name);
+        }
+        return targets;
+    }
+
+    static void startReplicas(KubernetesMockServer server, List<Process> replicas, String rules, Map<String, String> extra) throws Exception {
+        Path logs = Files.createDirectories(Path.of("target/cluster-bench"));
+        for (int i = 0; i < PORTS.length; i++) {
+            ProcessBuilder pb = new ProcessBuilder("java", "-XX:+UseSerialGC", "-Xmx256m", "-jar", "target/quarkus-app/quarkus-run.jar");
+            Map<String, String> env = pb.environment();
+            env.put("QUARKUS_HTTP_PORT", String.valueOf(PORTS[i]));
+            env.put("QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", "http://127.0.0.1:" + server.getPort());
+            env.put("QUARKUS_KUBERNETES_CLIENT_TRUST_CERTS", "true");
+            env.put("REMEDIATOR_STATE_STORE", "kubernetes");
+            env.put("REMEDIATOR_REPLICA_ID", "replica-" + (i + 1));
+            env.put("REMEDIATOR_WEBHOOK_TOKEN", "bench-webhook");
+            env.put("REMEDIATOR_ADMIN_TOKEN", "bench-admin");
+            env.put("REMEDIATOR_RULES_DIR", rules);
+            env.put("QUARKUS_LOG_CATEGORY__IO_AUTONOVA__LEVEL", "WARN");
+            env.putAll(extra);
+            pb.redirectErrorStream(true).redirectOutput(logs.resolve("replica-" + (i + 1) + ".log").toFile());
+            replicas.add(pb.start());
+        }
+        for (int port : PORTS) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (true) {
+                try {
+                    if (HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready")).build(),
+                            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                        break;
+                    }
+                } catch (java.io.IOException e) {
+                    // not up yet
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("replica on port " + port + " not ready; see target/cluster-bench/");
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    static String webhook(List<String[]> alerts) {
+        StringBuilder b = new StringBuilder("{\"receiver\":\"autonova\",\"status\":\"firing\",\"alerts\":[");
+        for (int i = 0; i < alerts.size(); i++) {
+            String[] a = alerts.get(i); // namespace, service, fingerprint
+            b.append(i == 0 ? "" : ",").append("{\"status\":\"firing\",\"labels\":{\"alertname\":\"HighErrorRate\",\"severity\":\"critical\",")
+                    .append("\"namespace\":\"").append(a[0]).append("\",\"service\":\"").append(a[1]).append("\",\"pod\":\"").append(a[2])
+                    .append("\"},\"annotations\":{\"value\":\"0.31\"},\"startsAt\":\"2026-11-28T03:00:00Z\",\"endsAt\":\"0001-01-01T00:00:00Z\",")
+                    .append("\"generatorURL\":\"http://prometheus/graph\",\"fingerprint\":\"").append(a[2]).append("\"}");
+        }
+        return b.append("],\"groupLabels\":{\"alertname\":\"HighErrorRate\"},\"commonLabels\":{},\"commonAnnotations\":{},")
+                .append("\"externalURL\":\"http://alertmanager\",\"version\":\"4\",\"groupKey\":\"{}:{alertname=\\\"HighErrorRate\\\"}\",\"truncatedAlerts\":0}")
+                .toString();
+    }
+
+    static HttpRequest post(int port, String body) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/webhooks/alertmanager")).timeout(Duration.ofSeconds(60))
+                .header("Authorization", "Bearer bench-webhook").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    }
+
+    private static void storm(KubernetesMockServer server, KubernetesClient client, List<Process> replicas, int alerts, int services, int seconds)
+            throws Exception {
+        List<String> targets = seed(client, services, Map.of());
+        startReplicas(server, replicas, "bench/cluster-rules", Map.of());
+        // Warm both replicas' JIT and connections through the whole decision path on other targets: alerts below the
+        // threshold are decided, recorded and folded like the storm's, but never admitted (the storm keeps its limits).
+        List<String> warm = seed(client, 20, Map.of(), "warm-");
+        for (int i = 0; i < 300; i++) {
+            List<String[]> batch = new ArrayList<>();
+            for (int j = 0; j < 10; j++) {
+                String[] t = warm.get((i * 10 + j) % warm.size()).split("/");
+                batch.add(new String[]{t[0], t[1], String.format("%016x", 0xf000000L + i * 10 + j)});
+            }
+            HTTP.send(post(PORTS[i % 2], webhook(batch).replace("\"value\":\"0.31\"", "\"value\":\"0.01\"")), HttpResponse.BodyHandlers.discarding());
+        }
+        // What one API call costs on this mock server, for reading the figures below.
+        long p0 = System.nanoTime();
+        for (int i = 0; i < 100; i++) {
+            client.configMaps().inNamespace("bench-probe").resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata()
+                    .withName("probe-" + i).endMetadata().build()).create();
+        }
+        System.out.printf("mock API server: %.1f ms per create (100 sequential creates, before the storm)%n", (System.nanoTime() - p0) / 1e6 / 100);
+        drain(server);
+        int webhooks = alerts / 10;
+        List<String> bodies = new ArrayList<>();
+        for (int w = 0; w < webhooks; w++) {
+            List<String[]> batch = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                int n = w * 10 + i;
+                String[] t = targets.get(n % services).split("/");
+                batch.add(new String[]{t[0], t[1], String.format("%016x", 0xa000000L + n)});
+            }
+            bodies.add(webhook(batch));
+        }
+        ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+        AtomicInteger non2xx = new AtomicInteger();
+        ScheduledExecutorService pacer = Executors.newScheduledThreadPool(2);
+        List<CompletableFuture<?>> sent = Collections.synchronizedList(new ArrayList<>());
+        long periodNanos = TimeUnit.SECONDS.toNanos(seconds) / webhooks;
+        long t0 = System.nanoTime();
+        for (int w = 0; w < webhooks; w++) {
+            int idx = w;
+            pacer.schedule(() -> {
+                List<Integer> ports = idx % 10 == 0 ? List.of(PORTS[0], PORTS[1]) : List.of(PORTS[idx % 2]);
+                for (int port : ports) {
+                    long s = System.nanoTime();
+                    sent.add(HTTP.sendAsync(post(port, bodies.get(idx)), HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
+                        latencies.add(System.nanoTime() - s);
+                        if (e != null || r.statusCode() / 100 != 2) {
+                            non2xx.incrementAndGet();
+                        }
+                    }));
+                }
+            }, w * periodNanos, TimeUnit.NANOSECONDS);
+        }
+        pacer.shutdown();
+        pacer.awaitTermination(seconds + 60L, TimeUnit.SECONDS);
+        CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
+        double sendSeconds = (System.nanoTime() - t0) / 1e9;
+        // Let the admitted rollbacks run to their end (the controller is played), then count what reached the API server.
+        long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < settle && client.genericKubernetesResources(KubernetesStateStore.REMEDIATION).inNamespace("autonova-system").list()
+                .getItems().stream().anyMatch(r -> String.valueOf(r.getAdditionalProperties().get("status")).matches(".*phase=(PENDING|RUNNING|EVALUATING).*"))) {
+            Thread.sleep(200);
+        }
+        Thread.sleep(6000); // one flush of the folded counts
+        Map<String, Integer> calls = drain(server);
+        int total = calls.values().stream().mapToInt(Integer::intValue).sum();
+        int patches = calls.getOrDefault("PATCH deployments", 0);
+        int records = client.genericKubernetesResources(KubernetesStateStore.REMEDIATION).inNamespace("autonova-system").list().getItems().size();
+        int leases = client.leases().inNamespace("autonova-system").list().getItems().size();
+        List<Long> sorted = new ArrayList<>(latencies);
+        Collections.sort(sorted);
+        int deliveries = sorted.size();
+        int delivered = deliveries * 10;
+        System.out.printf("API calls by kind: %s%n", calls);
+        System.out.printf("RESULT storm alerts=%d services=%d deliveries=%d (10%% to both replicas) sent_in=%.1fs webhook_p50=%.1fms webhook_p99=%.1fms "
+                        + "max=%.1fms non2xx=%d api_calls=%d api_calls_per_delivered_alert=%.3f records=%d leases=%d rollbacks=%d%n",
+                alerts, services, deliveries, sendSeconds, ms(sorted, 0.50), ms(sorted, 0.99), ms(sorted, 1.0), non2xx.get(), total,
+                (double) total / delivered, records, leases, patches);
+    }
+
+    static double ms(List<Long> sorted, double q) {
+        if (sorted.isEmpty()) {
+            return 0;
+        }
+        int i = Math.min(sorted.size() - 1, (int) Math.ceil(q * sorted.size()) - 1);
+        return sorted.get(Math.max(0, i)) / 1e6;
+    }
+
+    /** Requests the API server received since the last drain, by method and resource (watches and lists of the caches included). */
+    static Map<String, Integer> drain(KubernetesMockServer server) throws InterruptedException {
+        Map<String, Integer> calls = new java.util.TreeMap<>();
+        RecordedRequest r;
+        while ((r = server.takeRequest(100, TimeUnit.MILLISECONDS)) != null) {
+            String path = r.getPath().replaceAll("\\?.*", "");
+            String[] parts = path.split("/");
+            String resource = parts.length >= 2 && parts[parts.length - 2].matches("[a-z]+s") && !path.endsWith("/status")
+                    ? parts[parts.length - 2] : parts[parts.length - 1];
+            if (r.getMethod().equals("POST") || r.getPath().contains("watch=true") || r.getMethod().equals("GET") && path.endsWith("s")) {
+                resource = parts[parts.length - 1];
+            }
+            calls.merge(r.getMethod() + " " + resource, 1, Integer::sum);
+        }
+        return calls;
+    }
+
+    private static void serve(KubernetesMockServer server, KubernetesClient client, List<Process> replicas, int services) throws Exception {
+        seed(client, services, Map.of());
+        String rules = System.getProperty("rules", "bench/cluster-rules");
+        startReplicas(server, replicas, rules, Map.of());
+        System.out.println("SERVING api=" + server.getPort() + " replicas=" + PORTS[0] + "," + PORTS[1]);
+        Path stop = Path.of("target/cluster-bench/stop");
+        Files.deleteIfExists(stop);
+        while (!Files.exists(stop)) {
+            Thread.sleep(200);
+        }
+        System.out.println("API calls during the run: " + drain(server));
+    }
+
+    private static void takeover(KubernetesMockServer server, KubernetesClient client, List<Process> replicas, DeploymentController controller,
+                                 String how) throws Exception {
+        seed(client, 1, Map.of(DeploymentController.MODE, "slow"));
+        startReplicas(server, replicas, "bench/cluster-rules", Map.of());
+        HttpResponse<String> answer = HTTP.send(post(PORTS[0], webhook(List.<String[]>of(new String[]{"bench-0", "svc-0", "00000000000000aa"}))),
+                HttpResponse.BodyHandlers.ofString());
+        String record = answer.body().replaceAll(".*\"remediation\":\"([^\"]+)\".*", "$1");
+        // Wait until the run verifies (the rollout is held "in progress" by the played controller).
+        String lease = KubernetesStateStore.leaseName("bench-0/svc-0");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!status(client, record).contains("name=verify-rollout, phase=waiting")) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("never reached verification: " + status(client, record));
+            }
+            Thread.sleep(50);
+        }
+        Lease l = client.leases().inNamespace("autonova-system").withName(lease).get();
+        String holder = l.getSpec().getHolderIdentity();
+        int owner = Integer.parseInt(holder.substring(holder.length() - 1)) - 1;
+        Process victim = replicas.get(owner);
+        Instant killedAt = Instant.now();
+        long k0 = System.nanoTime();
+        if (how.equals("kill")) {
+            victim.destroyForcibly(); // SIGKILL
+        } else {
+            victim.destroy(); // SIGTERM: a clean shutdown hands the run over
+        }
+        victim.waitFor();
+        // The rollout completes a moment later, as a real one would while nobody watches.
+        Thread.sleep(1000);
+        controller.release("bench-0", "svc-0");
+        while (!status(client, record).matches(".*phase=(SUCCEEDED|FAILED|ABORTED).*")) {
+            if (System.nanoTime() - k0 > TimeUnit.SECONDS.toNanos(120)) {
+                throw new IllegalStateException("not finished 120 s after the replica died: " + status(client, record));
+            }
+            Thread.sleep(50);
+        }
+        double took = (System.nanoTime() - k0) / 1e9;
+        String st = status(client, record);
+        String phase = st.replaceAll(".*?phase=(SUCCEEDED|FAILED|ABORTED).*", "$1");
+        String newHolder = client.leases().inNamespace("autonova-system").withName(lease).get().getSpec().getHolderIdentity();
+        System.out.printf("RESULT takeover how=%s victim=%s died_at=%s finished_after=%.1fs phase=%s owner_now=%s lease_holder_now=%s%n", how, holder,
+                killedAt, took, phase, st.replaceAll(".*owner=([^,}]+).*", "$1"), newHolder);
+    }
+
+    private static String status(KubernetesClient client, String record) {
+        var r = client.genericKubernetesResources(KubernetesStateStore.REMEDIATION).inNamespace("autonova-system").withName(record).get();
+        return r == null ? "" : String.valueOf(r.getAdditionalProperties().get("status"));
+    }
+}
