@@ -216,8 +216,10 @@ public class StepEngine {
 
     private void scan() {
         try {
+            // Runnable now: a run whose Lease was released or expired may sit scheduled for a later look
+            // (when the previous holder's Lease would have expired); the earliest time wins.
             for (String name : reconciler.runnable()) {
-                if (!scheduled.containsKey(name) && !busy.containsKey(name)) {
+                if (!busy.containsKey(name)) {
                     enqueue(name, null);
                 }
             }

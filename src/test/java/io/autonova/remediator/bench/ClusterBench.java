@@ -296,7 +296,7 @@ public final class ClusterBench {
     private static void takeover(KubernetesMockServer server, KubernetesClient client, List<Process> replicas, DeploymentController controller,
                                  String how) throws Exception {
         seed(client, 1, Map.of(DeploymentController.MODE, "slow"));
-        startReplicas(server, replicas, "bench/cluster-rules", Map.of());
+        startReplicas(server, replicas, "bench/cluster-rules", Map.of("QUARKUS_LOG_CATEGORY__IO_AUTONOVA__LEVEL", "INFO"));
         HttpResponse<String> answer = HTTP.send(post(PORTS[0], webhook(List.<String[]>of(new String[]{"bench-0", "svc-0", "00000000000000aa"}))),
                 HttpResponse.BodyHandlers.ofString());
         String record = answer.body().replaceAll(".*\"remediation\":\"([^\"]+)\".*", "$1");
