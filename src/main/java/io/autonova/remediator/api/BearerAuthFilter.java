@@ -1,6 +1,6 @@
 package io.autonova.remediator.api;
 
-import io.autonova.remediator.pipeline.RemediatorMetrics;
+import io.autonova.remediator.config.RemediatorMetrics;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;

@@ -1,6 +1,6 @@
 package io.autonova.remediator.api;
 
-import io.autonova.remediator.pipeline.Cas;
+import io.autonova.remediator.state.Cas;
 import io.autonova.remediator.rules.KubernetesNames;
 import io.autonova.remediator.state.ServiceRuntime;
 import io.autonova.remediator.state.StateStore;

@@ -1,11 +1,11 @@
 package io.autonova.remediator.engine;
 
-import io.autonova.remediator.pipeline.Cas;
+import io.autonova.remediator.state.Cas;
 import io.autonova.remediator.policy.GlobalState;
 import io.autonova.remediator.policy.Pause;
 import io.autonova.remediator.rules.Durations;
 import io.autonova.remediator.rules.Target;
-import io.autonova.remediator.scenarios.ClusterActions;
+import io.autonova.remediator.cluster.ClusterActions;
 import io.autonova.remediator.state.EventRecorder;
 import io.autonova.remediator.state.Phase;
 import io.autonova.remediator.state.RemediationRecord;

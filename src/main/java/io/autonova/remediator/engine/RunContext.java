@@ -2,7 +2,7 @@ package io.autonova.remediator.engine;
 
 import io.autonova.remediator.policy.TargetState;
 import io.autonova.remediator.rules.Target;
-import io.autonova.remediator.scenarios.ClusterActions;
+import io.autonova.remediator.cluster.ClusterActions;
 import io.autonova.remediator.state.RemediationRecord;
 
 import java.time.Duration;

@@ -2,7 +2,7 @@ package io.autonova.remediator.engine;
 
 import io.autonova.remediator.config.DaemonThreads;
 import io.autonova.remediator.config.RemediatorConfig;
-import io.autonova.remediator.pipeline.RemediatorMetrics;
+import io.autonova.remediator.config.RemediatorMetrics;
 import io.autonova.remediator.state.Phase;
 import io.autonova.remediator.state.RemediationRecord;
 import io.autonova.remediator.state.ServiceRuntime;

@@ -1,5 +1,6 @@
 package io.autonova.remediator.pipeline;
 
+import io.autonova.remediator.state.Cas;
 import io.autonova.remediator.config.DaemonThreads;
 import io.autonova.remediator.config.RemediatorConfig;
 import io.autonova.remediator.state.Phase;

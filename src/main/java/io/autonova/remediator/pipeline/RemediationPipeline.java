@@ -1,5 +1,7 @@
 package io.autonova.remediator.pipeline;
 
+import io.autonova.remediator.config.RemediatorMetrics;
+import io.autonova.remediator.state.Cas;
 import io.autonova.remediator.config.RemediatorConfig;
 import io.autonova.remediator.engine.StepEngine;
 import io.autonova.remediator.ingest.Alert;
@@ -203,8 +205,8 @@ public class RemediationPipeline {
         } finally {
             lock.unlock();
             long took = System.nanoTime() - t0;
-            if (took > 500_000_000L) {
-                LOG.warnf("slow decision for %s on %s: %d ms (%d ms waiting for the episode lock)", rule.name(), target.key(), took / 1_000_000,
+            if (took > 500_000_000L && LOG.isDebugEnabled()) {
+                LOG.debugf("slow decision for %s on %s: %d ms (%d ms waiting for the episode lock)", rule.name(), target.key(), took / 1_000_000,
                         (locked - t0) / 1_000_000);
             }
         }

@@ -1,7 +1,6 @@
 package io.autonova.remediator.rules;
 
 import io.autonova.remediator.policy.TargetLimits;
-import io.autonova.remediator.scenarios.Scenario;
 
 import java.time.Duration;
 import java.util.List;

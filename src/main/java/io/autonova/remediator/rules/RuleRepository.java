@@ -1,7 +1,7 @@
 package io.autonova.remediator.rules;
 
 import io.autonova.remediator.config.RemediatorConfig;
-import io.autonova.remediator.pipeline.RemediatorMetrics;
+import io.autonova.remediator.config.RemediatorMetrics;
 import io.micrometer.core.instrument.Gauge;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;

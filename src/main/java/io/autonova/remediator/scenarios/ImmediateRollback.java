@@ -1,5 +1,6 @@
 package io.autonova.remediator.scenarios;
 
+import io.autonova.remediator.rules.Scenario;
 import io.autonova.remediator.engine.RunContext;
 import io.autonova.remediator.engine.ScenarioPlan;
 import io.autonova.remediator.engine.StepHandler;

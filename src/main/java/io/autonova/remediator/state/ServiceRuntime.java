@@ -1,9 +1,9 @@
 package io.autonova.remediator.state;
 
 import io.autonova.remediator.config.RemediatorConfig;
-import io.autonova.remediator.scenarios.ClusterActions;
-import io.autonova.remediator.scenarios.DryRunClusterActions;
-import io.autonova.remediator.scenarios.FabricClusterActions;
+import io.autonova.remediator.cluster.ClusterActions;
+import io.autonova.remediator.cluster.DryRunClusterActions;
+import io.autonova.remediator.cluster.FabricClusterActions;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;

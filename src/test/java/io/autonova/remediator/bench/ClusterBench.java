@@ -289,8 +289,24 @@ public final class ClusterBench {
         Files.deleteIfExists(stop);
         while (!Files.exists(stop)) {
             Thread.sleep(200);
+            if (Boolean.getBoolean("writes") && Files.exists(Path.of("target/cluster-bench/dump"))) {
+                Files.delete(Path.of("target/cluster-bench/dump"));
+                writesByPath(server);
+            }
         }
         System.out.println("API calls during the run: " + drain(server));
+    }
+
+    /** Writes per path, for finding what writes more than it should (serve mode, -Dwrites=true). */
+    static void writesByPath(KubernetesMockServer server) throws InterruptedException {
+        Map<String, Integer> byPath = new java.util.TreeMap<>();
+        RecordedRequest r;
+        while ((r = server.takeRequest(100, TimeUnit.MILLISECONDS)) != null) {
+            if (!r.getMethod().equals("GET")) {
+                byPath.merge(r.getMethod() + " " + r.getPath(), 1, Integer::sum);
+            }
+        }
+        byPath.forEach((k, v) -> System.out.println(v + " " + k));
     }
 
     private static void takeover(KubernetesMockServer server, KubernetesClient client, List<Process> replicas, DeploymentController controller,

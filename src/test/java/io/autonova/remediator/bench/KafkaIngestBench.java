@@ -6,7 +6,7 @@ import io.autonova.remediator.ingest.kafka.PoisonRecord;
 import io.autonova.remediator.ingest.kafka.SignalConsumer;
 import io.autonova.remediator.ingest.kafka.SignalParser;
 import io.autonova.remediator.kafka.EmbeddedKafkaBroker;
-import io.autonova.remediator.pipeline.Cas;
+import io.autonova.remediator.state.Cas;
 import io.autonova.remediator.policy.Decision;
 import io.autonova.remediator.policy.DecisionInput;
 import io.autonova.remediator.policy.PolicyEngine;

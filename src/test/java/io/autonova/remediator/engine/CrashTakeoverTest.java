@@ -142,6 +142,7 @@ class CrashTakeoverTest {
             }
         }
         assertTrue(rows.size() > 40, "rows: " + rows.size());
+        System.out.printf("crash table: %d rows (a replica killed after each write, taken over by another)%n", rows.size());
     }
 
     @Test

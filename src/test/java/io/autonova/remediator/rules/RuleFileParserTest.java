@@ -1,6 +1,5 @@
 package io.autonova.remediator.rules;
 
-import io.autonova.remediator.scenarios.Scenario;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

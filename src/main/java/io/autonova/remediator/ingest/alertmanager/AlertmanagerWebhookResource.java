@@ -6,7 +6,7 @@ import io.autonova.remediator.config.RemediatorConfig;
 import io.autonova.remediator.ingest.Alert;
 import io.autonova.remediator.pipeline.AlertResult;
 import io.autonova.remediator.pipeline.RemediationPipeline;
-import io.autonova.remediator.pipeline.RemediatorMetrics;
+import io.autonova.remediator.config.RemediatorMetrics;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;

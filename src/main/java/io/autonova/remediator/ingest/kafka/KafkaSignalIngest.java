@@ -3,7 +3,7 @@ package io.autonova.remediator.ingest.kafka;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.autonova.remediator.config.RemediatorConfig;
 import io.autonova.remediator.pipeline.RemediationPipeline;
-import io.autonova.remediator.pipeline.RemediatorMetrics;
+import io.autonova.remediator.config.RemediatorMetrics;
 import io.autonova.remediator.rules.RuleRepository;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;

@@ -1,6 +1,5 @@
-package io.autonova.remediator.scenarios;
+package io.autonova.remediator.rules;
 
-import io.autonova.remediator.rules.Durations;
 
 import java.util.Arrays;
 import java.util.List;

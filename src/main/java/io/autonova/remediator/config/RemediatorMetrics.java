@@ -1,4 +1,4 @@
-package io.autonova.remediator.pipeline;
+package io.autonova.remediator.config;
 
 import io.autonova.remediator.policy.Decision;
 import io.micrometer.core.instrument.Counter;

@@ -1,7 +1,5 @@
-package io.autonova.remediator.pipeline;
+package io.autonova.remediator.state;
 
-import io.autonova.remediator.state.StateStore;
-import io.autonova.remediator.state.Versioned;
 
 import java.util.function.BiPredicate;
 import java.util.function.Supplier;

@@ -1,4 +1,4 @@
-package io.autonova.remediator.scenarios;
+package io.autonova.remediator.cluster;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
