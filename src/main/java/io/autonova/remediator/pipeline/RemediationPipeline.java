@@ -205,11 +205,18 @@ public class RemediationPipeline {
         } finally {
             lock.unlock();
             long took = System.nanoTime() - t0;
-            if (took > 500_000_000L && LOG.isDebugEnabled()) {
-                LOG.debugf("slow decision for %s on %s: %d ms (%d ms waiting for the episode lock)", rule.name(), target.key(), took / 1_000_000,
-                        (locked - t0) / 1_000_000);
+            if (took > 200_000_000L && LOG.isDebugEnabled()) {
+                LOG.debugf("slow decision for %s on %s: %d ms (%d ms waiting for the episode lock) %s", rule.name(), target.key(), took / 1_000_000,
+                        (locked - t0) / 1_000_000, TRACE.get());
             }
+            TRACE.remove();
         }
+    }
+
+    static final ThreadLocal<StringBuilder> TRACE = ThreadLocal.withInitial(StringBuilder::new);
+
+    static void trace(String what, long sinceNanos) {
+        TRACE.get().append(what).append('=').append((System.nanoTime() - sinceNanos) / 1_000_000).append("ms ");
     }
 
     private static final java.util.concurrent.locks.Lock[] EPISODE_LOCKS = new java.util.concurrent.locks.Lock[256];
@@ -317,8 +324,14 @@ public class RemediationPipeline {
         RemediationRecord record = newRecord(name, episode, alert, rule, target, id, value, now);
         if (d.outcome() == Outcome.REFUSE) {
             setDecision(record, d, now);
-            if (!runtime.store().create(record)) {
-                return awaitDecision(name) ? null : unavailable(name);
+            long c0 = System.nanoTime();
+            boolean created = runtime.store().create(record);
+            trace("create", c0);
+            if (!created) {
+                long w0 = System.nanoTime();
+                boolean ok = awaitDecision(name);
+                trace("await", w0);
+                return ok ? null : unavailable(name);
             }
             runtime.events().decision(record, d);
             return finish(alert, rule, d, name);
@@ -382,8 +395,12 @@ public class RemediationPipeline {
         Duration keepTarget = rules.current().targetKeep();
         Decision[] decided = new Decision[1];
         // Admissions of this replica take turns on the one shared object: its threads never conflict with each other.
+        long a0 = System.nanoTime();
         synchronized (admissions) {
+            trace("admit-lock", a0);
+            long a1 = System.nanoTime();
             admitShared(store, in, record, keep, decided);
+            trace("admit", a1);
         }
         Decision d = decided[0];
 

@@ -176,7 +176,8 @@ public final class ClusterBench {
     private static void storm(KubernetesMockServer server, KubernetesClient client, List<Process> replicas, int alerts, int services, int seconds)
             throws Exception {
         List<String> targets = seed(client, services, Map.of());
-        startReplicas(server, replicas, "bench/cluster-rules", Map.of());
+        startReplicas(server, replicas, "bench/cluster-rules", "1".equals(System.getenv("TRACE"))
+                ? Map.of("QUARKUS_LOG_CATEGORY__IO_AUTONOVA_REMEDIATOR_PIPELINE__LEVEL", "DEBUG", "QUARKUS_LOG_CATEGORY__IO_AUTONOVA_REMEDIATOR_PIPELINE__MIN_LEVEL", "DEBUG") : Map.of());
         // Warm both replicas' JIT and connections through the whole decision path on other targets: alerts below the
         // threshold are decided, recorded and folded like the storm's, but never admitted (the storm keeps its limits).
         List<String> warm = seed(client, 20, Map.of(), "warm-");
