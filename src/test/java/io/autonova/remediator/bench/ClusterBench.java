@@ -196,6 +196,28 @@ public final class ClusterBench {
                     .withName("probe-" + i).endMetadata().build()).create();
         }
         System.out.printf("mock API server: %.1f ms per create (100 sequential creates, before the storm)%n", (System.nanoTime() - p0) / 1e6 / 100);
+        // Baseline: what the API server alone gives 16 concurrent writers creating custom resources like the records.
+        List<Long> base = Collections.synchronizedList(new ArrayList<>());
+        var writers = Executors.newFixedThreadPool(16);
+        List<CompletableFuture<?>> probes = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            int n = i;
+            probes.add(CompletableFuture.runAsync(() -> {
+                var res = new io.fabric8.kubernetes.api.model.GenericKubernetesResource();
+                res.setApiVersion("autonova.io/v1alpha1");
+                res.setKind("Remediation");
+                res.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("probe-" + n).withNamespace("bench-probe").build());
+                res.setAdditionalProperties(Map.of("spec", Map.of("rule", "probe"), "status", Map.of("phase", "REFUSED")));
+                long s0 = System.nanoTime();
+                client.genericKubernetesResources(KubernetesStateStore.REMEDIATION).inNamespace("bench-probe").resource(res).create();
+                base.add(System.nanoTime() - s0);
+            }, writers));
+        }
+        CompletableFuture.allOf(probes.toArray(CompletableFuture[]::new)).join();
+        writers.shutdown();
+        List<Long> baseSorted = new ArrayList<>(base);
+        Collections.sort(baseSorted);
+        System.out.printf("BASELINE api server alone: 400 creates by 16 concurrent writers p50=%.1fms p99=%.1fms%n", ms(baseSorted, 0.5), ms(baseSorted, 0.99));
         drain(server);
         int webhooks = alerts / 10;
         List<String> bodies = new ArrayList<>();
