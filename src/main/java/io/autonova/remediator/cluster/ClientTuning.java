@@ -23,5 +23,7 @@ public class ClientTuning implements KubernetesConfigCustomizer {
     public void customize(Config config) {
         config.setMaxConcurrentRequests(Math.max(perHost, config.getMaxConcurrentRequests()));
         config.setMaxConcurrentRequestsPerHost(Math.max(perHost, config.getMaxConcurrentRequestsPerHost()));
+        org.jboss.logging.Logger.getLogger(ClientTuning.class).infof("Kubernetes client: up to %d requests at once per API server",
+                config.getMaxConcurrentRequestsPerHost());
     }
 }

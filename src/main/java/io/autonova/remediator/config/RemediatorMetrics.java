@@ -51,6 +51,19 @@ public class RemediatorMetrics {
                 .tag("scenario", scenario).tag("step", step).tag("outcome", outcome).register(registry).record(duration);
     }
 
+    private volatile Timer firstWrite;
+
+    /** From an alert received to the first Kubernetes write it caused (its episode's record), as quantiles too. */
+    public void firstWrite(Duration d) {
+        Timer t = firstWrite;
+        if (t == null) {
+            t = Timer.builder("remediator_alert_to_first_write").description("From an alert received to its episode's record written")
+                    .publishPercentiles(0.5, 0.99).register(registry);
+            firstWrite = t;
+        }
+        t.record(d);
+    }
+
     public void rulesReload(boolean ok) {
         Counter.builder("remediator_rules_reloads").description("Rule reloads, by result")
                 .tag("result", ok ? "success" : "failure").register(registry).increment();

@@ -327,6 +327,9 @@ public class RemediationPipeline {
             long c0 = System.nanoTime();
             boolean created = runtime.store().create(record);
             trace("create", c0);
+            if (created) {
+                metrics.firstWrite(Duration.between(alert.receivedAt(), clock.instant()));
+            }
             if (!created) {
                 long w0 = System.nanoTime();
                 boolean ok = awaitDecision(name);
@@ -340,6 +343,7 @@ public class RemediationPipeline {
         if (!runtime.store().create(record)) {
             return awaitDecision(name) ? null : unavailable(name);
         }
+        metrics.firstWrite(Duration.between(alert.receivedAt(), clock.instant()));
         return admitAndWrite(alert, rule, ruleSet, in, record);
     }
 

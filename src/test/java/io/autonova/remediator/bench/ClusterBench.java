@@ -102,15 +102,7 @@ public final class ClusterBench {
                 client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
             }
             String name = "svc-" + i;
-            ClusterFixtures.History h = ClusterFixtures.history(ns, name, 3, labels, Map.of());
-            Deployment created = client.apps().deployments().inNamespace(ns).resource(h.deployment()).create();
-            for (ReplicaSet rs : h.replicaSets()) {
-                rs.getMetadata().getOwnerReferences().get(0).setUid(created.getMetadata().getUid());
-                client.apps().replicaSets().inNamespace(ns).resource(rs).create();
-            }
-            created.setStatus(h.deployment().getStatus());
-            created.getStatus().setObservedGeneration(created.getMetadata().getGeneration());
-            client.apps().deployments().inNamespace(ns).resource(created).updateStatus();
+            ClusterFixtures.install(client, ns, name, 3, labels, Map.of());
             targets.add(ns + "/" + name);
         }
         return targets;
@@ -272,6 +264,12 @@ public final class ClusterBench {
         int deliveries = sorted.size();
         int delivered = deliveries * 10;
         System.out.printf("API calls by kind: %s%n", calls);
+        for (int port : PORTS) {
+            String metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            metrics.lines().filter(l -> l.startsWith("remediator_alert_to_first_write_seconds{") || l.startsWith("remediator_alert_to_first_write_seconds_count"))
+                    .forEach(l -> System.out.println("replica :" + port + " " + l));
+        }
         System.out.printf("RESULT storm alerts=%d services=%d deliveries=%d (10%% to both replicas) sent_in=%.1fs webhook_p50=%.1fms webhook_p99=%.1fms "
                         + "max=%.1fms non2xx=%d api_calls=%d api_calls_per_delivered_alert=%.3f records=%d leases=%d rollbacks=%d%n",
                 alerts, services, deliveries, sendSeconds, ms(sorted, 0.50), ms(sorted, 0.99), ms(sorted, 1.0), non2xx.get(), total,

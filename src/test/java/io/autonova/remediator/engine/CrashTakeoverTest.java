@@ -217,6 +217,25 @@ class CrashTakeoverTest {
         assertTrue(r2.status.humanActions.stream().anyMatch(s -> s.contains("fix Git")), r2.status.humanActions.toString());
     }
 
+    @Test
+    void aPauseHoldsARunThatWasAdmittedButNotStarted() {
+        String ns = h.namespace();
+        String name = setUp(Variant.SELECTIVE_KUBECTL, ns);
+        var pause = new io.autonova.remediator.policy.Pause("pause-1", io.autonova.remediator.policy.PauseScope.NAMESPACE, ns, null,
+                "incident INC-7", "sre", h.clock.now, h.clock.now.plus(Duration.ofHours(1)));
+        h.store.createPause(pause);
+        Reconciler a = h.replica("a", 0, 0);
+        assertEquals("stopped", h.drive(a, name, 5));
+        RemediationRecord held = h.record(name);
+        assertEquals(Phase.PENDING, held.status.phase);
+        assertTrue(held.status.message.contains("INC-7"), held.status.message);
+        assertTrue(held.status.steps.isEmpty(), "nothing was done while paused");
+        assertEquals(ClusterFixtures.image("checkout", 3), h.image(ns, "checkout"));
+        h.store.deletePause("pause-1");
+        assertEquals("done", h.drive(a, name, 30));
+        assertEquals(Phase.SUCCEEDED, h.record(name).status.phase);
+    }
+
     private void requestAbort(String name) {
         RemediationRecord r = h.record(name).copy();
         r.spec.abortRequested = true;

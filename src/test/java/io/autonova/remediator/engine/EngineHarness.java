@@ -93,15 +93,7 @@ final class EngineHarness {
     }
 
     void deploy(String ns, String name, int revisions, Map<String, String> labels) {
-        ClusterFixtures.History h = ClusterFixtures.history(ns, name, revisions, labels, Map.of());
-        Deployment created = client.apps().deployments().inNamespace(ns).resource(h.deployment()).create();
-        for (ReplicaSet rs : h.replicaSets()) {
-            rs.getMetadata().getOwnerReferences().get(0).setUid(created.getMetadata().getUid());
-            client.apps().replicaSets().inNamespace(ns).resource(rs).create();
-        }
-        created.setStatus(h.deployment().getStatus());
-        created.getStatus().setObservedGeneration(created.getMetadata().getGeneration());
-        client.apps().deployments().inNamespace(ns).resource(created).updateStatus();
+        Deployment created = ClusterFixtures.install(client, ns, name, revisions, labels, Map.of()).deployment();
         seenTemplates.put(ns + "/" + name, RolloutUndo.templateHash(created.getSpec().getTemplate()));
     }
 

@@ -65,19 +65,7 @@ public abstract class ClusterTestSupport {
 
     ClusterFixtures.History deploy(String namespace, String name, int revisions, Map<String, String> labels, Map<String, String> annotations) {
         controller();
-        ClusterFixtures.History h = ClusterFixtures.history(namespace, name, revisions, labels, annotations);
-        Deployment created = client().apps().deployments().inNamespace(namespace).resource(h.deployment()).create();
-        // Keep the controller's uid: the mock assigns its own, and ownership is checked against it.
-        String uid = created.getMetadata().getUid();
-        for (ReplicaSet rs : h.replicaSets()) {
-            rs.getMetadata().getOwnerReferences().get(0).setUid(uid);
-            client().apps().replicaSets().inNamespace(namespace).resource(rs).create();
-        }
-        // The status as the controller left it: it observed the generation the API server gave the object.
-        created.setStatus(h.deployment().getStatus());
-        created.getStatus().setObservedGeneration(created.getMetadata().getGeneration());
-        client().apps().deployments().inNamespace(namespace).resource(created).updateStatus();
-        return new ClusterFixtures.History(created, h.replicaSets());
+        return ClusterFixtures.install(client(), namespace, name, revisions, labels, annotations);
     }
 
     Deployment deployment(String namespace, String name) {
