@@ -51,7 +51,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ClusterBench {
 
     static final int[] PORTS = {18601, 18602};
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    // HTTP/1.1 as Alertmanager speaks it: the JDK client would otherwise multiplex everything over one h2c connection.
+    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
     private ClusterBench() {
     }
@@ -108,10 +109,25 @@ public final class ClusterBench {
         return targets;
     }
 
+    /** Stops the replicas with SIGTERM so that flight recordings are written. */
+    static void stopGently(List<Process> replicas) throws InterruptedException {
+        for (Process p : replicas) {
+            p.destroy();
+        }
+        for (Process p : replicas) {
+            p.waitFor(20, TimeUnit.SECONDS);
+        }
+    }
+
     static void startReplicas(KubernetesMockServer server, List<Process> replicas, String rules, Map<String, String> extra) throws Exception {
         Path logs = Files.createDirectories(Path.of("target/cluster-bench"));
         for (int i = 0; i < PORTS.length; i++) {
-            ProcessBuilder pb = new ProcessBuilder("java", "-XX:+UseSerialGC", "-Xmx256m", "-jar", "target/quarkus-app/quarkus-run.jar");
+            List<String> cmd = new ArrayList<>(List.of("java", "-XX:+UseSerialGC", "-Xmx256m"));
+            if (System.getenv("REPLICA_JFR") != null) {
+                cmd.add("-XX:StartFlightRecording=filename=target/cluster-bench/replica-" + (i + 1) + ".jfr,settings=profile");
+            }
+            cmd.addAll(List.of("-jar", "target/quarkus-app/quarkus-run.jar"));
+            ProcessBuilder pb = new ProcessBuilder(cmd);
             Map<String, String> env = pb.environment();
             env.put("QUARKUS_HTTP_PORT", String.valueOf(PORTS[i]));
             env.put("QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", "http://127.0.0.1:" + server.getPort());
@@ -123,6 +139,12 @@ public final class ClusterBench {
             env.put("REMEDIATOR_RULES_DIR", rules);
             env.put("QUARKUS_LOG_CATEGORY__IO_AUTONOVA__LEVEL", "WARN");
             env.putAll(extra);
+            // Extra settings for the replicas, e.g. REPLICA_ENV=REMEDIATOR_WEBHOOK_PARALLELISM=32
+            for (String kv : System.getenv().getOrDefault("REPLICA_ENV", "").split(",")) {
+                if (kv.contains("=")) {
+                    env.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+                }
+            }
             pb.redirectErrorStream(true).redirectOutput(logs.resolve("replica-" + (i + 1) + ".log").toFile());
             replicas.add(pb.start());
         }
@@ -211,6 +233,9 @@ public final class ClusterBench {
         Collections.sort(baseSorted);
         System.out.printf("BASELINE api server alone: 400 creates by 16 concurrent writers p50=%.1fms p99=%.1fms%n", ms(baseSorted, 0.5), ms(baseSorted, 0.99));
         drain(server);
+        System.out.printf("CPU time before the storm: bench JVM %s; replicas %s%n",
+                ProcessHandle.current().info().totalCpuDuration().map(Duration::toString).orElse("?"),
+                replicas.stream().map(p -> p.toHandle().info().totalCpuDuration().map(Duration::toString).orElse("?")).toList());
         int webhooks = alerts / 10;
         List<String> bodies = new ArrayList<>();
         for (int w = 0; w < webhooks; w++) {
@@ -264,11 +289,17 @@ public final class ClusterBench {
         int deliveries = sorted.size();
         int delivered = deliveries * 10;
         System.out.printf("API calls by kind: %s%n", calls);
+        System.out.printf("CPU time since start: bench JVM (mock API server, load, played controller) %s; replicas %s%n",
+                ProcessHandle.current().info().totalCpuDuration().map(Duration::toString).orElse("?"),
+                replicas.stream().map(p -> p.toHandle().info().totalCpuDuration().map(Duration::toString).orElse("?")).toList());
         for (int port : PORTS) {
             String metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             metrics.lines().filter(l -> l.startsWith("remediator_alert_to_first_write_seconds{") || l.startsWith("remediator_alert_to_first_write_seconds_count"))
                     .forEach(l -> System.out.println("replica :" + port + " " + l));
+        }
+        if (System.getenv("REPLICA_JFR") != null) {
+            stopGently(replicas);
         }
         System.out.printf("RESULT storm alerts=%d services=%d deliveries=%d (10%% to both replicas) sent_in=%.1fs webhook_p50=%.1fms webhook_p99=%.1fms "
                         + "max=%.1fms non2xx=%d api_calls=%d api_calls_per_delivered_alert=%.3f records=%d leases=%d rollbacks=%d%n",
