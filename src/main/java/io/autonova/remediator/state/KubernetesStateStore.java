@@ -480,6 +480,9 @@ public class KubernetesStateStore implements StateStore {
             return true;
         } catch (KubernetesClientException e) {
             if (e.getCode() == 409) {
+                if (LOG.isDebugEnabled()) {
+                    LOG.debugf(new Exception("conflict"), "conflict: could not %s", what);
+                }
                 return false;
             }
             throw new StoreUnavailableException("could not " + what + ": " + e.getMessage(), e);
