@@ -1,8 +1,8 @@
 package io.autonova.remediator.api;
 
-import io.autonova.remediator.rules.KubernetesNames;
+import io.autonova.remediator.domain.KubernetesNames;
 import io.autonova.remediator.state.RemediationRecord;
-import io.autonova.remediator.state.ServiceRuntime;
+import io.autonova.remediator.runtime.ServiceRuntime;
 import io.autonova.remediator.state.StateStore;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;

@@ -1,6 +1,6 @@
 package io.autonova.remediator.api;
 
-import io.autonova.remediator.rules.Durations;
+import io.autonova.remediator.domain.Durations;
 import io.autonova.remediator.rules.LabelMatcher;
 import io.autonova.remediator.rules.Rule;
 import io.autonova.remediator.rules.RuleLoadError;

@@ -1,6 +1,6 @@
 package io.autonova.remediator.api;
 
-import io.autonova.remediator.state.ServiceRuntime;
+import io.autonova.remediator.runtime.ServiceRuntime;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;

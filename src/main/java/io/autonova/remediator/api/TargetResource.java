@@ -1,8 +1,8 @@
 package io.autonova.remediator.api;
 
 import io.autonova.remediator.state.Cas;
-import io.autonova.remediator.rules.KubernetesNames;
-import io.autonova.remediator.state.ServiceRuntime;
+import io.autonova.remediator.domain.KubernetesNames;
+import io.autonova.remediator.runtime.ServiceRuntime;
 import io.autonova.remediator.state.StateStore;
 import io.autonova.remediator.state.TargetRecord;
 import jakarta.ws.rs.DELETE;

@@ -1,6 +1,5 @@
 package io.autonova.remediator.config;
 
-import io.autonova.remediator.policy.Decision;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -34,9 +33,9 @@ public class RemediatorMetrics {
                 "source", source, "status", firing ? "firing" : "resolved").increment();
     }
 
-    public void decision(Decision d) {
-        counter("remediator_decisions", "Policy decisions, by outcome and reason", "outcome", d.outcome().tag(), "reason", d.reason().tag())
-                .increment();
+    /** A policy decision, by its outcome and reason tags. */
+    public void decision(String outcome, String reason) {
+        counter("remediator_decisions", "Policy decisions, by outcome and reason", "outcome", outcome, "reason", reason).increment();
     }
 
     public void remediation(String scenario, String outcome, Duration endToEnd) {

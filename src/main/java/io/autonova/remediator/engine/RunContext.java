@@ -1,7 +1,7 @@
 package io.autonova.remediator.engine;
 
 import io.autonova.remediator.policy.TargetState;
-import io.autonova.remediator.rules.Target;
+import io.autonova.remediator.domain.Target;
 import io.autonova.remediator.cluster.ClusterActions;
 import io.autonova.remediator.state.RemediationRecord;
 

@@ -5,7 +5,7 @@ import io.autonova.remediator.config.DaemonThreads;
 import io.autonova.remediator.config.RemediatorConfig;
 import io.autonova.remediator.state.Phase;
 import io.autonova.remediator.state.RemediationRecord;
-import io.autonova.remediator.state.ServiceRuntime;
+import io.autonova.remediator.runtime.ServiceRuntime;
 import io.autonova.remediator.state.StateStore;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;

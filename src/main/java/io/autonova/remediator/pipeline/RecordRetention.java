@@ -3,7 +3,7 @@ package io.autonova.remediator.pipeline;
 import io.autonova.remediator.config.DaemonThreads;
 import io.autonova.remediator.config.RemediatorConfig;
 import io.autonova.remediator.state.RemediationRecord;
-import io.autonova.remediator.state.ServiceRuntime;
+import io.autonova.remediator.runtime.ServiceRuntime;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;

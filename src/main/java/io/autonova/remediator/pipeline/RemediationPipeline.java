@@ -4,7 +4,7 @@ import io.autonova.remediator.config.RemediatorMetrics;
 import io.autonova.remediator.state.Cas;
 import io.autonova.remediator.config.RemediatorConfig;
 import io.autonova.remediator.engine.StepEngine;
-import io.autonova.remediator.ingest.Alert;
+import io.autonova.remediator.domain.Alert;
 import io.autonova.remediator.policy.Decision;
 import io.autonova.remediator.policy.DecisionInput;
 import io.autonova.remediator.policy.GlobalState;
@@ -18,12 +18,12 @@ import io.autonova.remediator.rules.RuleRepository;
 import io.autonova.remediator.rules.RuleSet;
 import io.autonova.remediator.rules.SignalValue;
 import io.autonova.remediator.rules.SignalWindows;
-import io.autonova.remediator.rules.Target;
+import io.autonova.remediator.domain.Target;
 import io.autonova.remediator.state.EventRecorder;
-import io.autonova.remediator.state.Hashes;
+import io.autonova.remediator.domain.Hashes;
 import io.autonova.remediator.state.Phase;
 import io.autonova.remediator.state.RemediationRecord;
-import io.autonova.remediator.state.ServiceRuntime;
+import io.autonova.remediator.runtime.ServiceRuntime;
 import io.autonova.remediator.state.StateStore;
 import io.autonova.remediator.state.TargetRecord;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -95,7 +95,7 @@ public class RemediationPipeline {
             List<Rule> matching = ruleSet.matching(alert.labels());
             if (matching.isEmpty()) {
                 Decision d = NO_MATCHING_RULE;
-                metrics.decision(d);
+                metrics.decision(d.outcome().tag(), d.reason().tag());
                 LOG.debugf("alert %s (%s): no matching rule", alert.fingerprint(), alert.alertname());
                 AlertResult none = new AlertResult(alert.fingerprint(), null, d.outcome().tag(), d.reason().name(), d.message(), null);
                 work.add(() -> none);
@@ -530,7 +530,7 @@ public class RemediationPipeline {
     }
 
     private AlertResult finish(Alert alert, Rule rule, Decision d, String recordName, boolean repeated) {
-        metrics.decision(d);
+        metrics.decision(d.outcome().tag(), d.reason().tag());
         // Re-sends and repeated refusals are summarised on their record and in metrics; new decisions are logged.
         boolean quiet = repeated || d.reason() == Reason.DUPLICATE_ALERT || d.reason() == Reason.NO_MATCHING_RULE || d.reason() == Reason.EPISODE_OPEN;
         if (quiet ? LOG.isDebugEnabled() : LOG.isInfoEnabled()) {

@@ -1,5 +1,7 @@
 package io.autonova.remediator.policy;
 
+import io.autonova.remediator.rules.GlobalLimits;
+import io.autonova.remediator.rules.TargetLimits;
 import io.autonova.remediator.rules.SignalValue;
 import io.autonova.remediator.rules.Threshold;
 

@@ -1,6 +1,8 @@
 package io.autonova.remediator.policy;
 
-import io.autonova.remediator.rules.Durations;
+import io.autonova.remediator.rules.GlobalLimits;
+import io.autonova.remediator.rules.TargetLimits;
+import io.autonova.remediator.domain.Durations;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -128,15 +130,14 @@ public final class PolicyEngine {
                 in.limits().consecutiveWithin());
     }
 
-    /** How long the shared state keeps admissions: the per-rule and global rate windows (per-target ones live on the target). */
+    /** How long the shared state keeps admissions (see {@link TargetLimits#keepShared}). */
     public static Duration keepShared(TargetLimits limits, GlobalLimits global) {
-        Duration rule = limits.perRule().window();
-        return rule.compareTo(global.rateLimit().window()) > 0 ? rule : global.rateLimit().window();
+        return TargetLimits.keepShared(limits, global);
     }
 
-    /** How long a target keeps its actions: its cooldown and per-target rate window. */
+    /** How long a target keeps its actions (see {@link TargetLimits#keepTarget}). */
     public static Duration keepTarget(TargetLimits limits) {
-        return limits.cooldown().compareTo(limits.perTarget().window()) > 0 ? limits.cooldown() : limits.perTarget().window();
+        return TargetLimits.keepTarget(limits);
     }
 
     private static long count(List<GlobalState.Admission> admissions, Instant now, Duration window, java.util.function.Predicate<GlobalState.Admission> which) {

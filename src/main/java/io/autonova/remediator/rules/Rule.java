@@ -1,6 +1,5 @@
 package io.autonova.remediator.rules;
 
-import io.autonova.remediator.policy.TargetLimits;
 
 import java.time.Duration;
 import java.util.List;

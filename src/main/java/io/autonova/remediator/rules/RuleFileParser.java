@@ -1,8 +1,6 @@
 package io.autonova.remediator.rules;
 
-import io.autonova.remediator.policy.GlobalLimits;
-import io.autonova.remediator.policy.RateLimit;
-import io.autonova.remediator.policy.TargetLimits;
+import io.autonova.remediator.domain.Durations;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.MarkedYAMLException;

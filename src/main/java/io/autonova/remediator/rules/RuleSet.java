@@ -1,6 +1,5 @@
 package io.autonova.remediator.rules;
 
-import io.autonova.remediator.policy.GlobalLimits;
 
 import java.time.Instant;
 import java.util.List;
@@ -22,16 +21,16 @@ public record RuleSet(List<Rule> rules, GlobalLimits globalLimits, Instant loade
      * longest over all rules (one rule's shorter window must not prune what another still counts).
      */
     public java.time.Duration sharedKeep() {
-        return longest(r -> io.autonova.remediator.policy.PolicyEngine.keepShared(r, globalLimits));
+        return longest(r -> TargetLimits.keepShared(r, globalLimits));
     }
 
     /** How long a target keeps its actions: the longest cooldown or per-target window of any rule. */
     public java.time.Duration targetKeep() {
-        return longest(io.autonova.remediator.policy.PolicyEngine::keepTarget);
+        return longest(TargetLimits::keepTarget);
     }
 
-    private java.time.Duration longest(java.util.function.Function<io.autonova.remediator.policy.TargetLimits, java.time.Duration> keep) {
-        java.time.Duration d = keep.apply(io.autonova.remediator.policy.TargetLimits.DEFAULTS);
+    private java.time.Duration longest(java.util.function.Function<io.autonova.remediator.rules.TargetLimits, java.time.Duration> keep) {
+        java.time.Duration d = keep.apply(io.autonova.remediator.rules.TargetLimits.DEFAULTS);
         for (Rule r : rules) {
             java.time.Duration w = keep.apply(r.limits());
             if (w.compareTo(d) > 0) {

@@ -1,6 +1,5 @@
 package io.autonova.remediator.rules;
 
-import io.autonova.remediator.policy.GlobalLimits;
 
 import java.time.Instant;
 import java.util.ArrayList;

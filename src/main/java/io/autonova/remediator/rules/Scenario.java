@@ -1,5 +1,6 @@
 package io.autonova.remediator.rules;
 
+import io.autonova.remediator.domain.Durations;
 
 import java.util.Arrays;
 import java.util.List;

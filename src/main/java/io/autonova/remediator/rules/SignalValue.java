@@ -1,5 +1,6 @@
 package io.autonova.remediator.rules;
 
+import io.autonova.remediator.domain.KubernetesNames;
 import java.util.regex.Pattern;
 
 /** The value an alert carries for a threshold, or why there is none usable. NaN is never usable. */

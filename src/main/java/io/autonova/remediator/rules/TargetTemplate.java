@@ -1,5 +1,6 @@
 package io.autonova.remediator.rules;
 
+import io.autonova.remediator.domain.Target;
 import java.util.Map;
 
 /** How a rule names its target from an alert: namespace and Deployment, optionally an Argo CD Application. */

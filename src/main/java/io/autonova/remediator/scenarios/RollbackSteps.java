@@ -6,9 +6,9 @@ import io.autonova.remediator.engine.FailureReason;
 import io.autonova.remediator.engine.RunContext;
 import io.autonova.remediator.engine.StepHandler;
 import io.autonova.remediator.engine.StepResult;
-import io.autonova.remediator.rules.KubernetesNames;
-import io.autonova.remediator.rules.Target;
-import io.autonova.remediator.state.Json;
+import io.autonova.remediator.domain.KubernetesNames;
+import io.autonova.remediator.domain.Target;
+import io.autonova.remediator.domain.Json;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 

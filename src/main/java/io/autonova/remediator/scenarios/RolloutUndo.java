@@ -1,7 +1,7 @@
 package io.autonova.remediator.scenarios;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import io.autonova.remediator.state.Json;
+import io.autonova.remediator.domain.Json;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
@@ -45,7 +45,7 @@ public final class RolloutUndo {
     /** A stable identity of a pod template (without pod-template-hash): what "the same release" means here. */
     public static String templateHash(Object podTemplate) {
         try {
-            return io.autonova.remediator.state.Hashes.sha256Hex(CANONICAL.writeValueAsString(withoutHash(Json.MAPPER.convertValue(podTemplate, MAP))));
+            return io.autonova.remediator.domain.Hashes.sha256Hex(CANONICAL.writeValueAsString(withoutHash(Json.MAPPER.convertValue(podTemplate, MAP))));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

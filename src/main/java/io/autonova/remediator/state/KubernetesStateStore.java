@@ -1,5 +1,7 @@
 package io.autonova.remediator.state;
 
+import io.autonova.remediator.domain.Json;
+import io.autonova.remediator.domain.Hashes;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.autonova.remediator.policy.GlobalState;

@@ -1,5 +1,6 @@
 package io.autonova.remediator.state;
 
+import io.autonova.remediator.domain.Json;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 
 import java.time.Instant;

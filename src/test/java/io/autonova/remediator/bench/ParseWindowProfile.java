@@ -1,7 +1,7 @@
 package io.autonova.remediator.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.autonova.remediator.ingest.kafka.Signal;
+import io.autonova.remediator.domain.Signal;
 import io.autonova.remediator.ingest.kafka.SignalParser;
 import io.autonova.remediator.rules.RuleFileParser;
 import io.autonova.remediator.rules.RuleSet;

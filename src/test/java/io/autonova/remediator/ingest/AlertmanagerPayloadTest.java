@@ -1,5 +1,6 @@
 package io.autonova.remediator.ingest;
 
+import io.autonova.remediator.domain.Alert;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.autonova.remediator.ingest.alertmanager.AlertmanagerPayload;
 import org.junit.jupiter.api.Test;

@@ -2,7 +2,7 @@ package io.autonova.remediator.ingest;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.autonova.remediator.ingest.kafka.PoisonRecord;
-import io.autonova.remediator.ingest.kafka.Signal;
+import io.autonova.remediator.domain.Signal;
 import io.autonova.remediator.ingest.kafka.SignalParser;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,8 @@
 package io.autonova.remediator.policy;
 
+import io.autonova.remediator.rules.RateLimit;
+import io.autonova.remediator.rules.GlobalLimits;
+import io.autonova.remediator.rules.TargetLimits;
 import io.autonova.remediator.rules.SignalValue;
 import io.autonova.remediator.rules.Threshold;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package io.autonova.remediator.rules;
 
+import io.autonova.remediator.domain.KubernetesNames;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,6 +1,6 @@
 package io.autonova.remediator.rules;
 
-import io.autonova.remediator.ingest.kafka.Signal;
+import io.autonova.remediator.domain.Signal;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

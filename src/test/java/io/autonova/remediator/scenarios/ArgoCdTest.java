@@ -1,7 +1,7 @@
 package io.autonova.remediator.scenarios;
 
 import io.autonova.remediator.fixtures.ClusterFixtures;
-import io.autonova.remediator.state.Json;
+import io.autonova.remediator.domain.Json;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import org.junit.jupiter.api.Test;
 

@@ -2,7 +2,7 @@ package io.autonova.remediator.scenarios;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.autonova.remediator.fixtures.ClusterFixtures;
-import io.autonova.remediator.state.Json;
+import io.autonova.remediator.domain.Json;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;

@@ -1,14 +1,15 @@
 package io.autonova.remediator.state;
 
+import io.autonova.remediator.domain.Json;
 import io.autonova.remediator.policy.Decision;
 import io.autonova.remediator.policy.DecisionInput;
-import io.autonova.remediator.policy.GlobalLimits;
+import io.autonova.remediator.rules.GlobalLimits;
 import io.autonova.remediator.policy.GlobalState;
 import io.autonova.remediator.policy.Outcome;
 import io.autonova.remediator.policy.PolicyEngine;
 import io.autonova.remediator.policy.PolicyState;
-import io.autonova.remediator.policy.RateLimit;
-import io.autonova.remediator.policy.TargetLimits;
+import io.autonova.remediator.rules.RateLimit;
+import io.autonova.remediator.rules.TargetLimits;
 import io.autonova.remediator.policy.TargetState;
 import io.autonova.remediator.rules.SignalValue;
 import org.junit.jupiter.api.Test;

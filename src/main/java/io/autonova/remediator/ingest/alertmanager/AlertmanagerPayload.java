@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.autonova.remediator.ingest.Alert;
+import io.autonova.remediator.domain.Alert;
 
 import java.time.Instant;
 import java.time.format.DateTimeParseException;

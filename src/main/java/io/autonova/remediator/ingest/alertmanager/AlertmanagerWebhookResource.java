@@ -3,7 +3,7 @@ package io.autonova.remediator.ingest.alertmanager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.autonova.remediator.api.Problem;
 import io.autonova.remediator.config.RemediatorConfig;
-import io.autonova.remediator.ingest.Alert;
+import io.autonova.remediator.domain.Alert;
 import io.autonova.remediator.pipeline.AlertResult;
 import io.autonova.remediator.pipeline.RemediationPipeline;
 import io.autonova.remediator.config.RemediatorMetrics;
@@ -55,7 +55,7 @@ public class AlertmanagerWebhookResource {
         if (contentType == null || !isJson(contentType)) {
             metrics.webhookRejected("unsupported_media_type");
             return Problem.response(415, "Unsupported media type", "the webhook takes application/json, not " + (contentType == null ? "no content type" : "'"
-                    + io.autonova.remediator.rules.KubernetesNames.quoteUntrusted(contentType) + "'"));
+                    + io.autonova.remediator.domain.KubernetesNames.quoteUntrusted(contentType) + "'"));
         }
         // Bodies past quarkus.http.limits.max-body-size are refused by the HTTP layer before they are read.
         int max = config.webhook().maxBodyBytes();

@@ -1,5 +1,6 @@
 package io.autonova.remediator.ingest.kafka;
 
+import io.autonova.remediator.domain.Signal;
 import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Instant;

@@ -1,5 +1,6 @@
 package io.autonova.remediator.ingest.kafka;
 
+import io.autonova.remediator.domain.Signal;
 import io.autonova.remediator.config.RemediatorConfig;
 import io.autonova.remediator.rules.Rule;
 import io.autonova.remediator.rules.RuleSet;

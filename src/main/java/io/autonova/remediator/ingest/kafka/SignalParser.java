@@ -1,8 +1,9 @@
 package io.autonova.remediator.ingest.kafka;
 
+import io.autonova.remediator.domain.Signal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.autonova.remediator.rules.KubernetesNames;
+import io.autonova.remediator.domain.KubernetesNames;
 
 import java.io.IOException;
 import java.time.Duration;

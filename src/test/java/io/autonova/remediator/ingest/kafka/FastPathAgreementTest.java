@@ -1,5 +1,6 @@
 package io.autonova.remediator.ingest.kafka;
 
+import io.autonova.remediator.domain.Signal;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package io.autonova.remediator.policy;
+package io.autonova.remediator.rules;
 
 import java.time.Duration;
 
@@ -11,6 +11,17 @@ import java.time.Duration;
  * @param maxConsecutive  automatic actions on one target, within {@code consecutiveWithin}, after which it waits for a human
  */
 public record TargetLimits(Duration cooldown, RateLimit perTarget, RateLimit perRule, int maxConsecutive, Duration consecutiveWithin) {
+
+    /** How long the shared state keeps admissions: the per-rule and global rate windows (per-target ones live on the target). */
+    public static Duration keepShared(TargetLimits limits, GlobalLimits global) {
+        Duration rule = limits.perRule().window();
+        return rule.compareTo(global.rateLimit().window()) > 0 ? rule : global.rateLimit().window();
+    }
+
+    /** How long a target keeps its actions: its cooldown and per-target rate window. */
+    public static Duration keepTarget(TargetLimits limits) {
+        return limits.cooldown().compareTo(limits.perTarget().window()) > 0 ? limits.cooldown() : limits.perTarget().window();
+    }
 
     public static final TargetLimits DEFAULTS = new TargetLimits(Duration.ofMinutes(30), new RateLimit(2, Duration.ofHours(1)),
             new RateLimit(5, Duration.ofHours(1)), 3, Duration.ofHours(24));

@@ -1,4 +1,4 @@
-package io.autonova.remediator.policy;
+package io.autonova.remediator.rules;
 
 import java.time.Duration;
 

@@ -1,4 +1,4 @@
-package io.autonova.remediator.rules;
+package io.autonova.remediator.domain;
 
 import java.time.Duration;
 import java.util.regex.Matcher;

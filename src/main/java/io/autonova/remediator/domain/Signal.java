@@ -1,4 +1,4 @@
-package io.autonova.remediator.ingest.kafka;
+package io.autonova.remediator.domain;
 
 import java.time.Instant;
 import java.util.Map;

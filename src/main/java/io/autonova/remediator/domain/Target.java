@@ -1,4 +1,4 @@
-package io.autonova.remediator.rules;
+package io.autonova.remediator.domain;
 
 import java.util.ArrayList;
 import java.util.List;

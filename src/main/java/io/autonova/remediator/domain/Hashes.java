@@ -1,4 +1,4 @@
-package io.autonova.remediator.state;
+package io.autonova.remediator.domain;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

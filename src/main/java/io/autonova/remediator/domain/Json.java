@@ -1,4 +1,4 @@
-package io.autonova.remediator.state;
+package io.autonova.remediator.domain;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.DeserializationFeature;

@@ -1,5 +1,10 @@
-package io.autonova.remediator.state;
+package io.autonova.remediator.runtime;
 
+import io.autonova.remediator.state.StateStore;
+import io.autonova.remediator.state.EventRecorder;
+import io.autonova.remediator.state.InMemoryStateStore;
+import io.autonova.remediator.state.KubernetesStateStore;
+import io.autonova.remediator.state.KubernetesEventRecorder;
 import io.autonova.remediator.config.RemediatorConfig;
 import io.autonova.remediator.cluster.ClusterActions;
 import io.autonova.remediator.cluster.DryRunClusterActions;
