@@ -6,6 +6,7 @@
 # Usage: bench/resend-kubernetes.sh [seconds=10] [connections=32] [rounds=3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 SECONDS_PER_RUN=${1:-10}
 CONNECTIONS=${2:-32}
 ROUNDS=${3:-3}
@@ -16,21 +17,13 @@ trap cleanup EXIT
 bash scripts/install-test-deps.sh
 CP="target/test-classes:target/classes:$(cat target/bench.classpath)"
 
-cat > "$work/am.yml" <<YAML
-route: {receiver: blackhole, group_wait: 30s, group_interval: 5m, repeat_interval: 4h}
-receivers: [{name: blackhole}]
-YAML
-prometheus-alertmanager --config.file="$work/am.yml" --storage.path="$work/am" --web.listen-address=127.0.0.1:$AM_PORT \
-  --cluster.listen-address= --web.external-url=http://127.0.0.1:$AM_PORT --log.level=warn > "$work/am.log" 2>&1 &
-am_pid=$!
-until curl -sf -o /dev/null "http://127.0.0.1:$AM_PORT/-/ready"; do sleep 0.05; done
+start_alertmanager "$work" "$AM_PORT"
 python3 - "$work/am-alerts.json" <<'PY'
 import json, sys
 body = json.load(open("bench/alerts-v4-cluster.json"))
 json.dump([{"labels": a["labels"], "annotations": a["annotations"], "startsAt": a["startsAt"], "generatorURL": a["generatorURL"]} for a in body["alerts"]], open(sys.argv[1], "w"))
 PY
 
-run_wrk() { wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" -s bench/post.lua "$1" -- "$2" "${3:-}" | awk '/Requests\/sec/ {print $2}'; }
 for rules in refusing open; do
   mkdir -p target/cluster-bench; rm -f target/cluster-bench/stop
   java -Xmx1g -Drules=bench/cluster-rules-$rules -Djava.util.logging.config.file=bench/logging.properties -cp "$CP" \

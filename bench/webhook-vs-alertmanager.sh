@@ -6,6 +6,7 @@
 # Usage: bench/webhook-vs-alertmanager.sh [seconds=10] [connections=32] [rounds=3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 SECONDS_PER_RUN=${1:-10}
 CONNECTIONS=${2:-32}
 ROUNDS=${3:-3}
@@ -38,19 +39,8 @@ ready_ms=$(printf '%s\n' "${starts[@]}" | sort -n | sed -n 2p)
 start_service
 quarkus_started=$(grep -o 'started in [0-9.]*s' "$work/service.log" | head -1)
 
-# Alertmanager: loopback, no clustering, a receiver that sends nothing.
-cat > "$work/am.yml" <<YAML
-route: {receiver: blackhole, group_wait: 30s, group_interval: 5m, repeat_interval: 4h}
-receivers: [{name: blackhole}]
-YAML
-prometheus-alertmanager --config.file="$work/am.yml" --storage.path="$work/am" --web.listen-address=127.0.0.1:$AM_PORT \
-  --cluster.listen-address= --web.external-url=http://127.0.0.1:$AM_PORT --log.level=warn > "$work/am.log" 2>&1 &
-am_pid=$!
-until curl -sf -o /dev/null "http://127.0.0.1:$AM_PORT/-/ready"; do sleep 0.05; done
+start_alertmanager "$work" "$AM_PORT"
 
-run_wrk() { # url body token -> requests/s
-  wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" -s bench/post.lua "$1" -- "$2" "${3:-}" | awk '/Requests\/sec/ {print $2}'
-}
 status() { curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' ${3:+-H "Authorization: Bearer $3"} --data @"$2" "$1"; }
 [ "$(status "http://127.0.0.1:$SVC_PORT/api/v1/webhooks/alertmanager" bench/alerts-v4-webhook.json bench-webhook)" = 200 ]
 [ "$(status "http://127.0.0.1:$AM_PORT/api/v2/alerts" bench/alerts-v2-api.json)" = 200 ]

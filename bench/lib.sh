@@ -1,0 +1,18 @@
+# Shared by the benchmark scripts (sourced): a real Alertmanager on loopback, and wrk.
+
+# start_alertmanager WORKDIR PORT: loopback, no clustering, a receiver that sends nothing; sets am_pid.
+start_alertmanager() {
+  cat > "$1/am.yml" <<YAML
+route: {receiver: blackhole, group_wait: 30s, group_interval: 5m, repeat_interval: 4h}
+receivers: [{name: blackhole}]
+YAML
+  prometheus-alertmanager --config.file="$1/am.yml" --storage.path="$1/am" --web.listen-address=127.0.0.1:$2 \
+    --cluster.listen-address= --web.external-url=http://127.0.0.1:$2 --log.level=warn > "$1/am.log" 2>&1 &
+  am_pid=$!
+  until curl -sf -o /dev/null "http://127.0.0.1:$2/-/ready"; do sleep 0.05; done
+}
+
+# run_wrk URL BODY [TOKEN] -> requests/s (uses CONNECTIONS and SECONDS_PER_RUN)
+run_wrk() {
+  wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" -s bench/post.lua "$1" -- "$2" "${3:-}" | awk '/Requests\/sec/ {print $2}'
+}
