@@ -70,10 +70,6 @@ public class Reconciler {
         this.outcomes = outcomes;
     }
 
-    public Settings settings() {
-        return settings;
-    }
-
     /** One reconcile. Returns when to look again, or null when the run needs nothing more from this replica. */
     public Instant reconcile(String name) {
         RemediationRecord rec = store.record(name).orElse(null);
@@ -213,10 +209,8 @@ public class Reconciler {
                 LOG.warnf("remediation %s, step %s: attempt %d failed, retrying: %s", name, step.name(), attempts, e.getMessage());
                 RemediationRecord.Step started = s;
                 mutate(name, r -> {
-                    RemediationRecord.Step n = stepEntry(r, step.name(), compensation);
-                    if (n.startedAt == null) {
-                        n.startedAt = started.startedAt;
-                        n.deadline = started.deadline;
+                    RemediationRecord.Step n = startedEntry(r, step.name(), compensation, started);
+                    if ("pending".equals(n.phase)) {
                         n.phase = "running";
                     }
                     n.attempts = attempts;
@@ -235,9 +229,8 @@ public class Reconciler {
         switch (r0.kind()) {
             case DONE -> {
                 mutate(name, r -> {
-                    RemediationRecord.Step n = stepEntry(r, step.name(), compensation);
+                    RemediationRecord.Step n = startedEntry(r, step.name(), compensation, started);
                     n.phase = "succeeded";
-                    n.startedAt = n.startedAt == null ? started.startedAt : n.startedAt;
                     n.finishedAt = now;
                     n.message = r0.message();
                     n.outputs.putAll(r0.outputs());
@@ -252,10 +245,8 @@ public class Reconciler {
                 // Persist only what changed: a poll that saw the same thing costs no write.
                 if (!"waiting".equals(started.phase) || !r0.message().equals(started.message)) {
                     mutate(name, r -> {
-                        RemediationRecord.Step n = stepEntry(r, step.name(), compensation);
+                        RemediationRecord.Step n = startedEntry(r, step.name(), compensation, started);
                         n.phase = "waiting";
-                        n.startedAt = n.startedAt == null ? started.startedAt : n.startedAt;
-                        n.deadline = n.deadline == null ? started.deadline : n.deadline;
                         n.message = r0.message();
                         n.checkAt = next;
                         r.status.nextCheckAt = next;
@@ -265,9 +256,8 @@ public class Reconciler {
             }
             default -> {
                 mutate(name, r -> {
-                    RemediationRecord.Step n = stepEntry(r, step.name(), compensation);
+                    RemediationRecord.Step n = startedEntry(r, step.name(), compensation, started);
                     n.phase = "failed";
-                    n.startedAt = n.startedAt == null ? started.startedAt : n.startedAt;
                     n.finishedAt = now;
                     n.message = r0.message();
                     n.reason = r0.reason().name();
@@ -334,6 +324,21 @@ public class Reconciler {
             r.status.steps.add(s);
         }
         return s;
+    }
+
+    /**
+     * The step's entry on {@code r}, carrying the start and deadline of {@code started}: a read-only step is
+     * not written ahead, so its entry first appears with its outcome.
+     */
+    private static RemediationRecord.Step startedEntry(RemediationRecord r, String name, boolean compensation, RemediationRecord.Step started) {
+        RemediationRecord.Step n = stepEntry(r, name, compensation);
+        if (n.startedAt == null) {
+            n.startedAt = started.startedAt;
+        }
+        if (n.deadline == null) {
+            n.deadline = started.deadline;
+        }
+        return n;
     }
 
     /** Well-known outputs that belong on the record's status. */

@@ -105,10 +105,16 @@ public class StepEngine {
                     }
                 });
         runtime.store().onRecordChange(name -> {
-            if (!stopping) {
-                runtime.store().record(name).filter(r -> r.status.phase.active() || r.status.phase == Phase.DRY_RUN && r.status.finishedAt == null)
-                        .ifPresent(r -> enqueue(name, null));
+            if (stopping) {
+                return;
             }
+            runtime.store().record(name).ifPresent(r -> {
+                if (r.status.phase.active() || r.status.phase == Phase.DRY_RUN && r.status.finishedAt == null) {
+                    enqueue(name, null);
+                } else if (r.status.phase.finished()) {
+                    receivedAt.remove(name); // another replica finished it
+                }
+            });
         });
         AtomicInteger n = new AtomicInteger();
         for (int i = 0; i < Math.max(1, ex.threads()); i++) {
@@ -242,10 +248,5 @@ public class StepEngine {
                 LOG.warnf("could not renew the lease of %s: %s", t.key(), e.getMessage());
             }
         }
-    }
-
-    /** Names queued or running on this replica (for tests and the API). */
-    public boolean idle() {
-        return scheduled.isEmpty() && busy.isEmpty();
     }
 }

@@ -79,7 +79,10 @@ public class EpisodeFolds {
         Pending p = pending.get(record);
         if (p == null) {
             if (pending.size() >= MAX_PENDING) {
-                dropped.incrementAndGet();
+                long n = dropped.incrementAndGet();
+                if (n % 10_000 == 1) {
+                    LOG.warnf("%d folded alerts dropped so far: %d records have folds pending (counts only; no decision is lost)", n, MAX_PENDING);
+                }
                 return null;
             }
             p = pending.computeIfAbsent(record, k -> new Pending());
@@ -135,11 +138,6 @@ public class EpisodeFolds {
         }
     }
 
-    /** Folds dropped because too many records had folds pending. */
-    public long dropped() {
-        return dropped.get();
-    }
-
     /** Records a new instance on the record (in place); duplicates of known instances change nothing. */
     static boolean addInstance(RemediationRecord r, String instance, Instant at) {
         RemediationRecord.Alerts a = r.status.alerts;
@@ -186,10 +184,7 @@ public class EpisodeFolds {
                 v.message = "after the episode ended: " + p.lateMessages.get(reason);
                 v.decidedAt = p.last;
                 v.repeats = n[0] - 1;
-                r.status.decisions.add(v);
-                while (r.status.decisions.size() > RemediationRecord.MAX_DECISIONS) {
-                    r.status.decisions.remove(0);
-                }
+                r.appendToTrail(v);
             } else {
                 v.repeats += n[0];
             }
@@ -242,7 +237,9 @@ public class EpisodeFolds {
                 return true;
             }
             RemediationRecord r = cached.copy();
+            boolean anyResolved;
             synchronized (p) {
+                anyResolved = !p.resolved.isEmpty();
                 for (String id : p.joined) {
                     addInstance(r, id, p.last);
                 }
@@ -257,7 +254,7 @@ public class EpisodeFolds {
                     r.status.decision.lastAt = p.last;
                 }
             }
-            boolean cleared = !p.resolved.isEmpty() && r.transientRefusal() && r.status.alerts.firing.isEmpty() && !r.status.alerts.overflow;
+            boolean cleared = anyResolved && r.transientRefusal() && r.status.alerts.firing.isEmpty() && !r.status.alerts.overflow;
             if (cleared) {
                 clear(r, null, p.last);
             }

@@ -19,13 +19,11 @@ import io.autonova.remediator.rules.RuleSet;
 import io.autonova.remediator.rules.SignalValue;
 import io.autonova.remediator.rules.SignalWindows;
 import io.autonova.remediator.domain.Target;
-import io.autonova.remediator.state.EventRecorder;
 import io.autonova.remediator.domain.Hashes;
 import io.autonova.remediator.state.Phase;
 import io.autonova.remediator.state.RemediationRecord;
 import io.autonova.remediator.runtime.ServiceRuntime;
 import io.autonova.remediator.state.StateStore;
-import io.autonova.remediator.state.TargetRecord;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
@@ -204,18 +202,23 @@ public class RemediationPipeline {
             return handleLocked(alert, rule, ruleSet, target, store, fastOnly);
         } finally {
             lock.unlock();
-            long took = System.nanoTime() - t0;
-            if (took > 200_000_000L && LOG.isDebugEnabled()) {
-                LOG.debugf("slow decision for %s on %s: %d ms (%d ms waiting for the episode lock) %s", rule.name(), target.key(), took / 1_000_000,
-                        (locked - t0) / 1_000_000, TRACE.get());
+            if (LOG.isDebugEnabled()) {
+                long took = System.nanoTime() - t0;
+                if (took > 200_000_000L) {
+                    LOG.debugf("slow decision for %s on %s: %d ms (%d ms waiting for the episode lock) %s", rule.name(), target.key(),
+                            took / 1_000_000, (locked - t0) / 1_000_000, TRACE.get());
+                }
+                TRACE.remove();
             }
-            TRACE.remove();
         }
     }
 
     static final ThreadLocal<StringBuilder> TRACE = ThreadLocal.withInitial(StringBuilder::new);
 
     static void trace(String what, long sinceNanos) {
+        if (!LOG.isDebugEnabled()) {
+            return;
+        }
         TRACE.get().append(what).append('=').append((System.nanoTime() - sinceNanos) / 1_000_000).append("ms ");
     }
 
@@ -374,13 +377,7 @@ public class RemediationPipeline {
             return finish(alert, rule, d, record.name);
         }
         record.status.phase = Phase.EVALUATING;
-        if (record.status.decision != null) {
-            record.status.decisions.add(record.status.decision);
-            while (record.status.decisions.size() > RemediationRecord.MAX_DECISIONS) {
-                record.status.decisions.remove(0);
-            }
-        }
-        record.status.decision = null;
+        record.retireDecision();
         if (!runtime.store().update(record)) {
             runtime.store().fetch(ep.name);
             return null;
@@ -474,14 +471,12 @@ public class RemediationPipeline {
         long deadline = System.nanoTime() + AWAIT_WINNER.toNanos();
         StateStore store = runtime.store();
         // The create failed because the record exists: read it once rather than wait for the watch to bring it.
-        Optional<RemediationRecord> now = store.record(name).isPresent() ? store.record(name) : store.fetch(name);
-        if (now.isPresent() && (now.get().status.phase != Phase.EVALUATING || now.get().status.decision != null)) {
+        if (decided(store.record(name).or(() -> store.fetch(name)))) {
             return true;
         }
         for (int i = 1; System.nanoTime() < deadline; i++) {
             // The watch usually brings the winner's decision within milliseconds; under load, read it now and then.
-            Optional<RemediationRecord> r = i % 20 == 0 ? store.fetch(name) : store.record(name);
-            if (r.isPresent() && (r.get().status.phase != Phase.EVALUATING || r.get().status.decision != null)) {
+            if (decided(i % 20 == 0 ? store.fetch(name) : store.record(name))) {
                 return true;
             }
             try {
@@ -494,6 +489,10 @@ public class RemediationPipeline {
         Optional<RemediationRecord> r = store.fetch(name);
         LOG.warnf("waited %s for the decision on %s: %s", AWAIT_WINNER, name, r.map(x -> x.status.phase + " " + x.status.owner).orElse("gone"));
         return r.isPresent() && r.get().status.phase != Phase.EVALUATING;
+    }
+
+    private static boolean decided(Optional<RemediationRecord> r) {
+        return r.isPresent() && (r.get().status.phase != Phase.EVALUATING || r.get().status.decision != null);
     }
 
     private AlertResult unavailable(String name) {
@@ -511,12 +510,7 @@ public class RemediationPipeline {
         v.message = d.message();
         v.decidedAt = now;
         v.lastAt = now;
-        if (record.status.decision != null) {
-            record.status.decisions.add(record.status.decision);
-            while (record.status.decisions.size() > RemediationRecord.MAX_DECISIONS) {
-                record.status.decisions.remove(0);
-            }
-        }
+        record.retireDecision();
         record.status.decision = v;
         record.status.message = d.message();
         if (d.outcome() == Outcome.REFUSE) {
@@ -578,10 +572,5 @@ public class RemediationPipeline {
     public static String recordName(String rule, String targetKey, int episode) {
         String prefix = rule.length() > 40 ? rule.substring(0, 40).replaceAll("-+$", "") : rule;
         return prefix + "-" + Hashes.sha256Hex(rule + "\n" + targetKey) + "-" + episode;
-    }
-
-    /** Lets an operator see what a target's state object says, for the API. */
-    public TargetRecord targetState(String key) {
-        return runtime.store().target(key).value();
     }
 }

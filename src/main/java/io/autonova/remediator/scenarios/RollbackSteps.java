@@ -222,7 +222,7 @@ final class RollbackSteps {
             Map<String, Object> app = application(ctx);
             String name = ctx.argoNamespace() + "/" + ctx.output(RESOLVE_TARGET, "argoApplication");
             if (app == null) {
-                return StepResult.fail(FailureReason.ARGO_UNVERIFIED, "application " + name + " disappeared");
+                return applicationGone(ctx);
             }
             if (ArgoCd.automatedSyncPolicy(app).isEmpty()) {
                 return StepResult.done(inputs.getOrDefault("previousAutomated", "").isEmpty() ? "application " + name + " has no automated sync"
@@ -288,6 +288,12 @@ final class RollbackSteps {
         return false;
     }
 
+    /** The Application resolved at the start of the run is gone: nothing to sync or restore through. */
+    static StepResult applicationGone(RunContext ctx) {
+        return StepResult.fail(FailureReason.ARGO_UNVERIFIED, "application " + ctx.argoNamespace() + "/"
+                + ctx.output(RESOLVE_TARGET, "argoApplication") + " disappeared");
+    }
+
     static Map<String, Object> application(RunContext ctx) {
         String app = ctx.output(RESOLVE_TARGET, "argoApplication");
         return app == null ? null : ctx.cluster().argoApplication(ctx.argoNamespace(), app).orElse(null);
@@ -298,7 +304,7 @@ final class RollbackSteps {
         Map<String, Object> app = application(ctx);
         String name = ctx.argoNamespace() + "/" + ctx.output(RESOLVE_TARGET, "argoApplication");
         if (app == null) {
-            return StepResult.fail(FailureReason.ARGO_UNVERIFIED, "application " + name + " disappeared");
+            return applicationGone(ctx);
         }
         if (ArgoCd.operationInProgress(app)) {
             return StepResult.fail(FailureReason.ARGO_OPERATION_IN_PROGRESS, "another operation is already in progress on application " + name);
@@ -339,7 +345,7 @@ final class RollbackSteps {
             String appName = ctx.output(RESOLVE_TARGET, "argoApplication");
             String to = ctx.output(PLAN_ARGO, "revisionTo");
             if (app == null) {
-                return StepResult.fail(FailureReason.ARGO_UNVERIFIED, "application " + appName + " disappeared");
+                return applicationGone(ctx);
             }
             Map<String, String> committed = out("committed", "true", "fromTemplate", ctx.output(PLAN_ARGO, "fromTemplate"));
             if (to.equals(ArgoCd.operationRevision(app))) {
@@ -378,7 +384,7 @@ final class RollbackSteps {
         public StepResult act(RunContext ctx, Map<String, String> inputs) {
             Map<String, Object> app = application(ctx);
             if (app == null) {
-                return StepResult.fail(FailureReason.ARGO_UNVERIFIED, "application disappeared");
+                return applicationGone(ctx);
             }
             String[] state = ArgoCd.operationState(app);
             if (state == null || ArgoCd.operationInProgress(app)) {

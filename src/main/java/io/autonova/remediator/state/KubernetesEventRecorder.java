@@ -20,7 +20,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code events.k8s.io/v1} Events, aggregated as client-go's recorder does: the first occurrence of a
@@ -63,7 +62,6 @@ public class KubernetesEventRecorder implements EventRecorder {
         t.setDaemon(true);
         return t;
     }, new ThreadPoolExecutor.DiscardPolicy());
-    private final AtomicLong written = new AtomicLong();
 
     public KubernetesEventRecorder(KubernetesClient client, String stateNamespace, String instance, java.time.Clock clock) {
         this.client = client;
@@ -108,7 +106,6 @@ public class KubernetesEventRecorder implements EventRecorder {
         writer.execute(() -> {
             try {
                 client.resources(Event.class).inNamespace(namespace).resource(e).create();
-                written.incrementAndGet();
             } catch (RuntimeException ex) {
                 LOG.debugf("could not write event %s/%s: %s", namespace, e.getMetadata().getName(), ex.getMessage());
             }
@@ -131,16 +128,10 @@ public class KubernetesEventRecorder implements EventRecorder {
                 String patch = "{\"series\":{\"count\":" + count + ",\"lastObservedTime\":\"" + MICRO.format(s.last.truncatedTo(ChronoUnit.MICROS)) + "\"}}";
                 client.resources(Event.class).inNamespace(s.namespace).withName(s.name)
                         .patch(new PatchContext.Builder().withPatchType(PatchType.JSON_MERGE).build(), patch);
-                written.incrementAndGet();
             } catch (RuntimeException ex) {
                 LOG.debugf("could not update event series %s/%s: %s", s.namespace, s.name, ex.getMessage());
             }
         }));
-    }
-
-    /** Event writes sent (creates and series patches), for tests and metrics. */
-    public long written() {
-        return written.get();
     }
 
     public void stop() {

@@ -77,10 +77,6 @@ final class RecordIndex {
         return list;
     }
 
-    int size() {
-        return byName.size();
-    }
-
     private static String episodeKey(String rule, String targetKey) {
         return rule + "\n" + targetKey;
     }

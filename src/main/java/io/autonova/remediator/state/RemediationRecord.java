@@ -178,6 +178,22 @@ public class RemediationRecord {
         return r;
     }
 
+    /** Moves the current decision (if any) onto the trail, keeping its newest {@link #MAX_DECISIONS}. */
+    public void retireDecision() {
+        if (status.decision != null) {
+            appendToTrail(status.decision);
+            status.decision = null;
+        }
+    }
+
+    /** Adds an entry to the decision trail, keeping its newest {@link #MAX_DECISIONS}. */
+    public void appendToTrail(DecisionView v) {
+        status.decisions.add(v);
+        while (status.decisions.size() > MAX_DECISIONS) {
+            status.decisions.remove(0);
+        }
+    }
+
     public Step step(String stepName) {
         return status.steps.stream().filter(s -> s.name.equals(stepName) && !s.compensation).findFirst().orElse(null);
     }

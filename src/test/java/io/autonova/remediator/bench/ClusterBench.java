@@ -4,8 +4,6 @@ import io.autonova.remediator.fixtures.ClusterFixtures;
 import io.autonova.remediator.fixtures.DeploymentController;
 import io.autonova.remediator.state.KubernetesStateStore;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
