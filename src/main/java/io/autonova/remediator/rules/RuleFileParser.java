@@ -30,7 +30,8 @@ public final class RuleFileParser {
     private static final Pattern RULE_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
     private static final Set<String> TOP_LEVEL = Set.of("global", "defaults", "rules");
     private static final Set<String> RULE_FIELDS = Set.of("name", "description", "matchers", "threshold", "for", "target",
-            "scenario", "parameters", "limits", "signal");
+            "scenario", "parameters", "limits", "signal", "verify");
+    private static final Set<String> VERIFY_FIELDS = Set.of("query", "op", "bound", "window", "interval");
     private static final Set<String> SIGNAL_FIELDS = Set.of("kind", "window", "lateness", "minRequests", "op", "bound");
     static final java.time.Duration DEFAULT_LATENESS = java.time.Duration.ofSeconds(30);
     private static final Set<String> LIMIT_FIELDS = Set.of("cooldown", "targetRateLimit", "ruleRateLimit", "maxConsecutive");
@@ -171,28 +172,34 @@ public final class RuleFileParser {
         if (scenarioName != null) {
             Optional<Scenario> s = Scenario.fromRuleName(scenarioName);
             if (s.isEmpty()) {
-                error(f.get("scenario"), where + ": unknown scenario '" + scenarioName + "' (known: " + String.join(", ", Scenario.implementedNames()) + ")");
-            } else if (!s.get().implemented()) {
-                error(f.get("scenario"), where + ": scenario '" + scenarioName + "' is not implemented yet (available: "
-                        + String.join(", ", Scenario.implementedNames()) + ")");
+                error(f.get("scenario"), where + ": unknown scenario '" + scenarioName + "' (known: " + String.join(", ", Scenario.names()) + ")");
             } else {
                 scenario = s.get();
             }
         }
 
         Map<String, String> parameters = new LinkedHashMap<>();
+        int beforeParameters = errors.size();
         if (f.containsKey("parameters")) {
-            Map<String, Node> p = mapping(f.get("parameters"), Scenario.PARAMETERS.keySet(), where + " parameters");
+            var accepted = scenario == null ? Scenario.COMMON : scenario.parameters();
+            Map<String, Node> p = mapping(f.get("parameters"), accepted.keySet(), where + " parameters");
             if (p != null) {
                 p.forEach((k, v) -> {
                     String value = scalar(v, "parameter '" + k + "'");
                     if (value != null) {
-                        Scenario.PARAMETERS.get(k).apply(value).ifPresentOrElse(
+                        accepted.get(k).apply(value).ifPresentOrElse(
                                 problem -> error(v, where + ": parameter '" + k + "' " + problem),
                                 () -> parameters.put(k, value));
                     }
                 });
             }
+        }
+        if (scenario != null && errors.size() == beforeParameters) {
+            Node at = f.containsKey("parameters") ? f.get("parameters") : f.get("scenario");
+            scenario.crossCheck(parameters).forEach(problem -> error(at, where + ": " + problem));
+        }
+        if (f.containsKey("verify")) {
+            verify(f.get("verify"), where, parameters);
         }
 
         TargetLimits limits = f.containsKey("limits") ? limits(f.get("limits"), defaults) : defaults;
@@ -229,6 +236,34 @@ public final class RuleFileParser {
         Threshold.Comparison comparison = comparison(f, node, where);
         Double bound = bound(f, node, where, "threshold");
         return comparison == null || bound == null ? null : new Threshold(source, key, comparison, bound);
+    }
+
+    /** The signal that must clear after the rollback: a PromQL query, a bound, a window and an interval. */
+    private void verify(Node node, String where, Map<String, String> into) {
+        Map<String, Node> f = mapping(node, VERIFY_FIELDS, where + " verify");
+        if (f == null) {
+            return;
+        }
+        String query = requiredScalar(f, "query", node);
+        Threshold.Comparison comparison = comparison(f, node, where + " verify");
+        Double bound = bound(f, node, where, "verify");
+        Duration window = f.containsKey("window") ? duration(f.get("window"), where + ": verify window") : Duration.ofMinutes(5);
+        Duration interval = f.containsKey("interval") ? duration(f.get("interval"), where + ": verify interval") : Duration.ofSeconds(30);
+        if (window != null && interval != null && interval.compareTo(window) > 0) {
+            error(f.get("interval"), where + ": verify interval must not be longer than its window");
+        }
+        if (query == null || comparison == null || bound == null || window == null || interval == null) {
+            return;
+        }
+        if (query.isBlank()) {
+            error(f.get("query"), where + ": verify query must not be empty");
+            return;
+        }
+        into.put(Scenario.VERIFY_QUERY, query);
+        into.put(Scenario.VERIFY_OP, comparison.symbol);
+        into.put(Scenario.VERIFY_BOUND, String.valueOf(bound));
+        into.put(Scenario.VERIFY_WINDOW, Durations.format(window));
+        into.put(Scenario.VERIFY_INTERVAL, Durations.format(interval));
     }
 
     private SignalWindowSpec signal(Node node, String where) {

@@ -1,50 +1,93 @@
 package io.autonova.remediator.rules;
 
 import io.autonova.remediator.domain.Durations;
+import io.autonova.remediator.domain.KubernetesNames;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
-/** The runbook scenarios, by the name rule files use. */
+/** The runbook scenarios, by the name rule files use, each with the parameters it accepts. */
 public enum Scenario {
     /** Runbook scenario 1: roll the target back now (through Argo CD when it manages the target). */
-    IMMEDIATE_ROLLBACK("immediate-rollback", true),
+    IMMEDIATE_ROLLBACK("immediate-rollback", Map.of()),
     /** Runbook scenario 2: roll one Deployment back; Argo CD auto-sync is turned off so self-heal cannot undo it. */
-    SELECTIVE_ROLLBACK("selective-rollback", true),
-    GRADUAL_ROLLBACK("gradual-rollback", false),
-    DATABASE_MIGRATION_ROLLBACK("database-migration-rollback", false),
-    CONFIGURATION_ROLLBACK("configuration-rollback", false);
+    SELECTIVE_ROLLBACK("selective-rollback", Map.of()),
+    /** Runbook scenario 3: the previous version beside the bad one, traffic moved to it, watched, then made permanent. */
+    GRADUAL_ROLLBACK("gradual-rollback", Map.of(
+            "service", Scenario::objectName,
+            "scaleBadTo", Scenario::nonNegativeInteger,
+            "drain", Scenario::duration,
+            "watch", Scenario::duration)),
+    /** Runbook scenario 4: app stopped, the release's own migration undo run as a Job, app rolled back and restarted. */
+    DATABASE_MIGRATION_ROLLBACK("database-migration-rollback", Map.of(
+            "reversible", Scenario::bool,
+            "backwardCompatible", Scenario::bool,
+            "undoImage", Scenario::image,
+            "undoCommand", Scenario::nonEmpty,
+            "migrationTimeout", Scenario::duration)),
+    /** Runbook scenario 5: the ConfigMaps and Secrets that changed restored from their snapshots, then a rollout restart. */
+    CONFIGURATION_ROLLBACK("configuration-rollback", Map.of(
+            "restoreRotatedCredentials", Scenario::bool));
 
-    /** Parameters every implemented scenario accepts, each with its validator (returns a problem or empty). */
-    public static final Map<String, Function<String, Optional<String>>> PARAMETERS = Map.of(
+    /** Parameters every scenario accepts. */
+    static final Map<String, Function<String, Optional<String>>> COMMON = Map.of(
             "toRevision", Scenario::positiveInteger,
             "verifyTimeout", Scenario::duration);
+    /** The {@code verify} block of a rule, kept in the parameters under these keys. */
+    public static final String VERIFY_QUERY = "verify.query";
+    public static final String VERIFY_OP = "verify.op";
+    public static final String VERIFY_BOUND = "verify.bound";
+    public static final String VERIFY_WINDOW = "verify.window";
+    public static final String VERIFY_INTERVAL = "verify.interval";
 
     private final String ruleName;
-    private final boolean implemented;
+    private final Map<String, Function<String, Optional<String>>> own;
 
-    Scenario(String ruleName, boolean implemented) {
+    Scenario(String ruleName, Map<String, Function<String, Optional<String>>> own) {
         this.ruleName = ruleName;
-        this.implemented = implemented;
+        this.own = own;
     }
 
     public String ruleName() {
         return ruleName;
     }
 
-    public boolean implemented() {
-        return implemented;
+    /** The parameters this scenario accepts, each with its validator (returns a problem or empty). */
+    public Map<String, Function<String, Optional<String>>> parameters() {
+        Map<String, Function<String, Optional<String>>> all = new LinkedHashMap<>(COMMON);
+        all.putAll(own);
+        return all;
+    }
+
+    /** Problems that involve more than one parameter (each validated alone before). */
+    public List<String> crossCheck(Map<String, String> p) {
+        List<String> problems = new ArrayList<>();
+        if (this == DATABASE_MIGRATION_ROLLBACK) {
+            if (!p.containsKey("reversible")) {
+                problems.add("parameter 'reversible' is required: say whether the release's migration can be undone (true, with an undo "
+                        + "Job shipped by the release or undoImage/undoCommand) or not (false)");
+            }
+            if (p.containsKey("undoImage") != p.containsKey("undoCommand")) {
+                problems.add("parameters 'undoImage' and 'undoCommand' go together");
+            }
+            if ("false".equals(p.get("reversible")) && p.containsKey("undoImage")) {
+                problems.add("a migration marked reversible: false has no undo; remove undoImage/undoCommand");
+            }
+        }
+        return problems;
     }
 
     public static Optional<Scenario> fromRuleName(String name) {
         return Arrays.stream(values()).filter(s -> s.ruleName.equals(name)).findFirst();
     }
 
-    public static List<String> implementedNames() {
-        return Arrays.stream(values()).filter(Scenario::implemented).map(Scenario::ruleName).toList();
+    public static List<String> names() {
+        return Arrays.stream(values()).map(Scenario::ruleName).toList();
     }
 
     private static Optional<String> positiveInteger(String v) {
@@ -55,12 +98,38 @@ public enum Scenario {
         }
     }
 
-    private static Optional<String> duration(String v) {
+    private static Optional<String> nonNegativeInteger(String v) {
+        try {
+            return Integer.parseInt(v) >= 0 ? Optional.empty() : Optional.of("must be a whole number, 0 or more");
+        } catch (NumberFormatException e) {
+            return Optional.of("must be a whole number, 0 or more");
+        }
+    }
+
+    static Optional<String> duration(String v) {
         try {
             Durations.parse(v);
             return Optional.empty();
         } catch (IllegalArgumentException e) {
             return Optional.of(e.getMessage());
         }
+    }
+
+    private static Optional<String> bool(String v) {
+        return "true".equals(v) || "false".equals(v) ? Optional.empty() : Optional.of("must be true or false");
+    }
+
+    private static Optional<String> objectName(String v) {
+        return KubernetesNames.objectNameProblem(v).map(p -> "is not a valid object name: " + p);
+    }
+
+    private static Optional<String> nonEmpty(String v) {
+        return v.isBlank() ? Optional.of("must not be empty") : Optional.empty();
+    }
+
+    /** An image reference, or {@code current}: the image of the release being rolled back. */
+    private static Optional<String> image(String v) {
+        return v.equals("current") || v.matches("[a-z0-9]([-a-z0-9._/:]*[a-z0-9])?(@sha256:[a-f0-9]{64})?") ? Optional.empty()
+                : Optional.of("must be an image reference or 'current' (the image of the release being rolled back)");
     }
 }

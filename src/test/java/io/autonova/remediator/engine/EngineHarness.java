@@ -152,7 +152,9 @@ final class EngineHarness {
     }
 
     private static final Set<String> STORE_WRITES = Set.of("create", "update", "replaceTarget", "replaceGlobal", "delete");
-    private static final Set<String> CLUSTER_WRITES = Set.of("patchDeployment", "mergePatchArgoApplication");
+    private static final Set<String> CLUSTER_WRITES = Set.of("patchDeployment", "mergePatchArgoApplication", "createDeployment",
+            "deleteDeployment", "patchService", "createJob", "createConfigMap", "patchConfigMap", "deleteConfigMap", "createSecret", "patchSecret",
+            "deleteSecret", "mergePatchExternalSecret");
 
     @SuppressWarnings("unchecked")
     private <T> T crashing(T delegate, int after) {

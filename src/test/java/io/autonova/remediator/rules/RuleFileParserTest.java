@@ -73,7 +73,7 @@ class RuleFileParserTest {
                   - name: second
                     matchers: []
                     target: {namespace: prod, deployment: api}
-                    scenario: gradual-rollback
+                    scenario: database-migration-rollback
                 """;
         RuleFileParser.Result r = RuleFileParser.parse("bad.yaml", yaml);
         assertTrue(r.rules().isEmpty(), "a file with errors yields no rules");
@@ -91,8 +91,83 @@ class RuleFileParserTest {
         assertContains(errors, "bad.yaml:11: targetRateLimit needs both 'count' and 'window'");
         assertContains(errors, "bad.yaml:12: rule: unknown field 'surprise'");
         assertContains(errors, "bad.yaml:14: rule 'second': 'matchers' must be a non-empty list");
-        assertContains(errors, "bad.yaml:16: rule 'second': scenario 'gradual-rollback' is not implemented yet");
+        assertContains(errors, "bad.yaml:16: rule 'second': parameter 'reversible' is required");
         assertEquals(14, errors.size(), String.join("\n", errors));
+    }
+
+    /** Each scenario takes its own parameters; problems carry the file and line. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+            "gradual-rollback            | {service: web, scaleBadTo: '1', drain: 30s, watch: 5m}           | ",
+            "gradual-rollback            | {service: Web_1}                                                 | parameter 'service' is not a valid object name",
+            "gradual-rollback            | {scaleBadTo: '-1'}                                               | parameter 'scaleBadTo' must be a whole number",
+            "gradual-rollback            | {reversible: 'true'}                                             | unknown field 'reversible'",
+            "database-migration-rollback | {reversible: 'true'}                                             | ",
+            "database-migration-rollback | {reversible: 'false', backwardCompatible: 'true'}                | ",
+            "database-migration-rollback | {reversible: 'true', undoImage: current, undoCommand: flyway undo} | ",
+            "database-migration-rollback | {backwardCompatible: 'true'}                                     | parameter 'reversible' is required",
+            "database-migration-rollback | {reversible: 'yes'}                                              | parameter 'reversible' must be true or false",
+            "database-migration-rollback | {reversible: 'true', undoImage: current}                         | 'undoImage' and 'undoCommand' go together",
+            "database-migration-rollback | {reversible: 'false', undoImage: 'flyway:10', undoCommand: undo} | reversible: false has no undo",
+            "database-migration-rollback | {reversible: 'true', undoImage: 'Bad Image', undoCommand: x}     | parameter 'undoImage' must be an image reference",
+            "database-migration-rollback | {reversible: 'true', migrationTimeout: 10 minutes}               | parameter 'migrationTimeout'",
+            "configuration-rollback      | {restoreRotatedCredentials: 'false'}                             | ",
+            "configuration-rollback      | {drain: 30s}                                                     | unknown field 'drain'",
+            "immediate-rollback          | {verifyTimeout: 5m}                                              | ",
+    })
+    void scenarioParameters(String scenario, String parameters, String expected) {
+        String yaml = "rules:\n  - name: r\n    matchers: ['alertname=\"X\"']\n    target: {namespace: prod, deployment: api}\n"
+                + "    scenario: " + scenario + "\n    parameters: " + parameters + "\n";
+        List<String> errors = RuleFileParser.parse("s.yaml", yaml).errors().stream().map(RuleLoadError::toString).toList();
+        if (expected == null) {
+            assertEquals(List.of(), errors);
+        } else {
+            assertEquals(1, errors.size(), String.join("\n", errors));
+            assertTrue(errors.get(0).startsWith("s.yaml:6: ") && errors.get(0).contains(expected), errors.get(0));
+        }
+    }
+
+    @Test
+    void verifyBlockIsValidatedAndKeptInTheParameters() {
+        String ok = """
+                rules:
+                  - name: r
+                    matchers: ['alertname="X"']
+                    target: {namespace: prod, deployment: api}
+                    scenario: immediate-rollback
+                    verify:
+                      query: sum(rate(http_requests_total{code=~"5..",namespace="{{ $target.namespace }}"}[1m]))
+                      op: "<"
+                      bound: 0.05
+                      window: 5m
+                """;
+        RuleFileParser.Result r = RuleFileParser.parse("v.yaml", ok);
+        assertEquals(List.of(), r.errors());
+        Map<String, String> p = r.rules().get(0).parameters();
+        assertEquals("<", p.get(Scenario.VERIFY_OP));
+        assertEquals("0.05", p.get(Scenario.VERIFY_BOUND));
+        assertEquals("5m", p.get(Scenario.VERIFY_WINDOW));
+        assertEquals("30s", p.get(Scenario.VERIFY_INTERVAL));
+
+        String bad = """
+                rules:
+                  - name: r
+                    matchers: ['alertname="X"']
+                    target: {namespace: prod, deployment: api}
+                    scenario: immediate-rollback
+                    verify:
+                      op: "=="
+                      bound: NaN
+                      window: 1m
+                      interval: 2m
+                      every: 1s
+                """;
+        List<String> errors = RuleFileParser.parse("v.yaml", bad).errors().stream().map(RuleLoadError::toString).toList();
+        assertContains(errors, "v.yaml:11: rule 'r' verify: unknown field 'every'");
+        assertContains(errors, "v.yaml:7: rule 'r' verify: unknown comparison '=='");
+        assertContains(errors, "v.yaml:8: rule 'r': verify bound must be a finite number");
+        assertContains(errors, "v.yaml:10: rule 'r': verify interval must not be longer than its window");
+        assertContains(errors, "'query' is required");
     }
 
     @Test
