@@ -5,7 +5,7 @@ public enum FailureReason {
     TARGET_NOT_FOUND("the target Deployment does not exist"),
     DEPLOYMENT_PAUSED("the Deployment is paused; kubectl refuses to roll back a paused Deployment"),
     NO_EARLIER_REVISION("the target has no earlier revision to go back to"),
-    KNOWN_BAD_REVISION("the revision to go back to is one this service rolled back from; a human must decide"),
+    KNOWN_BAD_REVISION("the revision to go back to is one this service rolled back from; a human must decide", true),
     NEWER_DEPLOY("the target was deployed again since the plan was made; the run leaves it alone"),
     ARGO_UNVERIFIED("the Argo CD Application named for the target does not manage it"),
     ARGO_OPERATION_IN_PROGRESS("another Argo CD operation is in progress on the Application"),
@@ -13,14 +13,33 @@ public enum FailureReason {
     ARGO_SYNC_FAILED("the Argo CD sync operation failed"),
     ROLLOUT_FAILED("the rollout failed (progress deadline exceeded)"),
     TIMED_OUT("the step did not complete within its deadline"),
+    MIGRATION_NOT_REVERSIBLE("the migration has no undo and the rule does not say the schema is backward compatible: frozen for a human", true),
+    MIGRATION_UNDO_FAILED("the migration undo Job failed or its result is unknown: the schema is in an unknown state", true),
+    CONFIG_HISTORY_MISSING("no earlier snapshot of the changed configuration to restore"),
+    SECRET_ROTATION("the Secret's previous data looks like rotated credentials and the rule does not allow restoring them", true),
+    SELECTOR_CONFLICT("the temporary Deployment's pods would be selected by the original Deployment (or the other way round)"),
+    NO_ENDPOINTS("the Service would have no ready endpoints"),
+    VERIFICATION_FAILED("the signal did not clear after the rollback", true),
+    VERIFICATION_INCONCLUSIVE("the signal could not be read (no data, NaN, errors or warnings): not counted as healthy", true),
     API_ERROR("the Kubernetes API kept failing"),
     ABORTED("an operator aborted the run"),
-    COMPENSATION_FAILED("undoing an earlier step failed; the target waits for a human");
+    COMPENSATION_FAILED("undoing an earlier step failed; the target waits for a human", true);
 
     private final String description;
+    private final boolean holdsTarget;
 
     FailureReason(String description) {
+        this(description, false);
+    }
+
+    FailureReason(String description, boolean holdsTarget) {
         this.description = description;
+        this.holdsTarget = holdsTarget;
+    }
+
+    /** A run that ends for this reason holds its target until a human clears it. */
+    public boolean holdsTarget() {
+        return holdsTarget;
     }
 
     public String description() {

@@ -243,11 +243,12 @@ public class Reconciler {
             case WAIT -> {
                 Instant next = now.plus(r0.checkAgainIn() == null ? settings.pollInterval() : r0.checkAgainIn());
                 // Persist only what changed: a poll that saw the same thing costs no write.
-                if (!"waiting".equals(started.phase) || !r0.message().equals(started.message)) {
+                if (!"waiting".equals(started.phase) || !r0.message().equals(started.message) || !r0.outputs().isEmpty()) {
                     mutate(name, r -> {
                         RemediationRecord.Step n = startedEntry(r, step.name(), compensation, started);
                         n.phase = "waiting";
                         n.message = r0.message();
+                        n.outputs.putAll(r0.outputs());
                         n.checkAt = next;
                         r.status.nextCheckAt = next;
                     });
@@ -261,6 +262,7 @@ public class Reconciler {
                     n.finishedAt = now;
                     n.message = r0.message();
                     n.reason = r0.reason().name();
+                    n.outputs.putAll(r0.outputs());
                     if (!compensation) {
                         r.status.compensating = r0.reason().name();
                         r.status.failureReason = r0.reason().name();
@@ -375,8 +377,10 @@ public class Reconciler {
         Instant now = clock.instant();
         String key = rec.targetKey();
         String bad = committedFromTemplate(rec);
-        boolean hold = reason == FailureReason.COMPENSATION_FAILED || reason == FailureReason.KNOWN_BAD_REVISION;
-        String holdWhy = hold ? "remediation " + rec.name + ": " + (reason == FailureReason.KNOWN_BAD_REVISION ? reason.description() : message) : null;
+        String holdStep = outcome == Phase.SUCCEEDED ? null : holdOnFailure(rec);
+        boolean hold = reason != null && reason.holdsTarget() || holdStep != null;
+        String holdWhy = !hold ? null : "remediation " + rec.name + ": " + (reason == FailureReason.KNOWN_BAD_REVISION ? reason.description()
+                : holdStep != null && (reason == null || !reason.holdsTarget()) ? holdStep + "; " + message : message);
         Cas.update("the state of " + key, () -> store.target(key), () -> store.fetchTarget(key), store::replaceTarget, t -> {
             var s = t.state().withBadTemplate(bad);
             if (holdWhy != null && t.state().hold() == null) {
@@ -407,6 +411,19 @@ public class Reconciler {
                 (reason == null ? outcome.name() : reason.name()) + ": " + message);
         outcomes.finished(ended, outcome);
         LOG.infof("remediation %s %s: %s", rec.name, outcome.name().toLowerCase(), message);
+        return null;
+    }
+
+    /** Why a run that did not succeed must hold its target whatever the reason (e.g. a migration undo ran), or null. */
+    private static String holdOnFailure(RemediationRecord r) {
+        for (RemediationRecord.Step s : r.status.steps) {
+            if (!s.compensation && s.outputs.containsKey("holdOnFailure") && !"pending".equals(s.phase)) {
+                return s.outputs.get("holdOnFailure");
+            }
+            if (!s.compensation && s.inputs.containsKey("holdOnFailure") && !"pending".equals(s.phase)) {
+                return s.inputs.get("holdOnFailure");
+            }
+        }
         return null;
     }
 

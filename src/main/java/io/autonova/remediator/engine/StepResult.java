@@ -24,4 +24,14 @@ public record StepResult(Kind kind, Map<String, String> outputs, String message,
     public static StepResult fail(FailureReason reason, String message) {
         return new StepResult(Kind.FAIL, Map.of(), message, reason, null);
     }
+
+    /** Failed, keeping what was seen (a Job's log, the values that drove a verdict). */
+    public static StepResult fail(FailureReason reason, String message, Map<String, String> outputs) {
+        return new StepResult(Kind.FAIL, outputs, message, reason, null);
+    }
+
+    /** Look again after {@code in} rather than the poll interval. */
+    public static StepResult waiting(String message, Duration in, Map<String, String> outputs) {
+        return new StepResult(Kind.WAIT, outputs, message, null, in);
+    }
 }

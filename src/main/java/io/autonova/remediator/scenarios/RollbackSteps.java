@@ -49,7 +49,7 @@ final class RollbackSteps {
         return "true".equals(ctx.output(planStep, "noop"));
     }
 
-    private static Map<String, String> out(String... kv) {
+    static Map<String, String> out(String... kv) {
         Map<String, String> m = new LinkedHashMap<>();
         for (int i = 0; i + 1 < kv.length; i += 2) {
             if (kv[i + 1] != null) {
@@ -423,7 +423,7 @@ final class RollbackSteps {
             if (d == null) {
                 return StepResult.fail(FailureReason.TARGET_NOT_FOUND, "deployment " + t.key() + " disappeared during verification");
             }
-            String expect = ctx.output(ROLLBACK_DEPLOYMENT, "expectGeneration");
+            String expect = expectedGeneration(ctx);
             long observed = d.getStatus() == null || d.getStatus().getObservedGeneration() == null ? 0 : d.getStatus().getObservedGeneration();
             if (expect != null && observed < Long.parseLong(expect)) {
                 return StepResult.waiting("waiting for the controller to observe generation " + expect + " (observed " + observed + ")");
@@ -437,6 +437,18 @@ final class RollbackSteps {
         }
     };
 
+    /** The newest generation the run's own writes to the Deployment produced (rollback, scale), or null. */
+    static String expectedGeneration(RunContext ctx) {
+        long max = -1;
+        for (var s : ctx.record().status.steps) {
+            String g = s.compensation ? null : s.outputs.get("expectGeneration");
+            if (g != null) {
+                max = Math.max(max, Long.parseLong(g));
+            }
+        }
+        return max < 0 ? null : String.valueOf(max);
+    }
+
     /** Records that Git must be brought in line with what the cluster now runs. */
     static StepHandler gitMustFollow(String sentence) {
         return reader(GIT_MUST_FOLLOW, ctx -> StepResult.done(sentence, out("humanAction", sentence, "gitMustFollow", "true")));
@@ -444,10 +456,21 @@ final class RollbackSteps {
 
     /** A step that only reads: not written ahead, simply run again after a crash. */
     static StepHandler reader(String name, java.util.function.Function<RunContext, StepResult> act) {
+        return reader(name, ctx -> null, act);
+    }
+
+    /** A read-only step that waits, and gives up after {@code deadline} from its start. */
+    static StepHandler reader(String name, java.util.function.Function<RunContext, Duration> deadline,
+                              java.util.function.Function<RunContext, StepResult> act) {
         return new StepHandler() {
             @Override
             public String name() {
                 return name;
+            }
+
+            @Override
+            public Duration deadline(RunContext ctx) {
+                return deadline.apply(ctx);
             }
 
             @Override

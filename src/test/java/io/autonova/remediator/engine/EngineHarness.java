@@ -116,7 +116,12 @@ final class EngineHarness {
 
     /** A record as the pipeline leaves it after admitting an action: PENDING, the target in flight. */
     String admit(String ns, String deployment, String scenario, String argoApp) {
+        return admit(ns, deployment, scenario, argoApp, Map.of());
+    }
+
+    String admit(String ns, String deployment, String scenario, String argoApp, Map<String, String> parameters) {
         RemediationRecord r = new RemediationRecord();
+        r.spec.parameters.putAll(parameters);
         r.name = scenario + "-" + ns + "-1";
         r.createdAt = clock.instant();
         r.spec.rule = "test-rule";
@@ -139,7 +144,7 @@ final class EngineHarness {
     /** A replica; {@code crashAfterStoreWrite}/{@code crashAfterClusterWrite} kill it after that many writes (0: never). */
     Reconciler replica(String id, int crashAfterStoreWrite, int crashAfterClusterWrite) {
         return new Reconciler(crashing(store, crashAfterStoreWrite), crashing(new FabricClusterActions(client), crashAfterClusterWrite),
-                List.of(new ImmediateRollback(), new SelectiveRollback()), EventRecorder.NONE, clock,
+                List.of(new ImmediateRollback(), new SelectiveRollback(), new io.autonova.remediator.scenarios.DatabaseMigrationRollback()), EventRecorder.NONE, clock,
                 new Reconciler.Settings(id, LEASE, Duration.ofSeconds(2), Duration.ofMinutes(5), "argocd"), new Reconciler.Outcomes() {
                     @Override
                     public void finished(RemediationRecord record, Phase outcome) {
@@ -183,8 +188,64 @@ final class EngineHarness {
         });
     }
 
+    /** How the played Job controller ends a Job: "Complete", "Failed", or "" (never). */
+    String jobOutcome = "Complete";
+    /** App pods seen when each Job was first picked up by the played Job controller. */
+    final Map<String, Integer> appPodsWhenJobStarted = new HashMap<>();
+
+    /** Plays the ReplicaSet controller for pods (one pod per replica, labelled as the template) and the Job controller. */
+    private void playPodsAndJobs() {
+        for (Deployment d : client.apps().deployments().inAnyNamespace().list().getItems()) {
+            String ns = d.getMetadata().getNamespace();
+            var pods = client.pods().inNamespace(ns).withLabels(d.getSpec().getSelector().getMatchLabels()).list().getItems();
+            int want = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
+            for (int i = want; i < pods.size(); i++) {
+                client.pods().inNamespace(ns).withName(pods.get(i).getMetadata().getName()).delete();
+            }
+            for (int i = pods.size(); i < want; i++) {
+                client.pods().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata()
+                        .withGenerateName(d.getMetadata().getName() + "-").withName(d.getMetadata().getName() + "-" + java.util.UUID.randomUUID().toString().substring(0, 5))
+                        .withLabels(d.getSpec().getTemplate().getMetadata().getLabels()).endMetadata()
+                        .withSpec(d.getSpec().getTemplate().getSpec()).withNewStatus().withPhase("Running").endStatus().build()).create();
+            }
+        }
+        for (var job : client.batch().v1().jobs().inAnyNamespace().list().getItems()) {
+            String ns = job.getMetadata().getNamespace();
+            String name = job.getMetadata().getName();
+            if (Boolean.TRUE.equals(job.getSpec().getSuspend()) || job.getStatus() != null && job.getStatus().getConditions() != null
+                    && !job.getStatus().getConditions().isEmpty()) {
+                continue;
+            }
+            if (job.getStatus() == null || job.getStatus().getActive() == null) {
+                String app = job.getMetadata().getAnnotations() == null ? null : job.getMetadata().getAnnotations().get("autonova.io/undoes-deployment");
+                if (app != null) {
+                    var d = client.apps().deployments().inNamespace(ns).withName(app.substring(app.indexOf('/') + 1)).get();
+                    appPodsWhenJobStarted.put(ns + "/" + name, client.pods().inNamespace(ns).withLabels(d.getSpec().getSelector().getMatchLabels()).list().getItems().size());
+                }
+                client.pods().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName(name + "-run")
+                        .withLabels(Map.of("batch.kubernetes.io/job-name", name, "job-name", name)).endMetadata()
+                        .withSpec(job.getSpec().getTemplate().getSpec()).build()).create();
+                job.setStatus(new io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder().withActive(1).build());
+                client.batch().v1().jobs().inNamespace(ns).resource(job).updateStatus();
+            } else if (!jobOutcome.isEmpty()) {
+                var st = new io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder().withActive(0);
+                if (jobOutcome.equals("Complete")) {
+                    st.withSucceeded(1).addNewCondition().withType("SuccessCriteriaMet").withStatus("True").endCondition()
+                            .addNewCondition().withType("Complete").withStatus("True").endCondition();
+                } else {
+                    st.withFailed(1).addNewCondition().withType("FailureTarget").withStatus("True").withReason("PodFailurePolicy")
+                            .withMessage("Container migration-undo for pod " + ns + "/" + name + "-run failed with exit code 1 matching FailJob rule at index 1").endCondition()
+                            .addNewCondition().withType("Failed").withStatus("True").withReason("PodFailurePolicy").endCondition();
+                }
+                job.setStatus(st.build());
+                client.batch().v1().jobs().inNamespace(ns).resource(job).updateStatus();
+            }
+        }
+    }
+
     /** Plays the controllers once: what Kubernetes and Argo CD would have done since the last look. */
     void playControllers() {
+        playPodsAndJobs();
         for (Deployment d : client.apps().deployments().inAnyNamespace().list().getItems()) {
             String key = d.getMetadata().getNamespace() + "/" + d.getMetadata().getName();
             String hash = RolloutUndo.templateHash(d.getSpec().getTemplate());
@@ -240,6 +301,63 @@ final class EngineHarness {
             }
         }
         return "stopped";
+    }
+
+    void abort(String name) {
+        RemediationRecord r = record(name).copy();
+        r.spec.abortRequested = true;
+        r.spec.abortRequestedBy = "test";
+        if (!store.update(r)) {
+            throw new AssertionError("abort not written");
+        }
+    }
+
+    /** A run set up fresh in its own namespace: returns {namespace, record name}. */
+    interface Setup {
+        String[] run();
+    }
+
+    /** What must hold once a run ended (given namespace and record name). */
+    interface EndCheck {
+        void check(String ns, String name, String row);
+    }
+
+    /**
+     * The crash table for one scenario: a clean run counts the writes; then, for every store and cluster write n,
+     * replica A dies right after its n-th write and replica B takes the Lease over once it expired and finishes.
+     * Returns the number of rows; each row ends as {@code end} says.
+     */
+    int crashEveryWrite(Setup setup, EndCheck end) {
+        String[] clean = setup.run();
+        long v0 = Long.parseLong(store.record(clean[1]).orElseThrow().resourceVersion);
+        int c0 = clusterWrites.get();
+        if (!"done".equals(drive(replica("a", 0, 0), clean[1], 300))) {
+            throw new AssertionError("the clean run did not end: " + record(clean[1]).status.message);
+        }
+        end.check(clean[0], clean[1], "clean run");
+        int storeWrites = (int) (Long.parseLong(store.record(clean[1]).orElseThrow().resourceVersion) - v0);
+        int clusterWritesOfRun = clusterWrites.get() - c0;
+        int rows = 0;
+        for (int kind = 0; kind < 2; kind++) {
+            int writes = kind == 0 ? storeWrites : clusterWritesOfRun;
+            for (int n = 1; n <= writes; n++) {
+                String[] run = setup.run();
+                Reconciler a = kind == 0 ? replica("a", n, 0) : replica("a", 0, n);
+                String row = (kind == 0 ? "store" : "cluster") + " write " + n;
+                if (drive(a, run[1], 300).equals("died")) {
+                    clock.now = clock.now.plus(LEASE).plusSeconds(1);
+                    Reconciler b = replica("b", 0, 0);
+                    if (record(run[1]).status.phase.finished()) {
+                        b.reconcile(run[1]);
+                    } else if (!"done".equals(drive(b, run[1], 300))) {
+                        throw new AssertionError(row + ": B did not finish: " + record(run[1]).status.message);
+                    }
+                }
+                end.check(run[0], run[1], row);
+                rows++;
+            }
+        }
+        return rows;
     }
 
     RemediationRecord record(String name) {

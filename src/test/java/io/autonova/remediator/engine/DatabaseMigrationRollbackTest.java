@@ -1,0 +1,222 @@
+package io.autonova.remediator.engine;
+
+import io.autonova.remediator.fixtures.ClusterFixtures;
+import io.autonova.remediator.state.Phase;
+import io.autonova.remediator.state.RemediationRecord;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Scenario 4 against the CRUD mock with the Deployment, pod and Job controllers played: where the undo comes
+ * from, that the app is stopped while it runs, the app never left at zero, abort at every step, a crash at
+ * every write, and nothing else touched.
+ */
+@EnableKubernetesMockClient(crud = true)
+class DatabaseMigrationRollbackTest {
+
+    static final String SCENARIO = "database-migration-rollback";
+    KubernetesMockServer server;
+    KubernetesClient client;
+    EngineHarness h;
+
+    @BeforeEach
+    void setUp() {
+        h = new EngineHarness(client);
+    }
+
+    /** The undo Job a release ships: suspended, labelled for its Deployment, annotated with the image it belongs to. */
+    private void shipUndoJob(String ns, int revision) {
+        client.batch().v1().jobs().inNamespace(ns).resource(new JobBuilder().withNewMetadata().withName("orders-undo-v1-" + revision)
+                .addToLabels("autonova.io/migration-undo-for", "orders")
+                .addToAnnotations("autonova.io/undoes-image", ClusterFixtures.image("orders", revision)).endMetadata()
+                .withNewSpec().withSuspend(true).withBackoffLimit(6).withNewTemplate().withNewMetadata().addToLabels("app", "orders-migrate").endMetadata()
+                .withNewSpec().withRestartPolicy("Never").addNewContainer().withName("flyway").withImage("flyway/flyway:10")
+                .withArgs("undo", "-target=41").endContainer().endSpec().endTemplate().endSpec().build()).create();
+    }
+
+    private String[] setUpRun(Map<String, String> parameters, boolean shipUndo) {
+        String ns = h.namespace();
+        h.deploy(ns, "orders", 3, Map.of());
+        h.playControllers(); // the app's pods are there
+        if (shipUndo) {
+            shipUndoJob(ns, 3);
+            shipUndoJob(ns, 2); // an older release's undo: must not be picked
+        }
+        return new String[]{ns, h.admit(ns, "orders", SCENARIO, null, parameters)};
+    }
+
+    private Job created(String ns) {
+        List<Job> ours = client.batch().v1().jobs().inNamespace(ns).withLabel("autonova.io/remediation").list().getItems();
+        assertTrue(ours.size() <= 1, "one undo Job per run, found " + ours.size());
+        return ours.isEmpty() ? null : ours.get(0);
+    }
+
+    private int replicas(String ns) {
+        return h.deployment(ns, "orders").getSpec().getReplicas();
+    }
+
+    @Test
+    void theReleasesOwnUndoRunsWhileTheAppIsStoppedThenTheAppIsRolledBackAtItsSize() {
+        String[] run = setUpRun(Map.of("reversible", "true"), true);
+        String ns = run[0];
+        server.expect().get().withPath("/api/v1/namespaces/" + ns + "/pods/" + "autonova-undo-" + io.autonova.remediator.domain.Hashes.sha256Hex(run[1])
+                + "-run/log?pretty=false&limitBytes=8192").andReturn(200, "Undoing migration V42 (orders: add column)\nSuccessfully undid 1 migration\n").always();
+        long t0 = System.nanoTime();
+        assertEquals("done", h.drive(h.replica("a", 0, 0), run[1], 100));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        RemediationRecord r = h.record(run[1]);
+        assertEquals(Phase.SUCCEEDED, r.status.phase, r.status.message);
+        Job job = created(ns);
+        assertNotNull(job);
+        assertEquals(0, job.getSpec().getBackoffLimit(), "a half-applied undo never runs twice");
+        assertEquals(600L, job.getSpec().getActiveDeadlineSeconds());
+        assertEquals("FailJob", job.getSpec().getPodFailurePolicy().getRules().get(1).getAction());
+        assertTrue(job.getSpec().getSuspend() == null || !job.getSpec().getSuspend());
+        assertEquals(List.of("undo", "-target=41"), job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs(), "the v1.3 release's undo");
+        assertEquals(0, h.appPodsWhenJobStarted.get(ns + "/" + job.getMetadata().getName()), "no app pod while the migration is undone");
+        assertEquals(ClusterFixtures.image("orders", 2), h.image(ns, "orders"));
+        assertEquals(2, replicas(ns), "back at its recorded size");
+        assertTrue(r.step("wait-migration-undo").outputs.get("log").contains("Successfully undid 1 migration"), r.step("wait-migration-undo").outputs.toString());
+        assertNull(h.store.target(ns + "/orders").value().state().hold());
+        List<String> order = r.status.steps.stream().map(s -> s.name).toList();
+        assertEquals(List.of("resolve-target", "plan-rollback", "plan-migration-undo", "scale-to-zero", "wait-pods-gone", "run-migration-undo",
+                "wait-migration-undo", "rollback-deployment", "scale-back", "verify-rollout"), order);
+        System.out.printf("scenario database-migration-rollback end to end: %d ms, %d steps%n", ms, order.size());
+    }
+
+    @Test
+    void theRulesUndoRunsTheBadReleasesImageWithItsEnvironment() {
+        String[] run = setUpRun(Map.of("reversible", "true", "undoImage", "current", "undoCommand", "/app/migrate undo --steps 1"), false);
+        assertEquals("done", h.drive(h.replica("a", 0, 0), run[1], 100));
+        Job job = created(run[0]);
+        var c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertEquals(ClusterFixtures.image("orders", 3), c.getImage(), "the release being rolled back knows its migration");
+        assertEquals(List.of("/app/migrate", "undo", "--steps", "1"), c.getCommand());
+        assertTrue(job.getSpec().getTemplate().getMetadata().getLabels().keySet().stream().noneMatch(k -> k.equals("app")),
+                "the Job's pods are not selected by the app's Deployment");
+        assertEquals(Phase.SUCCEEDED, h.record(run[1]).status.phase);
+    }
+
+    @Test
+    void aFailedUndoBringsTheCurrentVersionBackAndHoldsTheTarget() {
+        String[] run = setUpRun(Map.of("reversible", "true"), true);
+        h.jobOutcome = "Failed";
+        assertEquals("done", h.drive(h.replica("a", 0, 0), run[1], 100));
+        RemediationRecord r = h.record(run[1]);
+        assertEquals(Phase.FAILED, r.status.phase);
+        assertEquals("MIGRATION_UNDO_FAILED", r.status.failureReason);
+        assertTrue(r.step("wait-migration-undo").message.contains("PodFailurePolicy"), r.step("wait-migration-undo").message);
+        assertNotNull(r.step("wait-migration-undo").outputs.get("log"), "the log is kept even when it failed");
+        assertEquals(2, replicas(run[0]), "never left at zero replicas");
+        assertEquals(ClusterFixtures.image("orders", 3), h.image(run[0], "orders"), "not rolled back onto a schema in an unknown state");
+        assertNotNull(h.store.target(run[0] + "/orders").value().state().hold(), "the target waits for a human");
+    }
+
+    @Test
+    void withoutAnUndoItFreezesUnlessTheSchemaIsBackwardCompatible() {
+        for (Map<String, String> p : List.of(Map.of("reversible", "false"), Map.of("reversible", "true"))) {
+            String[] run = setUpRun(p, false);
+            int writes = h.clusterWrites.get();
+            assertEquals("done", h.drive(h.replica("a", 0, 0), run[1], 50));
+            RemediationRecord r = h.record(run[1]);
+            assertEquals(Phase.FAILED, r.status.phase, p.toString());
+            assertEquals("MIGRATION_NOT_REVERSIBLE", r.status.failureReason);
+            assertEquals(writes, h.clusterWrites.get(), p + ": nothing changed in the cluster");
+            assertEquals(2, replicas(run[0]));
+            assertNotNull(h.store.target(run[0] + "/orders").value().state().hold(), p + ": frozen for a human");
+        }
+        String[] run = setUpRun(Map.of("reversible", "false", "backwardCompatible", "true"), false);
+        assertEquals("done", h.drive(h.replica("a", 0, 0), run[1], 50));
+        RemediationRecord r = h.record(run[1]);
+        assertEquals(Phase.SUCCEEDED, r.status.phase);
+        assertNull(created(run[0]));
+        assertEquals(ClusterFixtures.image("orders", 2), h.image(run[0], "orders"));
+        assertNull(r.step("scale-to-zero"), "the app is not stopped when no migration is undone");
+        assertTrue(r.status.humanActions.stream().anyMatch(a -> a.contains("schema stays at the new version")), r.status.humanActions.toString());
+    }
+
+    @Test
+    void abortAtEveryStepLeavesTheAppRunningAtItsSize() {
+        List<String> steps = List.of("resolve-target", "plan-rollback", "plan-migration-undo", "scale-to-zero", "wait-pods-gone", "run-migration-undo",
+                "wait-migration-undo", "rollback-deployment", "scale-back", "verify-rollout");
+        List<String> rows = new ArrayList<>();
+        for (String at : steps) {
+            String[] run = setUpRun(Map.of("reversible", "true"), true);
+            Reconciler a = h.replica("a", 0, 0);
+            h.jobOutcome = at.equals("wait-migration-undo") ? "" : "Complete"; // the Job runs on until the abort
+            for (int i = 0; i < 60 && h.record(run[1]).step(at) == null; i++) {
+                a.reconcile(run[1]);
+                h.playControllers();
+                h.clock.now = h.clock.now.plusSeconds(3);
+            }
+            assertNotNull(h.record(run[1]).step(at), "reached " + at);
+            h.abort(run[1]);
+            h.jobOutcome = "Complete";
+            String ended = h.drive(a, run[1], 60);
+            RemediationRecord r = h.record(run[1]);
+            assertEquals("done", ended, at);
+            assertTrue(r.status.phase == Phase.ABORTED || r.status.phase == Phase.SUCCEEDED, at + ": " + r.status.phase);
+            assertEquals(2, replicas(run[0]), "abort at " + at + ": the app runs at its size");
+            boolean undoStarted = r.step("run-migration-undo") != null && !"pending".equals(r.step("run-migration-undo").phase);
+            assertEquals(undoStarted && r.status.phase != Phase.SUCCEEDED, h.store.target(run[0] + "/orders").value().state().hold() != null,
+                    "abort at " + at + ": held exactly when the migration undo had started");
+            rows.add(at + " -> " + r.status.phase);
+        }
+        System.out.println("scenario 4 abort table: " + rows);
+    }
+
+    @Test
+    void aReplicaKilledAfterAnyWriteIsTakenOverAndTheUndoRunsOnce() {
+        int rows = h.crashEveryWrite(() -> setUpRun(Map.of("reversible", "true"), true), (ns, name, row) -> {
+            RemediationRecord r = h.record(name);
+            assertEquals(Phase.SUCCEEDED, r.status.phase, row + ": " + r.status.message);
+            assertNotNull(created(ns), row);
+            assertEquals(ClusterFixtures.image("orders", 2), h.image(ns, "orders"), row);
+            assertEquals(2, replicas(ns), row);
+            assertNull(h.store.target(ns + "/orders").value().holder(), row + ": the Lease is released");
+        });
+        assertTrue(rows > 20, "rows: " + rows);
+        System.out.printf("scenario 4 crash table: %d rows%n", rows);
+    }
+
+    @Test
+    void nothingElseChanges() {
+        String[] run = setUpRun(Map.of("reversible", "true"), true);
+        String ns = run[0];
+        h.deploy(ns, "payments", 3, Map.of());
+        client.autoscaling().v2().horizontalPodAutoscalers().inNamespace(ns).resource(new HorizontalPodAutoscalerBuilder().withNewMetadata()
+                .withName("orders").endMetadata().withNewSpec().withNewScaleTargetRef().withApiVersion("apps/v1").withKind("Deployment").withName("orders")
+                .endScaleTargetRef().withMinReplicas(2).withMaxReplicas(10).endSpec().build()).create();
+        client.policy().v1().podDisruptionBudget().inNamespace(ns).resource(new PodDisruptionBudgetBuilder().withNewMetadata().withName("orders")
+                .endMetadata().withNewSpec().withMinAvailable(new IntOrString(1)).withNewSelector().addToMatchLabels("app", "orders").endSelector()
+                .endSpec().build()).create();
+        h.playControllers();
+        String hpa = client.autoscaling().v2().horizontalPodAutoscalers().inNamespace(ns).withName("orders").get().getMetadata().getResourceVersion();
+        String pdb = client.policy().v1().podDisruptionBudget().inNamespace(ns).withName("orders").get().getMetadata().getResourceVersion();
+        String other = h.deployment(ns, "payments").getMetadata().getResourceVersion();
+        assertEquals("done", h.drive(h.replica("a", 0, 0), run[1], 100));
+        assertEquals(Phase.SUCCEEDED, h.record(run[1]).status.phase);
+        assertEquals(hpa, client.autoscaling().v2().horizontalPodAutoscalers().inNamespace(ns).withName("orders").get().getMetadata().getResourceVersion());
+        assertEquals(pdb, client.policy().v1().podDisruptionBudget().inNamespace(ns).withName("orders").get().getMetadata().getResourceVersion());
+        assertEquals(other, h.deployment(ns, "payments").getMetadata().getResourceVersion());
+        assertTrue(Boolean.TRUE.equals(client.batch().v1().jobs().inNamespace(ns).withName("orders-undo-v1-3").get().getSpec().getSuspend()),
+                "the shipped Job itself is left suspended");
+    }
+}
