@@ -151,6 +151,45 @@ public interface RemediatorConfig {
         Duration takeoverScanInterval();
     }
 
+    Prometheus prometheus();
+
+    interface Prometheus {
+        /** Base URL of the Prometheus HTTP API that verifies a signal cleared (rules' verify blocks); unset: such checks end inconclusive. */
+        Optional<java.net.URI> url();
+
+        /** A bearer token, read at every query (rotation needs no restart). */
+        Optional<Path> tokenFile();
+
+        @WithDefault("10s")
+        Duration timeout();
+    }
+
+    Grafana grafana();
+
+    interface Grafana {
+        /** Base URL of Grafana; set it to mark each run as an annotation region. */
+        Optional<java.net.URI> url();
+
+        /** A service-account token, read at every call. */
+        Optional<Path> tokenFile();
+
+        /** Pin annotations to one dashboard (UID); unset: organisation-wide annotations. */
+        Optional<String> dashboardUid();
+
+        /** Tags added to every annotation besides rollback, the scenario and the namespace. */
+        Optional<java.util.List<String>> extraTags();
+    }
+
+    Chat chat();
+
+    interface Chat {
+        /** A file holding the Slack-compatible incoming webhook URL (it is a secret); unset: no chat notices. */
+        Optional<Path> webhookUrlFile();
+
+        /** Link to the operator API or console, put in notices. */
+        Optional<String> consoleUrl();
+    }
+
     interface ArgoCd {
         /** Namespace of Argo CD Application resources. */
         @WithDefault("argocd")

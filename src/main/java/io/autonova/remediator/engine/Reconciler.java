@@ -6,6 +6,7 @@ import io.autonova.remediator.policy.Pause;
 import io.autonova.remediator.domain.Durations;
 import io.autonova.remediator.domain.Target;
 import io.autonova.remediator.cluster.ClusterActions;
+import io.autonova.remediator.peers.PrometheusClient;
 import io.autonova.remediator.state.EventRecorder;
 import io.autonova.remediator.state.Phase;
 import io.autonova.remediator.state.RemediationRecord;
@@ -40,7 +41,11 @@ public class Reconciler {
     static final int API_ATTEMPTS = 5;
 
     /** Settings that do not change while the service runs. */
-    public record Settings(String identity, Duration leaseDuration, Duration pollInterval, Duration verifyTimeout, String argoNamespace) {
+    public record Settings(String identity, Duration leaseDuration, Duration pollInterval, Duration verifyTimeout, String argoNamespace,
+                           PrometheusClient prometheus, List<String> notices) {
+        public Settings(String identity, Duration leaseDuration, Duration pollInterval, Duration verifyTimeout, String argoNamespace) {
+            this(identity, leaseDuration, pollInterval, verifyTimeout, argoNamespace, null, List.of());
+        }
     }
 
     /** Called when a run ends: scenario, outcome (succeeded, failed, aborted) and the record. */
@@ -158,7 +163,8 @@ public class Reconciler {
         Target t = new Target(rec.spec.target.namespace, rec.spec.target.deployment, rec.spec.target.argoApplication);
         Duration verify = rec.spec.parameters.containsKey("verifyTimeout") ? Durations.parse(rec.spec.parameters.get("verifyTimeout"))
                 : settings.verifyTimeout();
-        return new RunContext(rec, t, cluster, settings.argoNamespace(), now, verify, store.target(rec.targetKey()).value().state());
+        return new RunContext(rec, t, cluster, settings.argoNamespace(), now, verify, store.target(rec.targetKey()).value().state(),
+                settings.prometheus());
     }
 
     /** Runs or resumes one step (or compensation) of the run. */

@@ -2,6 +2,7 @@ package io.autonova.remediator.engine;
 
 import io.autonova.remediator.config.DaemonThreads;
 import io.autonova.remediator.config.RemediatorConfig;
+import io.autonova.remediator.peers.PrometheusClient;
 import io.autonova.remediator.config.RemediatorMetrics;
 import io.autonova.remediator.state.Phase;
 import io.autonova.remediator.state.RemediationRecord;
@@ -90,7 +91,9 @@ public class StepEngine {
     public void start() {
         RemediatorConfig.Execution ex = config.execution();
         reconciler = new Reconciler(runtime.store(), runtime.cluster(), plans.stream().toList(), runtime.events(), clock,
-                new Reconciler.Settings(runtime.identity(), ex.leaseDuration(), ex.pollInterval(), ex.verifyTimeout(), config.argocd().namespace()),
+                new Reconciler.Settings(runtime.identity(), ex.leaseDuration(), ex.pollInterval(), ex.verifyTimeout(), config.argocd().namespace(),
+                        config.prometheus().url().map(u -> PrometheusClient.http(u, config.prometheus().tokenFile().orElse(null),
+                                config.prometheus().timeout())).orElse(null), List.of()),
                 new Reconciler.Outcomes() {
                     @Override
                     public void finished(RemediationRecord r, Phase outcome) {

@@ -52,7 +52,7 @@ public class DatabaseMigrationRollback implements ScenarioPlan {
                     + " has automated sync off until Git (release and migrations) is updated to match"));
         }
         steps.add(VERIFY_ROLLOUT);
-        return steps;
+        return SignalVerification.withSignalCheck(steps, ctx);
     }
 
     @Override
@@ -71,7 +71,7 @@ public class DatabaseMigrationRollback implements ScenarioPlan {
         String undo = !reversible ? "none (reversible: false)"
                 : ctx.parameters().containsKey("undoImage") ? "a Job running image " + ctx.parameters().get("undoImage") + " with '" + ctx.parameters().get("undoCommand") + "'"
                 : "the suspended Job labelled " + MigrationUndo.UNDO_FOR_LABEL + "=" + ctx.target().deployment() + " that the release ships";
-        return List.of(
+        return SignalVerification.outline(List.of(
                 new String[]{RESOLVE_TARGET, "read deployment " + d},
                 new String[]{PLAN, "pick the previous revision, as 'kubectl rollout undo' would"},
                 new String[]{MigrationUndo.PLAN_MIGRATION, "find the migration undo: " + undo + ("true".equals(ctx.parameters().get("backwardCompatible"))
@@ -82,6 +82,6 @@ public class DatabaseMigrationRollback implements ScenarioPlan {
                 new String[]{MigrationUndo.WAIT_UNDO, "wait for Complete or Failed; keep the Job's log in the record"},
                 new String[]{ROLLBACK_DEPLOYMENT, "roll " + d + " back to the previous template"},
                 new String[]{Workloads.SCALE_BACK, "scale " + d + " back to the recorded replica count"},
-                new String[]{VERIFY, "wait for the rollout to complete"});
+                new String[]{VERIFY, "wait for the rollout to complete"}), ctx);
     }
 }

@@ -31,14 +31,14 @@ public class ImmediateRollback implements ScenarioPlan {
         }
         if (argoManaged(ctx)) {
             String app = ctx.argoNamespace() + "/" + ctx.output(RESOLVE_TARGET, "argoApplication");
-            return List.of(RESOLVE, PLAN_ARGO_ROLLBACK, DISABLE_SYNC, ARGO_SYNC, ARGO_VERIFY, VERIFY_ROLLOUT,
+            return SignalVerification.withSignalCheck(List.of(RESOLVE, PLAN_ARGO_ROLLBACK, DISABLE_SYNC, ARGO_SYNC, ARGO_VERIFY, VERIFY_ROLLOUT,
                     gitMustFollow("Argo CD application " + app + " runs revision " + ctx.output(PLAN_ARGO, "revisionTo")
-                            + " with automated sync off; fix Git, then re-enable automated sync"));
+                            + " with automated sync off; fix Git, then re-enable automated sync")), ctx);
         }
         if (noop(ctx, PLAN)) {
             return List.of(RESOLVE, PLAN_UNDO);
         }
-        return List.of(RESOLVE, PLAN_UNDO, ROLLBACK, VERIFY_ROLLOUT);
+        return SignalVerification.withSignalCheck(List.of(RESOLVE, PLAN_UNDO, ROLLBACK, VERIFY_ROLLOUT), ctx);
     }
 
     @Override
@@ -50,7 +50,7 @@ public class ImmediateRollback implements ScenarioPlan {
     public List<String[]> outline(RunContext ctx) {
         String rev = ctx.parameters().getOrDefault("toRevision", "previous");
         String d = ctx.target().deployment();
-        return List.of(
+        return SignalVerification.outline(List.of(
                 new String[]{RESOLVE_TARGET, "read deployment " + ctx.target().key() + " and check whether an Argo CD application really manages it"},
                 new String[]{PLAN, "pick the " + rev + " revision (Argo CD status.history, or the ReplicaSets' deployment.kubernetes.io/revision); "
                         + "refuse a revision this service rolled back from"},
@@ -58,6 +58,6 @@ public class ImmediateRollback implements ScenarioPlan {
                         "if Argo CD manages it: turn automated sync off (saving the policy) and sync to the previous history entry, as 'argocd app rollback'"},
                 new String[]{ROLLBACK_DEPLOYMENT, "otherwise: as 'kubectl rollout undo deployment/" + d + " -n " + ctx.target().namespace()
                         + "', only if the deployment still runs the planned template"},
-                new String[]{VERIFY, "wait up to the verify timeout for the rollout to complete"});
+                new String[]{VERIFY, "wait up to the verify timeout for the rollout to complete"}), ctx);
     }
 }

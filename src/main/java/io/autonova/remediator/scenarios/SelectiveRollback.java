@@ -44,7 +44,7 @@ public class SelectiveRollback implements ScenarioPlan {
                     + " has automated sync off (or shows OutOfSync) until Git is updated to match"));
         }
         steps.add(VERIFY_ROLLOUT);
-        return steps;
+        return SignalVerification.withSignalCheck(steps, ctx);
     }
 
     @Override
@@ -55,12 +55,12 @@ public class SelectiveRollback implements ScenarioPlan {
     @Override
     public List<String[]> outline(RunContext ctx) {
         String rev = ctx.parameters().getOrDefault("toRevision", "previous");
-        return List.of(
+        return SignalVerification.outline(List.of(
                 new String[]{RESOLVE_TARGET, "read deployment " + ctx.target().key() + " and check whether an Argo CD application really manages it"},
                 new String[]{PLAN, "pick the " + rev + " revision from the ReplicaSets the deployment controls; refuse a revision this service rolled back from"},
                 new String[]{DISABLE_AUTO_SYNC, "if Argo CD manages it: save the automated sync policy and turn it off so self-heal cannot undo the rollback"},
                 new String[]{ROLLBACK_DEPLOYMENT, "as 'kubectl rollout undo deployment/" + ctx.target().deployment() + " -n " + ctx.target().namespace()
                         + "', only if the deployment still runs the planned template"},
-                new String[]{VERIFY, "wait up to the verify timeout for the rollout to complete; record that Git must follow"});
+                new String[]{VERIFY, "wait up to the verify timeout for the rollout to complete; record that Git must follow"}), ctx);
     }
 }

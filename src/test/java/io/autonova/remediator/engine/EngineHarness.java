@@ -80,6 +80,8 @@ final class EngineHarness {
     final Map<String, String> seenTemplates = new HashMap<>();
     /** While true, the played Deployment controller bumps generations but does not catch the status up. */
     boolean lagging;
+    /** Prometheus for the verify-signal step; null: not configured. */
+    io.autonova.remediator.peers.PrometheusClient prometheus;
     private static final AtomicInteger NAMESPACES = new AtomicInteger();
 
     EngineHarness(KubernetesClient client) {
@@ -145,7 +147,7 @@ final class EngineHarness {
     Reconciler replica(String id, int crashAfterStoreWrite, int crashAfterClusterWrite) {
         return new Reconciler(crashing(store, crashAfterStoreWrite), crashing(new FabricClusterActions(client), crashAfterClusterWrite),
                 List.of(new ImmediateRollback(), new SelectiveRollback(), new io.autonova.remediator.scenarios.DatabaseMigrationRollback()), EventRecorder.NONE, clock,
-                new Reconciler.Settings(id, LEASE, Duration.ofSeconds(2), Duration.ofMinutes(5), "argocd"), new Reconciler.Outcomes() {
+                new Reconciler.Settings(id, LEASE, Duration.ofSeconds(2), Duration.ofMinutes(5), "argocd", prometheus, List.of()), new Reconciler.Outcomes() {
                     @Override
                     public void finished(RemediationRecord record, Phase outcome) {
                     }
