@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class LayeringTest {
 
     /** Lowest first. */
-    static final List<String> LAYERS = List.of("domain", "config", "rules", "policy", "state", "cluster", "peers", "runtime", "engine", "scenarios",
+    static final List<String> LAYERS = List.of("domain", "config", "rules", "policy", "state", "cluster", "peers", "runtime", "engine", "scenarios", "notify",
             "pipeline", "api", "ingest");
     static final Pattern USE = Pattern.compile("io\\.autonova\\.remediator\\.([a-z]+)\\.[A-Za-z]");
 

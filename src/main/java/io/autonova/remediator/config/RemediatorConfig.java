@@ -182,6 +182,18 @@ public interface RemediatorConfig {
 
     Chat chat();
 
+    /** The peers runs are announced to, in the order notices are queued. */
+    default java.util.List<String> noticeChannels() {
+        java.util.List<String> c = new java.util.ArrayList<>();
+        if (grafana().url().isPresent()) {
+            c.add("grafana");
+        }
+        if (chat().webhookUrlFile().isPresent()) {
+            c.add("chat");
+        }
+        return c;
+    }
+
     interface Chat {
         /** A file holding the Slack-compatible incoming webhook URL (it is a secret); unset: no chat notices. */
         Optional<Path> webhookUrlFile();

@@ -129,6 +129,7 @@ public class Reconciler {
                 r.status.phase = Phase.RUNNING;
                 r.status.startedAt = now;
                 r.status.owner = settings.identity();
+                addNotices(r, "started");
             });
             return now;
         }
@@ -408,6 +409,7 @@ public class Reconciler {
             if (hold) {
                 r.status.humanActions.add("the target is held: clear it with DELETE /api/v1/targets/" + key + "/hold once it is safe");
             }
+            addNotices(r, "finished");
         });
         Cas.update("the state of " + key, () -> store.target(key), () -> store.fetchTarget(key), store::replaceTarget,
                 t -> rec.name.equals(t.run()) || settings.identity().equals(t.holder()) ? t.released() : t);
@@ -418,6 +420,18 @@ public class Reconciler {
         outcomes.finished(ended, outcome);
         LOG.infof("remediation %s %s: %s", rec.name, outcome.name().toLowerCase(), message);
         return null;
+    }
+
+    /** Queues a notice per configured channel, once per event (a retried write must not queue it twice). */
+    private void addNotices(RemediationRecord r, String event) {
+        for (String channel : settings.notices()) {
+            if (r.status.notices.stream().noneMatch(n -> n.channel.equals(channel) && n.event.equals(event))) {
+                RemediationRecord.Notice n = new RemediationRecord.Notice();
+                n.channel = channel;
+                n.event = event;
+                r.status.notices.add(n);
+            }
+        }
     }
 
     /** Why a run that did not succeed must hold its target whatever the reason (e.g. a migration undo ran), or null. */

@@ -93,7 +93,7 @@ public class StepEngine {
         reconciler = new Reconciler(runtime.store(), runtime.cluster(), plans.stream().toList(), runtime.events(), clock,
                 new Reconciler.Settings(runtime.identity(), ex.leaseDuration(), ex.pollInterval(), ex.verifyTimeout(), config.argocd().namespace(),
                         config.prometheus().url().map(u -> PrometheusClient.http(u, config.prometheus().tokenFile().orElse(null),
-                                config.prometheus().timeout())).orElse(null), List.of()),
+                                config.prometheus().timeout())).orElse(null), config.noticeChannels()),
                 new Reconciler.Outcomes() {
                     @Override
                     public void finished(RemediationRecord r, Phase outcome) {

@@ -113,6 +113,26 @@ public class RemediationRecord {
         public int attempts;
     }
 
+    /** A post-run notice to a peer (Grafana annotation, chat message): delivered apart from the run, retried, recorded. */
+    public static class Notice {
+        /** grafana or chat. */
+        public String channel;
+        /** started or finished. */
+        public String event;
+        /** pending, sent, or failed (given up). */
+        public String phase = "pending";
+        public int attempts;
+        /** Not tried again before this (backoff, a 429's Retry-After). */
+        public Instant notBefore;
+        /** The replica delivering it; a claim older than a minute is taken over. */
+        public String claimedBy;
+        public Instant claimedAt;
+        /** What the peer answered: an annotation id, an HTTP status. */
+        public String detail;
+        public String message;
+        public Instant sentAt;
+    }
+
     public static class Status {
         public Phase phase = Phase.EVALUATING;
         public DecisionView decision;
@@ -138,6 +158,8 @@ public class RemediationRecord {
         public Instant nextCheckAt;
         /** Set when the run switched from its plan to undoing what it had done. */
         public String compensating;
+        /** Notices about the run to Grafana and chat, delivered apart from it. */
+        public List<Notice> notices = new ArrayList<>();
     }
 
     @JsonIgnore

@@ -1,0 +1,76 @@
+package io.autonova.remediator.notify;
+
+import io.autonova.remediator.state.Phase;
+import io.autonova.remediator.state.RemediationRecord;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What notices say, from the record alone (pure). */
+public final class NoticeText {
+
+    private NoticeText() {
+    }
+
+    /** The tag that finds a run's annotation again (a retry after a crash must not add a second one). */
+    public static String runTag(RemediationRecord r) {
+        return "remediation:" + r.name;
+    }
+
+    public static List<String> tags(RemediationRecord r, List<String> extra) {
+        List<String> tags = new ArrayList<>(List.of("rollback", r.spec.scenario, r.spec.target.namespace, runTag(r)));
+        extra.stream().filter(t -> !tags.contains(t)).forEach(tags::add);
+        return tags;
+    }
+
+    public static boolean held(RemediationRecord r) {
+        return r.status.humanActions.stream().anyMatch(a -> a.startsWith("the target is held"));
+    }
+
+    /** One line: what happened to which target, and where it stands. */
+    public static String headline(RemediationRecord r, String event) {
+        String target = r.spec.target.namespace + "/" + r.spec.target.deployment;
+        String revisions = r.status.revisionFrom == null ? "" : " (revision " + r.status.revisionFrom + " → " + r.status.revisionTo + ")";
+        if (event.equals("started")) {
+            return "autonova-remediator started " + r.spec.scenario + " of " + target + " (rule " + r.spec.rule
+                    + (r.spec.trigger.alertname == null ? "" : ", alert " + r.spec.trigger.alertname) + ")";
+        }
+        String outcome = r.status.phase == Phase.SUCCEEDED ? "succeeded" : r.status.phase == Phase.ABORTED ? "was aborted" : "failed";
+        return r.spec.scenario + " of " + target + " " + outcome + revisions + (held(r) ? "; the target is held for a human" : "")
+                + ": " + (r.status.message == null ? "" : r.status.message);
+    }
+
+    static String cap(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max - 1) + "…";
+    }
+
+    public static String annotationText(RemediationRecord r) {
+        return headline(r, r.status.phase.finished() ? "finished" : "started") + " [" + r.name + "]";
+    }
+
+    /** A Slack-compatible incoming-webhook message: {@code text} (what Mattermost and notifications show) plus blocks. */
+    public static Map<String, Object> chat(RemediationRecord r, String event, String consoleUrl) {
+        String emoji = event.equals("started") ? ":arrows_counterclockwise:" : r.status.phase == Phase.SUCCEEDED ? ":white_check_mark:"
+                : held(r) ? ":raising_hand:" : ":x:";
+        String text = cap(emoji + " " + headline(r, event), 2900); // Slack: 3,000 characters per section text
+        List<Map<String, Object>> blocks = new ArrayList<>();
+        blocks.add(Map.of("type", "section", "text", Map.of("type", "mrkdwn", "text", text)));
+        List<Map<String, Object>> fields = new ArrayList<>();
+        fields.add(Map.of("type", "mrkdwn", "text", "*Remediation*\n" + r.name));
+        fields.add(Map.of("type", "mrkdwn", "text", "*Scenario*\n" + r.spec.scenario));
+        if (!event.equals("started") && !r.status.humanActions.isEmpty()) {
+            fields.add(Map.of("type", "mrkdwn", "text", cap("*Left for a human*\n" + String.join("\n", r.status.humanActions), 1900)));
+        }
+        blocks.add(Map.of("type", "section", "fields", fields));
+        if (consoleUrl != null) {
+            blocks.add(Map.of("type", "context", "elements", List.of(Map.of("type", "mrkdwn",
+                    "text", "<" + consoleUrl.replaceAll("/$", "") + "/api/v1/remediations/" + r.name + "/report|Incident report>"))));
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("text", text);
+        m.put("blocks", blocks);
+        return m;
+    }
+}
