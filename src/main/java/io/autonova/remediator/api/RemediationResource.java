@@ -86,6 +86,14 @@ public class RemediationResource {
         return find(name);
     }
 
+    /** The runbook's incident report, filled from the record. */
+    @GET
+    @Path("/{name}/report")
+    @Produces("text/markdown; charset=utf-8")
+    public String report(@PathParam("name") String name) {
+        return IncidentReport.render(find(name));
+    }
+
     @POST
     @Path("/{name}/abort")
     public Response abort(@PathParam("name") String name) {

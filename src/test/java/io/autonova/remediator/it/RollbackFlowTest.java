@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import static org.hamcrest.Matchers.containsString;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -50,6 +51,18 @@ class RollbackFlowTest extends ClusterTestSupport {
         assertEquals(List.of("resolve-target", "plan-rollback", "rollback-deployment", "verify-rollout"), rec.getList("status.steps.name"));
         assertEquals("0.27", rec.getString("spec.trigger.value"));
         assertEquals("error-rate", rec.getString("spec.rule"));
+
+        // The runbook's incident report, filled in.
+        String report = given().header("Authorization", ADMIN).accept("text/markdown").get("/api/v1/remediations/" + name + "/report")
+                .then().statusCode(200).contentType(containsString("text/markdown")).extract().asString();
+        assertTrue(report.startsWith("# Incident Report: "), report);
+        assertTrue(report.contains("- **Trigger:** alert HighErrorRate (value 0.27), rule `error-rate`"), report);
+        assertTrue(report.contains("- **Affected Services:** deployment `" + ns + "/checkout`"), report);
+        assertTrue(report.contains("- **Revision Rolled Back:** from 3 to 2"), report);
+        assertTrue(report.contains("| rollback-deployment | succeeded |"), report);
+        assertTrue(report.contains("| ACTION | ALL_CHECKS_PASSED |") || report.contains("ALL_CHECKS_PASSED"), report);
+        given().header("Authorization", ADMIN).get("/api/v1/remediations/no-such-run/report").then().statusCode(404)
+                .contentType(containsString("application/problem+json"));
 
         List<String> writes = writes(requests());
         long deploymentPatches = writes.stream().filter(w -> w.startsWith("PATCH /apis/apps/v1/namespaces/" + ns + "/deployments/checkout")).count();
