@@ -151,6 +151,18 @@ public interface RemediatorConfig {
         Duration takeoverScanInterval();
     }
 
+    ConfigHistorySettings configHistory();
+
+    interface ConfigHistorySettings {
+        /** Snapshot ConfigMaps and Secrets labelled autonova.io/config-history=true on every change (for configuration-rollback). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Contents kept per object. */
+        @WithDefault("10")
+        int keep();
+    }
+
     Prometheus prometheus();
 
     interface Prometheus {

@@ -32,7 +32,8 @@ public enum Scenario {
             "migrationTimeout", Scenario::duration)),
     /** Runbook scenario 5: the ConfigMaps and Secrets that changed restored from their snapshots, then a rollout restart. */
     CONFIGURATION_ROLLBACK("configuration-rollback", Map.of(
-            "restoreRotatedCredentials", Scenario::bool));
+            "restoreRotatedCredentials", Scenario::bool,
+            "changedWithin", Scenario::duration));
 
     /** Parameters every scenario accepts. */
     static final Map<String, Function<String, Optional<String>>> COMMON = Map.of(

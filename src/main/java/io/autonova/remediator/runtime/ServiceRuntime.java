@@ -32,6 +32,7 @@ public class ServiceRuntime {
     private final EventRecorder events;
     private final String identity;
     private final java.util.concurrent.ScheduledExecutorService background;
+    private final KubernetesClient client;
 
     @jakarta.inject.Inject
     public ServiceRuntime(RemediatorConfig config, jakarta.enterprise.inject.Instance<KubernetesClient> clients, java.time.Clock clock) {
@@ -44,6 +45,7 @@ public class ServiceRuntime {
         }
         KubernetesClient client = wanted ? clients.get() : null;
         boolean reachable = wanted && probe(client, config);
+        this.client = reachable || mode == RemediatorConfig.StoreMode.KUBERNETES ? client : null;
         if (mode == RemediatorConfig.StoreMode.KUBERNETES || reachable) {
             if (!reachable) {
                 LOG.errorf("state store 'kubernetes' is required but the API server did not answer; requests will fail with 503 until it does");
@@ -112,6 +114,7 @@ public class ServiceRuntime {
         this.identity = identity;
         this.dryRun = dryRun;
         this.background = null;
+        this.client = null;
     }
 
     private static String hostName() {
@@ -156,6 +159,11 @@ public class ServiceRuntime {
     /** True when actions are recorded, not carried out. */
     public boolean dryRun() {
         return dryRun;
+    }
+
+    /** The client, for watches outside the state store (configuration history); empty without a cluster. */
+    public java.util.Optional<KubernetesClient> client() {
+        return java.util.Optional.ofNullable(client);
     }
 
     /** Cluster access for scenarios (a dry-run wrapper when dry-run is on); null without a cluster. */

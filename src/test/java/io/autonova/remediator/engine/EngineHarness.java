@@ -99,6 +99,11 @@ final class EngineHarness {
         seenTemplates.put(ns + "/" + name, RolloutUndo.templateHash(created.getSpec().getTemplate()));
     }
 
+    void deploy(String ns, String name, int revisions, java.util.function.Consumer<io.fabric8.kubernetes.api.model.PodSpec> everyRevision) {
+        Deployment created = ClusterFixtures.install(client, ns, name, revisions, Map.of(), Map.of(), everyRevision).deployment();
+        seenTemplates.put(ns + "/" + name, RolloutUndo.templateHash(created.getSpec().getTemplate()));
+    }
+
     void argoApp(String ns, String app, String deployment, int history) {
         client.genericKubernetesResources(APPLICATION).inNamespace("argocd")
                 .resource(ClusterFixtures.argoApplication("argocd", app, ns, deployment, history, true)).create();
@@ -146,7 +151,7 @@ final class EngineHarness {
     /** A replica; {@code crashAfterStoreWrite}/{@code crashAfterClusterWrite} kill it after that many writes (0: never). */
     Reconciler replica(String id, int crashAfterStoreWrite, int crashAfterClusterWrite) {
         return new Reconciler(crashing(store, crashAfterStoreWrite), crashing(new FabricClusterActions(client), crashAfterClusterWrite),
-                List.of(new ImmediateRollback(), new SelectiveRollback(), new io.autonova.remediator.scenarios.DatabaseMigrationRollback()), EventRecorder.NONE, clock,
+                List.of(new ImmediateRollback(), new SelectiveRollback(), new io.autonova.remediator.scenarios.DatabaseMigrationRollback(), new io.autonova.remediator.scenarios.ConfigurationRollback()), EventRecorder.NONE, clock,
                 new Reconciler.Settings(id, LEASE, Duration.ofSeconds(2), Duration.ofMinutes(5), "argocd", prometheus, List.of()), new Reconciler.Outcomes() {
                     @Override
                     public void finished(RemediationRecord record, Phase outcome) {
@@ -245,9 +250,37 @@ final class EngineHarness {
         }
     }
 
+    static final ResourceDefinitionContext EXTERNAL_SECRET = new ResourceDefinitionContext.Builder()
+            .withGroup("external-secrets.io").withVersion("v1beta1").withKind("ExternalSecret").withPlural("externalsecrets").withNamespaced(true).build();
+
+    /** Plays this service's configuration history watcher, and the External Secrets Operator answering a force-sync. */
+    private void playConfigHistoryAndExternalSecrets() {
+        var actions = new FabricClusterActions(client);
+        client.configMaps().inAnyNamespace().withLabel(io.autonova.remediator.cluster.ConfigHistory.OPT_IN, "true").list().getItems()
+                .forEach(c -> io.autonova.remediator.cluster.ConfigHistory.record(actions, c, clock.now, 10));
+        client.secrets().inAnyNamespace().withLabel(io.autonova.remediator.cluster.ConfigHistory.OPT_IN, "true").list().getItems()
+                .forEach(s -> io.autonova.remediator.cluster.ConfigHistory.record(actions, s, clock.now, 10));
+        if (!externalSecrets) {
+            return;
+        }
+        for (GenericKubernetesResource es : client.genericKubernetesResources(EXTERNAL_SECRET).inAnyNamespace().list().getItems()) {
+            String asked = es.getMetadata().getAnnotations() == null ? null : es.getMetadata().getAnnotations().get("force-sync");
+            Map<String, Object> status = (Map<String, Object>) es.getAdditionalProperties().getOrDefault("status", Map.of());
+            if (asked != null && !asked.equals(status.get("autonova.test/seen-force-sync"))) {
+                es.getAdditionalProperties().put("status", Map.of("refreshTime", clock.now.toString(), "autonova.test/seen-force-sync", asked,
+                        "conditions", List.of(Map.of("type", "Ready", "status", "True", "reason", "SecretSynced"))));
+                client.genericKubernetesResources(EXTERNAL_SECRET).inNamespace(es.getMetadata().getNamespace()).resource(es).update();
+            }
+        }
+    }
+
+    /** True once a test registered the ExternalSecret CRD with the mock. */
+    boolean externalSecrets;
+
     /** Plays the controllers once: what Kubernetes and Argo CD would have done since the last look. */
     void playControllers() {
         playPodsAndJobs();
+        playConfigHistoryAndExternalSecrets();
         for (Deployment d : client.apps().deployments().inAnyNamespace().list().getItems()) {
             String key = d.getMetadata().getNamespace() + "/" + d.getMetadata().getName();
             String hash = RolloutUndo.templateHash(d.getSpec().getTemplate());

@@ -1,0 +1,89 @@
+package io.autonova.remediator.runtime;
+
+import io.autonova.remediator.cluster.ConfigHistory;
+import io.autonova.remediator.cluster.FabricClusterActions;
+import io.autonova.remediator.config.RemediatorConfig;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Keeps the history of opted-in ConfigMaps and Secrets (label {@value ConfigHistory#OPT_IN}=true) by watching
+ * them in every namespace and snapshotting each new content. Off in dry-run (snapshots are writes) and without
+ * a cluster. Every replica watches; snapshots are named by content, so they agree.
+ */
+@ApplicationScoped
+public class ConfigHistoryWatcher {
+
+    private static final Logger LOG = Logger.getLogger(ConfigHistoryWatcher.class);
+
+    private final ServiceRuntime runtime;
+    private final RemediatorConfig config;
+    private final Clock clock;
+    private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+
+    public ConfigHistoryWatcher(ServiceRuntime runtime, RemediatorConfig config, Clock clock) {
+        this.runtime = runtime;
+        this.config = config;
+        this.clock = clock;
+    }
+
+    void start(@Observes StartupEvent event) {
+        KubernetesClient client = runtime.client().orElse(null);
+        if (client == null || runtime.dryRun() || !config.configHistory().enabled()) {
+            return;
+        }
+        FabricClusterActions cluster = new FabricClusterActions(client);
+        int keep = config.configHistory().keep();
+        informers.add(client.configMaps().inAnyNamespace().withLabel(ConfigHistory.OPT_IN, "true")
+                .inform(handler(c -> ConfigHistory.record(cluster, c, clock.instant(), keep)), 0));
+        informers.add(client.secrets().inAnyNamespace().withLabel(ConfigHistory.OPT_IN, "true")
+                .inform(handler(s -> ConfigHistory.record(cluster, s, clock.instant(), keep)), 0));
+        LOG.infof("keeping the last %d contents of ConfigMaps and Secrets labelled %s=true", keep, ConfigHistory.OPT_IN);
+    }
+
+    private static <T extends HasMetadata> ResourceEventHandler<T> handler(Consumer<T> snapshot) {
+        return new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(T obj) {
+                safely(obj, snapshot);
+            }
+
+            @Override
+            public void onUpdate(T oldObj, T newObj) {
+                safely(newObj, snapshot);
+            }
+
+            @Override
+            public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+                // Snapshots stay: restoring a deleted object is a human's call.
+            }
+        };
+    }
+
+    private static <T extends HasMetadata> void safely(T obj, Consumer<T> snapshot) {
+        try {
+            snapshot.accept(obj);
+        } catch (RuntimeException e) {
+            // Names only: never the content of a Secret.
+            LOG.warnf("could not snapshot %s %s/%s: %s", obj.getKind(), obj.getMetadata().getNamespace(), obj.getMetadata().getName(), e.getMessage());
+        }
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        informers.forEach(SharedIndexInformer::close);
+    }
+}
