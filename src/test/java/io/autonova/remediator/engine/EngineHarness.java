@@ -88,8 +88,12 @@ final class EngineHarness {
         this.client = client;
     }
 
+    /** The namespace the played controllers look at: the newest one (each run gets its own; listing all of them grows with every run). */
+    String current = "default";
+
     String namespace() {
         String ns = "eng-" + NAMESPACES.incrementAndGet();
+        current = ns;
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
         return ns;
     }
@@ -151,7 +155,7 @@ final class EngineHarness {
     /** A replica; {@code crashAfterStoreWrite}/{@code crashAfterClusterWrite} kill it after that many writes (0: never). */
     Reconciler replica(String id, int crashAfterStoreWrite, int crashAfterClusterWrite) {
         return new Reconciler(crashing(store, crashAfterStoreWrite), crashing(new FabricClusterActions(client), crashAfterClusterWrite),
-                List.of(new ImmediateRollback(), new SelectiveRollback(), new io.autonova.remediator.scenarios.DatabaseMigrationRollback(), new io.autonova.remediator.scenarios.ConfigurationRollback()), EventRecorder.NONE, clock,
+                List.of(new ImmediateRollback(), new SelectiveRollback(), new io.autonova.remediator.scenarios.DatabaseMigrationRollback(), new io.autonova.remediator.scenarios.ConfigurationRollback(), new io.autonova.remediator.scenarios.GradualRollback()), EventRecorder.NONE, clock,
                 new Reconciler.Settings(id, LEASE, Duration.ofSeconds(2), Duration.ofMinutes(5), "argocd", prometheus, List.of()), new Reconciler.Outcomes() {
                     @Override
                     public void finished(RemediationRecord record, Phase outcome) {
@@ -200,23 +204,55 @@ final class EngineHarness {
     /** App pods seen when each Job was first picked up by the played Job controller. */
     final Map<String, Integer> appPodsWhenJobStarted = new HashMap<>();
 
-    /** Plays the ReplicaSet controller for pods (one pod per replica, labelled as the template) and the Job controller. */
+    static final String OWNER = "autonova.test/owner";
+
+    /**
+     * Plays the ReplicaSet controller for pods (one Ready pod per replica, labelled as the template; ownership kept in a
+     * test label, as ownerReferences would), garbage collection of a deleted Deployment's pods, the Job controller and
+     * the EndpointSlice controller.
+     */
     private void playPodsAndJobs() {
-        for (Deployment d : client.apps().deployments().inAnyNamespace().list().getItems()) {
+        java.util.Set<String> alive = new java.util.HashSet<>();
+        for (Deployment d : client.apps().deployments().inNamespace(current).list().getItems()) {
             String ns = d.getMetadata().getNamespace();
-            var pods = client.pods().inNamespace(ns).withLabels(d.getSpec().getSelector().getMatchLabels()).list().getItems();
+            alive.add(ns + "/" + d.getMetadata().getName());
+            Map<String, String> selector = new LinkedHashMap<>(d.getSpec().getSelector().getMatchLabels());
+            selector.put(OWNER, d.getMetadata().getName());
+            var pods = client.pods().inNamespace(ns).withLabels(selector).list().getItems();
             int want = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
             for (int i = want; i < pods.size(); i++) {
                 client.pods().inNamespace(ns).withName(pods.get(i).getMetadata().getName()).delete();
             }
             for (int i = pods.size(); i < want; i++) {
+                Map<String, String> labels = new LinkedHashMap<>(d.getSpec().getTemplate().getMetadata().getLabels());
+                labels.put(OWNER, d.getMetadata().getName());
                 client.pods().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata()
-                        .withGenerateName(d.getMetadata().getName() + "-").withName(d.getMetadata().getName() + "-" + java.util.UUID.randomUUID().toString().substring(0, 5))
-                        .withLabels(d.getSpec().getTemplate().getMetadata().getLabels()).endMetadata()
-                        .withSpec(d.getSpec().getTemplate().getSpec()).withNewStatus().withPhase("Running").endStatus().build()).create();
+                        .withName(d.getMetadata().getName() + "-" + java.util.UUID.randomUUID().toString().substring(0, 5))
+                        .withLabels(labels).endMetadata()
+                        .withSpec(d.getSpec().getTemplate().getSpec()).withNewStatus().withPhase("Running").withPodIP("10.0.0." + (i + 10))
+                        .addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus().build()).create();
             }
         }
-        for (var job : client.batch().v1().jobs().inAnyNamespace().list().getItems()) {
+        for (var p : client.pods().inNamespace(current).withLabel(OWNER).list().getItems()) {
+            if (!alive.contains(p.getMetadata().getNamespace() + "/" + p.getMetadata().getLabels().get(OWNER))) {
+                client.pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName()).delete();
+            }
+        }
+        for (var svc : client.services().inNamespace(current).list().getItems()) {
+            if (svc.getSpec().getSelector() == null || svc.getSpec().getSelector().isEmpty()) {
+                continue;
+            }
+            String ns = svc.getMetadata().getNamespace();
+            var endpoints = client.pods().inNamespace(ns).withLabels(svc.getSpec().getSelector()).list().getItems().stream()
+                    .map(p -> new io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder().addToAddresses(p.getStatus() == null || p.getStatus().getPodIP() == null
+                                    ? "10.0.0.1" : p.getStatus().getPodIP()).withNewConditions().withReady(true).endConditions()
+                            .withNewTargetRef().withKind("Pod").withName(p.getMetadata().getName()).withNamespace(ns).endTargetRef().build()).toList();
+            client.discovery().v1().endpointSlices().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder()
+                    .withNewMetadata().withName(svc.getMetadata().getName() + "-slice").withNamespace(ns)
+                    .addToLabels("kubernetes.io/service-name", svc.getMetadata().getName()).endMetadata().withAddressType("IPv4")
+                    .withEndpoints(endpoints).build()).createOr(x -> x.update());
+        }
+        for (var job : client.batch().v1().jobs().inNamespace(current).list().getItems()) {
             String ns = job.getMetadata().getNamespace();
             String name = job.getMetadata().getName();
             if (Boolean.TRUE.equals(job.getSpec().getSuspend()) || job.getStatus() != null && job.getStatus().getConditions() != null
@@ -256,14 +292,14 @@ final class EngineHarness {
     /** Plays this service's configuration history watcher, and the External Secrets Operator answering a force-sync. */
     private void playConfigHistoryAndExternalSecrets() {
         var actions = new FabricClusterActions(client);
-        client.configMaps().inAnyNamespace().withLabel(io.autonova.remediator.cluster.ConfigHistory.OPT_IN, "true").list().getItems()
+        client.configMaps().inNamespace(current).withLabel(io.autonova.remediator.cluster.ConfigHistory.OPT_IN, "true").list().getItems()
                 .forEach(c -> io.autonova.remediator.cluster.ConfigHistory.record(actions, c, clock.now, 10));
-        client.secrets().inAnyNamespace().withLabel(io.autonova.remediator.cluster.ConfigHistory.OPT_IN, "true").list().getItems()
+        client.secrets().inNamespace(current).withLabel(io.autonova.remediator.cluster.ConfigHistory.OPT_IN, "true").list().getItems()
                 .forEach(s -> io.autonova.remediator.cluster.ConfigHistory.record(actions, s, clock.now, 10));
         if (!externalSecrets) {
             return;
         }
-        for (GenericKubernetesResource es : client.genericKubernetesResources(EXTERNAL_SECRET).inAnyNamespace().list().getItems()) {
+        for (GenericKubernetesResource es : client.genericKubernetesResources(EXTERNAL_SECRET).inNamespace(current).list().getItems()) {
             String asked = es.getMetadata().getAnnotations() == null ? null : es.getMetadata().getAnnotations().get("force-sync");
             Map<String, Object> status = (Map<String, Object>) es.getAdditionalProperties().getOrDefault("status", Map.of());
             if (asked != null && !asked.equals(status.get("autonova.test/seen-force-sync"))) {
@@ -281,7 +317,7 @@ final class EngineHarness {
     void playControllers() {
         playPodsAndJobs();
         playConfigHistoryAndExternalSecrets();
-        for (Deployment d : client.apps().deployments().inAnyNamespace().list().getItems()) {
+        for (Deployment d : client.apps().deployments().inNamespace(current).list().getItems()) {
             String key = d.getMetadata().getNamespace() + "/" + d.getMetadata().getName();
             String hash = RolloutUndo.templateHash(d.getSpec().getTemplate());
             if (!hash.equals(seenTemplates.put(key, hash))) {
@@ -302,8 +338,19 @@ final class EngineHarness {
                 d.getMetadata().setResourceVersion(null);
                 d = client.apps().deployments().inNamespace(d.getMetadata().getNamespace()).resource(d).update();
             }
-            if (!lagging && d.getStatus().getObservedGeneration() < d.getMetadata().getGeneration()) {
-                d.getStatus().setObservedGeneration(d.getMetadata().getGeneration());
+            int want = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
+            if (d.getStatus() == null) {
+                d.setStatus(new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder().withObservedGeneration(0L).build());
+            }
+            var st = d.getStatus();
+            boolean behind = st.getObservedGeneration() == null || st.getObservedGeneration() < d.getMetadata().getGeneration()
+                    || !Integer.valueOf(want).equals(st.getReplicas()) || !Integer.valueOf(want).equals(st.getAvailableReplicas());
+            if (!lagging && behind) {
+                st.setObservedGeneration(d.getMetadata().getGeneration());
+                st.setReplicas(want);
+                st.setUpdatedReplicas(want);
+                st.setReadyReplicas(want);
+                st.setAvailableReplicas(want);
                 client.apps().deployments().inNamespace(d.getMetadata().getNamespace()).resource(d).updateStatus();
             }
         }

@@ -1,0 +1,435 @@
+package io.autonova.remediator.scenarios;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.autonova.remediator.domain.Durations;
+import io.autonova.remediator.domain.Hashes;
+import io.autonova.remediator.domain.Json;
+import io.autonova.remediator.domain.Target;
+import io.autonova.remediator.engine.FailureReason;
+import io.autonova.remediator.engine.RunContext;
+import io.autonova.remediator.engine.StepHandler;
+import io.autonova.remediator.engine.StepResult;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static io.autonova.remediator.scenarios.RollbackSteps.PLAN;
+import static io.autonova.remediator.scenarios.RollbackSteps.out;
+
+/**
+ * The steps of runbook scenario 3, done as the runbook means rather than as it types: the previous version runs
+ * beside the bad one as {@code <name>-rollback}, the Service is switched to it (its original selector kept on
+ * the Service), watched, and then the original Deployment itself is rolled back (never deleted and re-created:
+ * its selector is immutable and Argo CD, HPAs and PDBs point at it), the Service switched back, the copy removed.
+ */
+final class BlueGreen {
+
+    static final String PLAN_GRADUAL = "plan-gradual-rollback";
+    static final String SCALE_BAD = "scale-bad-down";
+    static final String CREATE_COPY = "create-rollback-deployment";
+    static final String WAIT_COPY = "wait-rollback-ready";
+    static final String SWITCH = "switch-service";
+    static final String CHECK_SWITCHED = "check-endpoints";
+    static final String DRAIN = "drain";
+    static final String WATCH = "watch";
+    static final String SWITCH_BACK = "switch-service-back";
+    static final String CHECK_BACK = "check-endpoints-back";
+    static final String DRAIN_COPY = "drain-rollback-deployment";
+    static final String DELETE_COPY = "delete-rollback-deployment";
+    static final String RESTORE_SELECTOR = "restore-service-selector";
+    static final String REMOVE_COPY = "remove-rollback-deployment";
+    static final String RUN_LABEL = "autonova.io/rollback";
+    static final String ORIGINAL_SELECTOR = "autonova.io/original-selector";
+    static final String SWITCHED_BY = "autonova.io/switched-by";
+    private static final TypeReference<Map<String, String>> LABELS = new TypeReference<>() {
+    };
+
+    private BlueGreen() {
+    }
+
+    static String copyName(RunContext ctx) {
+        return ctx.target().deployment() + "-rollback";
+    }
+
+    static String runLabel(RunContext ctx) {
+        return Hashes.sha256Hex(ctx.record().name);
+    }
+
+    static Map<String, String> labels(String json) {
+        try {
+            return json == null ? Map.of() : Json.MAPPER.readValue(json, LABELS);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String json(Object o) {
+        try {
+            return Json.MAPPER.writeValueAsString(o);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Duration drain(RunContext ctx) {
+        String d = ctx.parameters().get("drain");
+        return d == null ? Duration.ofSeconds(30) : Durations.parse(d);
+    }
+
+    static Duration watch(RunContext ctx) {
+        String w = ctx.parameters().get("watch");
+        return w == null ? Duration.ofMinutes(5) : Durations.parse(w);
+    }
+
+    /** The Service, the copy (previous template plus the run's label, sized from the HPA when there is one), and the checks. */
+    static final StepHandler PLAN_STEP = RollbackSteps.reader(PLAN_GRADUAL, ctx -> {
+        Target t = ctx.target();
+        Deployment d = ctx.cluster().deployment(t.namespace(), t.deployment()).orElse(null);
+        if (d == null) {
+            return StepResult.fail(FailureReason.TARGET_NOT_FOUND, "deployment " + t.key() + " not found");
+        }
+        String svcName = ctx.parameters().getOrDefault("service", t.deployment());
+        Service svc = ctx.cluster().service(t.namespace(), svcName).orElse(null);
+        if (svc == null || svc.getSpec().getSelector() == null || svc.getSpec().getSelector().isEmpty()) {
+            return StepResult.fail(FailureReason.TARGET_NOT_FOUND, "service " + t.namespace() + "/" + svcName
+                    + (svc == null ? " not found" : " has no selector (traffic cannot be moved by labels)"));
+        }
+        Map<String, String> podLabels = d.getSpec().getTemplate().getMetadata().getLabels();
+        Map<String, String> selector = svc.getSpec().getSelector();
+        if (!podLabels.entrySet().containsAll(selector.entrySet())) {
+            return StepResult.fail(FailureReason.TARGET_NOT_FOUND, "service " + t.namespace() + "/" + svcName + " (selector " + selector
+                    + ") does not route to deployment " + t.key());
+        }
+        if (d.getSpec().getSelector().getMatchExpressions() != null && !d.getSpec().getSelector().getMatchExpressions().isEmpty()
+                || podLabels.containsKey(RUN_LABEL) || selector.containsKey(RUN_LABEL)) {
+            return StepResult.fail(FailureReason.SELECTOR_CONFLICT, "deployment " + t.key() + " uses matchExpressions or already carries "
+                    + RUN_LABEL + " (a gradual rollback left behind?): a human must look first");
+        }
+        ReplicaSet previous = null;
+        String toTemplate = ctx.output(PLAN, "toTemplate");
+        for (ReplicaSet rs : ctx.cluster().replicaSets(d)) {
+            if (RolloutUndo.templateHash(rs.getSpec().getTemplate()).equals(toTemplate)) {
+                previous = rs;
+            }
+        }
+        if (previous == null) {
+            return StepResult.fail(FailureReason.NO_EARLIER_REVISION, "the ReplicaSet of revision " + ctx.output(PLAN, "revisionTo") + " is gone");
+        }
+        if (ctx.cluster().deployment(t.namespace(), copyName(ctx)).filter(c -> !runLabel(ctx).equals(label(c.getMetadata(), RUN_LABEL))).isPresent()) {
+            return StepResult.fail(FailureReason.SELECTOR_CONFLICT, "a deployment " + t.namespace() + "/" + copyName(ctx) + " exists and is not this run's");
+        }
+        int replicas = Workloads.replicas(d);
+        var hpa = ctx.cluster().autoscalerFor(t.namespace(), t.deployment());
+        int copyReplicas = hpa.map(h -> h.getStatus() == null || h.getStatus().getDesiredReplicas() == null ? replicas : h.getStatus().getDesiredReplicas())
+                .orElse(replicas);
+        copyReplicas = Math.max(1, copyReplicas);
+        String run = runLabel(ctx);
+        PodTemplateSpec template = Json.MAPPER.convertValue(previous.getSpec().getTemplate(), PodTemplateSpec.class);
+        Map<String, String> copyLabels = new LinkedHashMap<>(template.getMetadata().getLabels());
+        copyLabels.remove("pod-template-hash");
+        copyLabels.put(RUN_LABEL, run);
+        template.getMetadata().setLabels(copyLabels);
+        Map<String, String> copySelector = new LinkedHashMap<>(d.getSpec().getSelector().getMatchLabels());
+        copySelector.put(RUN_LABEL, run);
+        // The original's pods lack the run label, so the copy never adopts them; the copy's pod-template-hash differs, so no
+        // ReplicaSet of the original adopts the copy's pods. HPAs and PDBs are not copied.
+        Deployment copy = new DeploymentBuilder().withMetadata(new ObjectMeta()).withNewSpec().withReplicas(copyReplicas)
+                .withNewSelector().withMatchLabels(copySelector).endSelector().withTemplate(template).endSpec().build();
+        copy.getMetadata().setName(copyName(ctx));
+        copy.getMetadata().setNamespace(t.namespace());
+        copy.getMetadata().setLabels(Map.of(RUN_LABEL, run, "autonova.io/remediation", ctx.record().name, "app.kubernetes.io/managed-by", "autonova-remediator"));
+        copy.getMetadata().setAnnotations(Map.of("autonova.io/copy-of", t.key(), "autonova.io/revision", ctx.output(PLAN, "revisionTo")));
+        Map<String, String> switched = new LinkedHashMap<>(selector);
+        switched.put(RUN_LABEL, run);
+        return StepResult.done("run revision " + ctx.output(PLAN, "revisionTo") + " as " + t.namespace() + "/" + copyName(ctx) + " (" + copyReplicas
+                        + " replicas" + (hpa.isPresent() ? ", the HPA's desired count" : "") + ") beside revision " + ctx.output(PLAN, "revisionFrom")
+                        + ", then move service " + svcName + " to it",
+                out("service", svcName, "originalSelector", json(selector), "switchedSelector", json(switched), "copy", json(copy),
+                        "copyReplicas", String.valueOf(copyReplicas), "run", run));
+    });
+
+    static String label(ObjectMeta m, String key) {
+        return m.getLabels() == null ? null : m.getLabels().get(key);
+    }
+
+    static final StepHandler SCALE_BAD_STEP = new StepHandler() {
+        @Override
+        public String name() {
+            return SCALE_BAD;
+        }
+
+        @Override
+        public Map<String, String> prepare(RunContext ctx) {
+            Deployment d = ctx.cluster().deployment(ctx.target().namespace(), ctx.target().deployment()).orElse(null);
+            return d == null ? Map.of() : out("replicas", String.valueOf(Workloads.replicas(d)));
+        }
+
+        @Override
+        public StepResult act(RunContext ctx, Map<String, String> inputs) {
+            int to = Integer.parseInt(ctx.parameters().getOrDefault("scaleBadTo", "1"));
+            return Workloads.scale(ctx, Math.min(to, Integer.parseInt(inputs.getOrDefault("replicas", "1"))),
+                    "(was " + inputs.get("replicas") + "): less of the bad release while its replacement starts", ctx.output(PLAN, "fromTemplate"));
+        }
+    };
+
+    /** The original's count from before the run, or null when it was never scaled. */
+    static Integer originalReplicas(RunContext ctx) {
+        var s = ctx.record().step(SCALE_BAD);
+        return s == null || !s.inputs.containsKey("replicas") ? null : Integer.valueOf(s.inputs.get("replicas"));
+    }
+
+    static StepHandler scaleOriginalBack(String name) {
+        return new StepHandler() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public StepResult act(RunContext ctx, Map<String, String> inputs) {
+                Integer to = originalReplicas(ctx);
+                return to == null ? StepResult.done("the original was never scaled down")
+                        : Workloads.scale(ctx, to, "(its count before the run)", null);
+            }
+        };
+    }
+
+    static final StepHandler SCALE_ORIGINAL_BACK = scaleOriginalBack(Workloads.SCALE_BACK);
+    static final StepHandler RESTORE_ORIGINAL_SIZE = scaleOriginalBack(Workloads.RESTORE_REPLICAS);
+
+    static final StepHandler CREATE = new StepHandler() {
+        @Override
+        public String name() {
+            return CREATE_COPY;
+        }
+
+        @Override
+        public StepResult act(RunContext ctx, Map<String, String> inputs) {
+            String ns = ctx.target().namespace();
+            Deployment existing = ctx.cluster().deployment(ns, copyName(ctx)).orElse(null);
+            if (existing != null) {
+                return runLabel(ctx).equals(label(existing.getMetadata(), RUN_LABEL)) ? StepResult.done("deployment " + ns + "/" + copyName(ctx) + " already created")
+                        : StepResult.fail(FailureReason.SELECTOR_CONFLICT, "deployment " + ns + "/" + copyName(ctx) + " exists and is not this run's");
+            }
+            if (ctx.dryRun()) {
+                return StepResult.done("dry-run: would create deployment " + ns + "/" + copyName(ctx));
+            }
+            try {
+                ctx.cluster().createDeployment(Json.MAPPER.readValue(ctx.output(PLAN_GRADUAL, "copy"), Deployment.class));
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+                return StepResult.waiting("deployment " + ns + "/" + copyName(ctx) + " exists: looking again");
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+            return StepResult.done("created deployment " + ns + "/" + copyName(ctx) + " running revision " + ctx.output(PLAN, "revisionTo"));
+        }
+    };
+
+    private static List<Pod> readyCopyPods(RunContext ctx) {
+        Map<String, String> sel = labels(ctx.output(PLAN_GRADUAL, "switchedSelector"));
+        return ctx.cluster().pods(ctx.target().namespace(), sel).stream().filter(BlueGreen::ready).toList();
+    }
+
+    static boolean ready(Pod p) {
+        return p.getMetadata().getDeletionTimestamp() == null && p.getStatus() != null && p.getStatus().getConditions() != null
+                && p.getStatus().getConditions().stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+
+    /** Waits until every replica of the copy is Ready (the controller observed it, and the pods say Ready). */
+    static final StepHandler WAIT_READY = RollbackSteps.reader(WAIT_COPY, RunContext::verifyTimeout, ctx -> {
+        if (ctx.dryRun()) {
+            return StepResult.waiting("would wait for " + copyName(ctx) + " to be Ready");
+        }
+        Deployment c = ctx.cluster().deployment(ctx.target().namespace(), copyName(ctx)).orElse(null);
+        if (c == null) {
+            return StepResult.fail(FailureReason.TARGET_NOT_FOUND, "deployment " + ctx.target().namespace() + "/" + copyName(ctx) + " disappeared");
+        }
+        RolloutStatus.Result status = RolloutStatus.evaluate(c);
+        if (status.state() == RolloutStatus.State.FAILED) {
+            return StepResult.fail(FailureReason.ROLLOUT_FAILED, status.message());
+        }
+        int want = Integer.parseInt(ctx.output(PLAN_GRADUAL, "copyReplicas"));
+        int ready = readyCopyPods(ctx).size();
+        return status.state() == RolloutStatus.State.COMPLETE && ready >= want
+                ? StepResult.done(ready + " of " + want + " pods of " + copyName(ctx) + " Ready")
+                : StepResult.waiting(ready + " of " + want + " pods of " + copyName(ctx) + " Ready; " + status.message());
+    });
+
+    /** Moves the Service to the copy's pods; the original selector and the run go on the Service first, in the same write. */
+    static StepHandler switchService(String name, boolean toCopy) {
+        return new StepHandler() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public StepResult act(RunContext ctx, Map<String, String> inputs) {
+                String ns = ctx.target().namespace();
+                String svcName = ctx.output(PLAN_GRADUAL, "service");
+                Map<String, String> original = labels(ctx.output(PLAN_GRADUAL, "originalSelector"));
+                Map<String, String> want = toCopy ? labels(ctx.output(PLAN_GRADUAL, "switchedSelector")) : original;
+                for (int attempt = 0; attempt < 3; attempt++) {
+                    Service svc = ctx.cluster().service(ns, svcName).orElse(null);
+                    if (svc == null) {
+                        return StepResult.fail(FailureReason.TARGET_NOT_FOUND, "service " + ns + "/" + svcName + " disappeared");
+                    }
+                    if (want.equals(svc.getSpec().getSelector())) {
+                        return StepResult.done("service " + ns + "/" + svcName + " selects " + want);
+                    }
+                    if (toCopy && readyCopyPods(ctx).isEmpty()) {
+                        return StepResult.fail(FailureReason.NO_ENDPOINTS, "no Ready pod of " + copyName(ctx) + ": not moving service " + svcName + " to nothing");
+                    }
+                    if (ctx.dryRun()) {
+                        return StepResult.done("dry-run: would set the selector of service " + ns + "/" + svcName + " to " + want);
+                    }
+                    List<Map<String, Object>> ops = new ArrayList<>();
+                    ops.add(Map.of("op", "test", "path", "/metadata/resourceVersion", "value", svc.getMetadata().getResourceVersion()));
+                    ops.add(Map.of("op", "replace", "path", "/spec/selector", "value", want));
+                    Map<String, String> ann = new LinkedHashMap<>(svc.getMetadata().getAnnotations() == null ? Map.of() : svc.getMetadata().getAnnotations());
+                    if (toCopy) {
+                        ann.put(ORIGINAL_SELECTOR, json(original));
+                        ann.put(SWITCHED_BY, ctx.record().name);
+                    } else {
+                        ann.remove(ORIGINAL_SELECTOR);
+                        ann.remove(SWITCHED_BY);
+                    }
+                    ops.add(Map.of("op", "add", "path", "/metadata/annotations", "value", ann));
+                    try {
+                        ctx.cluster().patchService(ns, svcName, json(ops));
+                        return StepResult.done("service " + ns + "/" + svcName + " now selects " + want + (toCopy ? " (original selector kept in "
+                                + ORIGINAL_SELECTOR + ")" : ""));
+                    } catch (KubernetesClientException e) {
+                        if (e.getCode() != 409 && e.getCode() != 422) {
+                            throw e;
+                        }
+                    }
+                }
+                return StepResult.fail(FailureReason.API_ERROR, "service " + ns + "/" + svcName + " kept changing under the switch");
+            }
+        };
+    }
+
+    static final StepHandler SWITCH_TO_COPY = switchService(SWITCH, true);
+    static final StepHandler SWITCH_BACK_STEP = switchService(SWITCH_BACK, false);
+    static final StepHandler RESTORE_SELECTOR_STEP = switchService(RESTORE_SELECTOR, false);
+
+    /** After a switch: the Service's EndpointSlices have Ready endpoints, all of them pods of the side it now selects. */
+    static StepHandler checkEndpoints(String name, boolean copySide) {
+        return RollbackSteps.reader(name, ctx -> Duration.ofMinutes(2), ctx -> {
+            if (ctx.dryRun()) {
+                return StepResult.waiting("would wait for the service's endpoints to follow the switch");
+            }
+            String ns = ctx.target().namespace();
+            String svcName = ctx.output(PLAN_GRADUAL, "service");
+            Set<String> side = ctx.cluster().pods(ns, labels(ctx.output(PLAN_GRADUAL, copySide ? "switchedSelector" : "originalSelector"))).stream()
+                    .filter(p -> copySide == runLabel(ctx).equals(label(p.getMetadata(), RUN_LABEL))).map(p -> p.getMetadata().getName())
+                    .collect(Collectors.toSet());
+            int ready = 0;
+            int other = 0;
+            for (EndpointSlice slice : ctx.cluster().endpointSlices(ns, svcName)) {
+                for (Endpoint e : slice.getEndpoints() == null ? List.<Endpoint>of() : slice.getEndpoints()) {
+                    boolean isReady = e.getConditions() == null || e.getConditions().getReady() == null || e.getConditions().getReady();
+                    String pod = e.getTargetRef() == null ? null : e.getTargetRef().getName();
+                    if (pod != null && side.contains(pod)) {
+                        ready += isReady ? 1 : 0;
+                    } else {
+                        other++;
+                    }
+                }
+            }
+            String where = copySide ? copyName(ctx) : ctx.target().deployment();
+            if (ready == 0) {
+                return StepResult.waiting("service " + svcName + " has no Ready endpoint on " + where + " yet");
+            }
+            // After the switch back the original selector also matches the copy's pods (same version): only the copy side must be alone.
+            return copySide && other > 0 ? StepResult.waiting("service " + svcName + ": " + ready + " Ready endpoint(s) on " + where + ", " + other + " other(s) still listed")
+                    : StepResult.done("service " + svcName + ": " + ready + " Ready endpoint(s), all on " + where);
+        });
+    }
+
+    static final StepHandler CHECK_SWITCHED_STEP = checkEndpoints(CHECK_SWITCHED, true);
+    static final StepHandler CHECK_BACK_STEP = checkEndpoints(CHECK_BACK, false);
+
+    /** Connections to the replaced pods finish before anything is scaled to zero or deleted. */
+    static StepHandler drainStep(String name) {
+        return RollbackSteps.reader(name, ctx -> drain(ctx).plusMinutes(1), ctx -> {
+            var prev = ctx.record().step(name);
+            java.time.Instant from = prev == null || prev.startedAt == null ? ctx.now() : prev.startedAt;
+            Duration left = drain(ctx).minus(Duration.between(from, ctx.now()));
+            return left.isNegative() || left.isZero() ? StepResult.done("drained for " + Durations.format(drain(ctx)))
+                    : StepResult.waiting("draining for " + Durations.format(drain(ctx)), left, Map.of());
+        });
+    }
+
+    static final StepHandler DRAIN_STEP = drainStep(DRAIN);
+    static final StepHandler DRAIN_COPY_STEP = drainStep(DRAIN_COPY);
+
+    /** Without a verify query: the copy must stay fully available for the watch window. */
+    static final StepHandler WATCH_STEP = RollbackSteps.reader(WATCH, ctx -> watch(ctx).plusMinutes(1), ctx -> {
+        var prev = ctx.record().step(WATCH);
+        java.time.Instant from = prev == null || prev.startedAt == null ? ctx.now() : prev.startedAt;
+        if (ctx.dryRun()) {
+            return StepResult.waiting("would watch " + copyName(ctx) + " for " + Durations.format(watch(ctx)));
+        }
+        Deployment c = ctx.cluster().deployment(ctx.target().namespace(), copyName(ctx)).orElse(null);
+        int want = Integer.parseInt(ctx.output(PLAN_GRADUAL, "copyReplicas"));
+        int available = c == null || c.getStatus() == null || c.getStatus().getAvailableReplicas() == null ? 0 : c.getStatus().getAvailableReplicas();
+        if (available < want) {
+            return StepResult.fail(FailureReason.ROLLOUT_FAILED, copyName(ctx) + " dropped to " + available + " of " + want + " available pods while watched");
+        }
+        Duration left = watch(ctx).minus(Duration.between(from, ctx.now()));
+        Duration every = Duration.ofSeconds(10);
+        return left.isNegative() || left.isZero() ? StepResult.done(copyName(ctx) + " stayed fully available for " + Durations.format(watch(ctx)))
+                : StepResult.waiting("watching " + copyName(ctx) + ": " + available + " of " + want + " available", left.compareTo(every) < 0 ? left : every,
+                        Map.of());
+    });
+
+    static StepHandler deleteCopy(String name) {
+        return new StepHandler() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public StepResult act(RunContext ctx, Map<String, String> inputs) {
+                String ns = ctx.target().namespace();
+                Deployment c = ctx.cluster().deployment(ns, copyName(ctx)).orElse(null);
+                if (c == null) {
+                    return StepResult.done("deployment " + ns + "/" + copyName(ctx) + " is gone");
+                }
+                if (!runLabel(ctx).equals(label(c.getMetadata(), RUN_LABEL))) {
+                    return StepResult.done("deployment " + ns + "/" + copyName(ctx) + " is not this run's: left alone");
+                }
+                if (ctx.dryRun()) {
+                    return StepResult.done("dry-run: would delete deployment " + ns + "/" + copyName(ctx));
+                }
+                ctx.cluster().deleteDeployment(ns, copyName(ctx));
+                return StepResult.done("deleted deployment " + ns + "/" + copyName(ctx));
+            }
+        };
+    }
+
+    static final StepHandler DELETE_COPY_STEP = deleteCopy(DELETE_COPY);
+    static final StepHandler REMOVE_COPY_STEP = deleteCopy(REMOVE_COPY);
+}
