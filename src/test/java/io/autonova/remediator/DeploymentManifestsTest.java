@@ -53,7 +53,7 @@ class DeploymentManifestsTest {
     @Test
     void rbacGrantsEveryCallTheServiceMakesAndNoMore() throws IOException {
         List<Map<String, Object>> docs = documents();
-        // (role, apiGroup, resource, verb) for each call in KubernetesStateStore and FabricClusterActions.
+        // (role, apiGroup, resource, verb) for each call in KubernetesStateStore, FabricClusterActions and the history watcher.
         String[][] calls = {
                 {"Role/autonova-remediator-state", "autonova.io", "remediations", "get"},
                 {"Role/autonova-remediator-state", "autonova.io", "remediations", "list"},
@@ -80,6 +80,31 @@ class DeploymentManifestsTest {
                 {"ClusterRole/autonova-remediator-rollback", "apps", "deployments", "get"},
                 {"ClusterRole/autonova-remediator-rollback", "apps", "deployments", "patch"},
                 {"ClusterRole/autonova-remediator-rollback", "apps", "replicasets", "list"},
+                {"ClusterRole/autonova-remediator-runbook", "apps", "deployments", "create"},
+                {"ClusterRole/autonova-remediator-runbook", "apps", "deployments", "delete"},
+                {"ClusterRole/autonova-remediator-runbook", "", "pods", "list"},
+                {"ClusterRole/autonova-remediator-runbook", "", "pods/log", "get"},
+                {"ClusterRole/autonova-remediator-runbook", "", "services", "get"},
+                {"ClusterRole/autonova-remediator-runbook", "", "services", "patch"},
+                {"ClusterRole/autonova-remediator-runbook", "discovery.k8s.io", "endpointslices", "list"},
+                {"ClusterRole/autonova-remediator-runbook", "autoscaling", "horizontalpodautoscalers", "list"},
+                {"ClusterRole/autonova-remediator-runbook", "batch", "jobs", "get"},
+                {"ClusterRole/autonova-remediator-runbook", "batch", "jobs", "list"},
+                {"ClusterRole/autonova-remediator-runbook", "batch", "jobs", "create"},
+                {"ClusterRole/autonova-remediator-runbook", "", "configmaps", "get"},
+                {"ClusterRole/autonova-remediator-runbook", "", "configmaps", "list"},
+                {"ClusterRole/autonova-remediator-runbook", "", "configmaps", "watch"},
+                {"ClusterRole/autonova-remediator-runbook", "", "configmaps", "create"},
+                {"ClusterRole/autonova-remediator-runbook", "", "configmaps", "patch"},
+                {"ClusterRole/autonova-remediator-runbook", "", "configmaps", "delete"},
+                {"ClusterRole/autonova-remediator-runbook", "", "secrets", "get"},
+                {"ClusterRole/autonova-remediator-runbook", "", "secrets", "list"},
+                {"ClusterRole/autonova-remediator-runbook", "", "secrets", "watch"},
+                {"ClusterRole/autonova-remediator-runbook", "", "secrets", "create"},
+                {"ClusterRole/autonova-remediator-runbook", "", "secrets", "patch"},
+                {"ClusterRole/autonova-remediator-runbook", "", "secrets", "delete"},
+                {"ClusterRole/autonova-remediator-runbook", "external-secrets.io", "externalsecrets", "get"},
+                {"ClusterRole/autonova-remediator-runbook", "external-secrets.io", "externalsecrets", "patch"},
                 {"Role/autonova-remediator-argocd", "argoproj.io", "applications", "get"},
                 {"Role/autonova-remediator-argocd", "argoproj.io", "applications", "patch"}};
         int granted = 0;
@@ -87,7 +112,8 @@ class DeploymentManifestsTest {
             String[] role = call[0].split("/");
             assertTrue(grants(find(docs, role[0], role[1]), call[1], call[2], call[3]), String.join(" ", call));
         }
-        for (String role : List.of("Role/autonova-remediator-state", "ClusterRole/autonova-remediator-rollback", "Role/autonova-remediator-argocd")) {
+        for (String role : List.of("Role/autonova-remediator-state", "ClusterRole/autonova-remediator-rollback", "ClusterRole/autonova-remediator-runbook",
+                "Role/autonova-remediator-argocd")) {
             String[] r = role.split("/");
             granted += countVerbs(find(docs, r[0], r[1]));
         }

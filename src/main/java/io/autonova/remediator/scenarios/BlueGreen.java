@@ -188,61 +188,31 @@ final class BlueGreen {
         }
     };
 
-    /** The original's count from before the run, or null when it was never scaled. */
-    static Integer originalReplicas(RunContext ctx) {
-        var s = ctx.record().step(SCALE_BAD);
-        return s == null || !s.inputs.containsKey("replicas") ? null : Integer.valueOf(s.inputs.get("replicas"));
-    }
+    static final StepHandler SCALE_ORIGINAL_BACK = Workloads.scaleBack(Workloads.SCALE_BACK, SCALE_BAD);
+    static final StepHandler RESTORE_ORIGINAL_SIZE = Workloads.scaleBack(Workloads.RESTORE_REPLICAS, SCALE_BAD);
 
-    static StepHandler scaleOriginalBack(String name) {
-        return new StepHandler() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public StepResult act(RunContext ctx, Map<String, String> inputs) {
-                Integer to = originalReplicas(ctx);
-                return to == null ? StepResult.done("the original was never scaled down")
-                        : Workloads.scale(ctx, to, "(its count before the run)", null);
-            }
-        };
-    }
-
-    static final StepHandler SCALE_ORIGINAL_BACK = scaleOriginalBack(Workloads.SCALE_BACK);
-    static final StepHandler RESTORE_ORIGINAL_SIZE = scaleOriginalBack(Workloads.RESTORE_REPLICAS);
-
-    static final StepHandler CREATE = new StepHandler() {
-        @Override
-        public String name() {
-            return CREATE_COPY;
+    static final StepHandler CREATE = RollbackSteps.writer(CREATE_COPY, (ctx, inputs) -> {
+        String ns = ctx.target().namespace();
+        Deployment existing = ctx.cluster().deployment(ns, copyName(ctx)).orElse(null);
+        if (existing != null) {
+            return runLabel(ctx).equals(label(existing.getMetadata(), RUN_LABEL)) ? StepResult.done("deployment " + ns + "/" + copyName(ctx) + " already created")
+                    : StepResult.fail(FailureReason.SELECTOR_CONFLICT, "deployment " + ns + "/" + copyName(ctx) + " exists and is not this run's");
         }
-
-        @Override
-        public StepResult act(RunContext ctx, Map<String, String> inputs) {
-            String ns = ctx.target().namespace();
-            Deployment existing = ctx.cluster().deployment(ns, copyName(ctx)).orElse(null);
-            if (existing != null) {
-                return runLabel(ctx).equals(label(existing.getMetadata(), RUN_LABEL)) ? StepResult.done("deployment " + ns + "/" + copyName(ctx) + " already created")
-                        : StepResult.fail(FailureReason.SELECTOR_CONFLICT, "deployment " + ns + "/" + copyName(ctx) + " exists and is not this run's");
-            }
-            if (ctx.dryRun()) {
-                return StepResult.done("dry-run: would create deployment " + ns + "/" + copyName(ctx));
-            }
-            try {
-                ctx.cluster().createDeployment(Json.MAPPER.readValue(ctx.output(PLAN_GRADUAL, "copy"), Deployment.class));
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != 409) {
-                    throw e;
-                }
-                return StepResult.waiting("deployment " + ns + "/" + copyName(ctx) + " exists: looking again");
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException(e);
-            }
-            return StepResult.done("created deployment " + ns + "/" + copyName(ctx) + " running revision " + ctx.output(PLAN, "revisionTo"));
+        if (ctx.dryRun()) {
+            return StepResult.done("dry-run: would create deployment " + ns + "/" + copyName(ctx));
         }
-    };
+        try {
+            ctx.cluster().createDeployment(Json.MAPPER.readValue(ctx.output(PLAN_GRADUAL, "copy"), Deployment.class));
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+            return StepResult.waiting("deployment " + ns + "/" + copyName(ctx) + " exists: looking again");
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        return StepResult.done("created deployment " + ns + "/" + copyName(ctx) + " running revision " + ctx.output(PLAN, "revisionTo"));
+    });
 
     private static List<Pod> readyCopyPods(RunContext ctx) {
         Map<String, String> sel = labels(ctx.output(PLAN_GRADUAL, "switchedSelector"));
@@ -405,29 +375,21 @@ final class BlueGreen {
     });
 
     static StepHandler deleteCopy(String name) {
-        return new StepHandler() {
-            @Override
-            public String name() {
-                return name;
+        return RollbackSteps.writer(name, (ctx, inputs) -> {
+            String ns = ctx.target().namespace();
+            Deployment c = ctx.cluster().deployment(ns, copyName(ctx)).orElse(null);
+            if (c == null) {
+                return StepResult.done("deployment " + ns + "/" + copyName(ctx) + " is gone");
             }
-
-            @Override
-            public StepResult act(RunContext ctx, Map<String, String> inputs) {
-                String ns = ctx.target().namespace();
-                Deployment c = ctx.cluster().deployment(ns, copyName(ctx)).orElse(null);
-                if (c == null) {
-                    return StepResult.done("deployment " + ns + "/" + copyName(ctx) + " is gone");
-                }
-                if (!runLabel(ctx).equals(label(c.getMetadata(), RUN_LABEL))) {
-                    return StepResult.done("deployment " + ns + "/" + copyName(ctx) + " is not this run's: left alone");
-                }
-                if (ctx.dryRun()) {
-                    return StepResult.done("dry-run: would delete deployment " + ns + "/" + copyName(ctx));
-                }
-                ctx.cluster().deleteDeployment(ns, copyName(ctx));
-                return StepResult.done("deleted deployment " + ns + "/" + copyName(ctx));
+            if (!runLabel(ctx).equals(label(c.getMetadata(), RUN_LABEL))) {
+                return StepResult.done("deployment " + ns + "/" + copyName(ctx) + " is not this run's: left alone");
             }
-        };
+            if (ctx.dryRun()) {
+                return StepResult.done("dry-run: would delete deployment " + ns + "/" + copyName(ctx));
+            }
+            ctx.cluster().deleteDeployment(ns, copyName(ctx));
+            return StepResult.done("deleted deployment " + ns + "/" + copyName(ctx));
+        });
     }
 
     static final StepHandler DELETE_COPY_STEP = deleteCopy(DELETE_COPY);

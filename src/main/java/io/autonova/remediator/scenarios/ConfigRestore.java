@@ -238,54 +238,38 @@ final class ConfigRestore {
     }
 
     /** Writes each object's earlier content back, only while it still holds the content the plan saw. */
-    static final StepHandler RESTORE = new StepHandler() {
-        @Override
-        public String name() {
-            return RESTORE_CONFIG;
-        }
-
-        @Override
-        public StepResult act(RunContext ctx, Map<String, String> inputs) {
-            List<String> done = new ArrayList<>();
-            for (Map<String, String> item : items(ctx, "restores")) {
-                StepResult r = put(ctx, item.get("kind"), item.get("name"), item.get("fromHash"), item.get("toHash"), item.get("snapshot"));
-                if (r != null) {
-                    return r;
-                }
-                done.add(item.get("kind") + " " + item.get("name"));
+    static final StepHandler RESTORE = RollbackSteps.writer(RESTORE_CONFIG, (ctx, inputs) -> {
+        List<String> done = new ArrayList<>();
+        for (Map<String, String> item : items(ctx, "restores")) {
+            StepResult r = put(ctx, item.get("kind"), item.get("name"), item.get("fromHash"), item.get("toHash"), item.get("snapshot"));
+            if (r != null) {
+                return r;
             }
-            return StepResult.done((ctx.dryRun() ? "dry-run: would restore " : "restored ") + done + " to their earlier content");
+            done.add(item.get("kind") + " " + item.get("name"));
         }
-    };
+        return StepResult.done((ctx.dryRun() ? "dry-run: would restore " : "restored ") + done + " to their earlier content");
+    });
 
     /** Compensation: the changed content goes back, but only while no pod has been restarted onto the restored one. */
-    static final StepHandler PUT_BACK_STEP = new StepHandler() {
-        @Override
-        public String name() {
-            return PUT_BACK;
+    static final StepHandler PUT_BACK_STEP = RollbackSteps.writer(PUT_BACK, (ctx, inputs) -> {
+        if (mayHaveRestarted(ctx, RESTART) || mayHaveRestarted(ctx, RollbackSteps.ROLLBACK_DEPLOYMENT)) {
+            String s = "restored configuration of " + ctx.target().key() + " left in place: the app was already restarted onto it";
+            return StepResult.done(s, out("humanAction", s));
         }
-
-        @Override
-        public StepResult act(RunContext ctx, Map<String, String> inputs) {
-            if (mayHaveRestarted(ctx, RESTART) || mayHaveRestarted(ctx, RollbackSteps.ROLLBACK_DEPLOYMENT)) {
-                String s = "restored configuration of " + ctx.target().key() + " left in place: the app was already restarted onto it";
-                return StepResult.done(s, out("humanAction", s));
+        for (Map<String, String> item : items(ctx, "restores")) {
+            String from = ConfigHistory.versions(ctx.cluster(), item.get("kind"), ctx.target().namespace(), item.get("name")).stream()
+                    .filter(v -> v.hash().equals(item.get("fromHash"))).map(ConfigHistory.Version::snapshot).findFirst().orElse(null);
+            if (from == null) {
+                return StepResult.fail(FailureReason.CONFIG_HISTORY_MISSING, "the replaced content of " + item.get("kind") + " " + item.get("name")
+                        + " is no longer kept; put it back by hand");
             }
-            for (Map<String, String> item : items(ctx, "restores")) {
-                String from = ConfigHistory.versions(ctx.cluster(), item.get("kind"), ctx.target().namespace(), item.get("name")).stream()
-                        .filter(v -> v.hash().equals(item.get("fromHash"))).map(ConfigHistory.Version::snapshot).findFirst().orElse(null);
-                if (from == null) {
-                    return StepResult.fail(FailureReason.CONFIG_HISTORY_MISSING, "the replaced content of " + item.get("kind") + " " + item.get("name")
-                            + " is no longer kept; put it back by hand");
-                }
-                StepResult r = put(ctx, item.get("kind"), item.get("name"), item.get("toHash"), item.get("fromHash"), from);
-                if (r != null && r.kind() == StepResult.Kind.FAIL && r.reason() != FailureReason.NEWER_DEPLOY) {
-                    return r;
-                }
+            StepResult r = put(ctx, item.get("kind"), item.get("name"), item.get("toHash"), item.get("fromHash"), from);
+            if (r != null && r.kind() == StepResult.Kind.FAIL && r.reason() != FailureReason.NEWER_DEPLOY) {
+                return r;
             }
-            return StepResult.done("configuration of " + ctx.target().key() + " put back as it was before the run");
         }
-    };
+        return StepResult.done("configuration of " + ctx.target().key() + " put back as it was before the run");
+    });
 
     /** A step that succeeded, or was cut short by a crash after it may have acted; not one that failed before writing. */
     private static boolean mayHaveRestarted(RunContext ctx, String step) {

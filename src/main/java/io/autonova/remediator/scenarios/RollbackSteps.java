@@ -454,6 +454,21 @@ final class RollbackSteps {
         return reader(GIT_MUST_FOLLOW, ctx -> StepResult.done(sentence, out("humanAction", sentence, "gitMustFollow", "true")));
     }
 
+    /** A step that writes and needs no inputs prepared; written ahead as running, run again after a crash (it must be idempotent). */
+    static StepHandler writer(String name, java.util.function.BiFunction<RunContext, Map<String, String>, StepResult> act) {
+        return new StepHandler() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public StepResult act(RunContext ctx, Map<String, String> inputs) {
+                return act.apply(ctx, inputs);
+            }
+        };
+    }
+
     /** A step that only reads: not written ahead, simply run again after a crash. */
     static StepHandler reader(String name, java.util.function.Function<RunContext, StepResult> act) {
         return reader(name, ctx -> null, act);

@@ -110,32 +110,21 @@ final class Workloads {
         return StepResult.waiting(left.size() + " pod(s) of deployment " + t.key() + " still there, e.g. " + left.get(0).getMetadata().getName());
     });
 
-    /** The replica count recorded before the app was scaled down, or null when it never was. */
-    static Integer recordedReplicas(RunContext ctx) {
-        var s = ctx.record().step(SCALE_DOWN);
+    /** The replica count {@code step} recorded before it scaled the app down, or null when it never ran. */
+    static Integer recordedReplicas(RunContext ctx, String step) {
+        var s = ctx.record().step(step);
         return s == null || !s.inputs.containsKey("replicas") ? null : Integer.valueOf(s.inputs.get("replicas"));
     }
 
-    /** Scales the app back to the recorded count: a plan step, and (as {@link #RESTORE}) the compensation of the scale-down. */
-    static StepHandler scaleBack(String name) {
-        return new StepHandler() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public StepResult act(RunContext ctx, Map<String, String> inputs) {
-                Integer to = recordedReplicas(ctx);
-                if (to == null) {
-                    return StepResult.done("the app was never scaled down");
-                }
-                return scale(ctx, to, "(the count recorded before it was stopped)", null);
-            }
-        };
+    /** Scales the app back to the count {@code scaledBy} recorded: a plan step, or the compensation of that scale-down. */
+    static StepHandler scaleBack(String name, String scaledBy) {
+        return RollbackSteps.writer(name, (ctx, inputs) -> {
+            Integer to = recordedReplicas(ctx, scaledBy);
+            return to == null ? StepResult.done("the app was never scaled down") : scale(ctx, to, "(the count recorded before it was scaled down)", null);
+        });
     }
 
-    static final StepHandler SCALE_BACK_STEP = scaleBack(SCALE_BACK);
+    static final StepHandler SCALE_BACK_STEP = scaleBack(SCALE_BACK, SCALE_DOWN);
     /** Never leave the app at zero because a later step failed or an operator aborted. */
-    static final StepHandler RESTORE = scaleBack(RESTORE_REPLICAS);
+    static final StepHandler RESTORE = scaleBack(RESTORE_REPLICAS, SCALE_DOWN);
 }

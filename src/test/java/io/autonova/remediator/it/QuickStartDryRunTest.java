@@ -46,9 +46,11 @@ class QuickStartDryRunTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> !record(name).getList("status.steps").isEmpty());
         JsonPath rec = record(name);
         assertEquals("DRY_RUN", rec.getString("status.phase"));
-        assertEquals(List.of("resolve-target", "plan-rollback", "disable-argo-auto-sync+argo-rollback-sync", "rollback-deployment", "verify-rollout"),
-                rec.getList("status.steps.name"));
+        assertEquals(List.of("resolve-target", "plan-rollback", "disable-argo-auto-sync+argo-rollback-sync", "rollback-deployment", "verify-rollout",
+                "verify-signal"), rec.getList("status.steps.name"));
         assertTrue(rec.getString("status.steps[3].message").contains("kubectl rollout undo deployment/demo -n prod"));
+        assertTrue(rec.getString("status.steps[5].message").contains("service=\"demo\""), "the rule's query, the target filled in: "
+                + rec.getString("status.steps[5].message"));
 
         JsonPath again = given().header("Authorization", "Bearer test-webhook-token").contentType(ContentType.JSON).body(body)
                 .post("/api/v1/webhooks/alertmanager").then().statusCode(200).extract().jsonPath();

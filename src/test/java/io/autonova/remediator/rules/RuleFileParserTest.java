@@ -205,6 +205,20 @@ class RuleFileParserTest {
     }
 
     @Test
+    void theShippedRunbookRulesCoverScenariosThreeToFive() throws Exception {
+        Path file = Path.of("rules/runbook.yaml");
+        RuleFileParser.Result r = RuleFileParser.parse(file.toString(), Files.readString(file));
+        assertEquals(List.of(), r.errors());
+        assertEquals(List.of(Scenario.GRADUAL_ROLLBACK, Scenario.DATABASE_MIGRATION_ROLLBACK, Scenario.CONFIGURATION_ROLLBACK),
+                r.rules().stream().map(Rule::scenario).toList());
+        assertEquals("true", r.rules().get(1).parameters().get("reversible"));
+        assertEquals("0.5", r.rules().get(0).parameters().get(Scenario.VERIFY_BOUND));
+        Path shipped = Path.of("rules/rollback.yaml");
+        Rule errorRate = RuleFileParser.parse(shipped.toString(), Files.readString(shipped)).rules().get(0);
+        assertTrue(errorRate.parameters().get(Scenario.VERIFY_QUERY).contains("{{ $target.deployment }}"));
+    }
+
+    @Test
     void theShippedSignalRulesCarryTheRunbookWindows() throws Exception {
         Path file = Path.of("rules/signals.yaml");
         RuleFileParser.Result r = RuleFileParser.parse(file.toString(), Files.readString(file));
