@@ -181,4 +181,28 @@ class RollbackFlowTest extends ClusterTestSupport {
                 .extract().jsonPath().getMap("inFlight");
         assertFalse(inFlight.containsKey(ns + "/catalog"), inFlight.toString());
     }
+
+    @Test
+    void theServiceKeepsTheHistoryOfOptedInConfigMapsAndSecretsAsTheyChange() {
+        String ns = namespace("cfg");
+        var cms = client().configMaps().inNamespace(ns);
+        cms.resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata().withName("app-config").withNamespace(ns)
+                .addToLabels("autonova.io/config-history", "true").endMetadata().addToData("FEATURE_X", "off").build()).create();
+        cms.resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata().withName("untracked").withNamespace(ns).endMetadata()
+                .addToData("A", "1").build()).create();
+        client().secrets().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("app-db")
+                .withNamespace(ns).addToLabels("autonova.io/config-history", "true").endMetadata().addToData("password", "aHVudGVyMg==").build()).create();
+        await().atMost(Duration.ofSeconds(10)).until(() -> cms.withLabel("autonova.io/snapshot-of", "app-config").list().getItems().size() == 1);
+        cms.withName("app-config").edit(c -> {
+            c.getData().put("FEATURE_X", "on");
+            return c;
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> cms.withLabel("autonova.io/snapshot-of", "app-config").list().getItems().size() == 2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> client().secrets().inNamespace(ns).withLabel("autonova.io/snapshot-of", "app-db").list()
+                .getItems().size() == 1);
+        assertTrue(cms.withLabel("autonova.io/snapshot-of", "app-db").list().getItems().isEmpty(), "a Secret's history never goes into a ConfigMap");
+        assertTrue(cms.withLabel("autonova.io/snapshot-of", "untracked").list().getItems().isEmpty(), "only opted-in objects");
+        assertTrue(cms.withLabel("autonova.io/snapshot-of", "app-config").list().getItems().stream()
+                .allMatch(c -> c.getMetadata().getLabels().get("autonova.io/config-history") == null), "a snapshot has no history of its own");
+    }
 }
