@@ -4,60 +4,75 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Prometheus-style durations: {@code 30s}, {@code 5m}, {@code 1h30m}, {@code 1d}, {@code 500ms}. */
+/**
+ * Durations exactly as Prometheus parses them ({@code model.ParseDuration}): units {@code y w d h m s ms}, each
+ * at most once, largest to smallest, whole numbers, a bare {@code 0}; a year is 365 days. Anything longer
+ * than Prometheus can hold (about 292 years) is an error, never an overflow.
+ */
 public final class Durations {
 
-    private static final Pattern PART = Pattern.compile("(\\d+)(ms|s|m|h|d|w)");
+    private static final Pattern GRAMMAR = Pattern.compile("(?:(\\d+)y)?(?:(\\d+)w)?(?:(\\d+)d)?(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?(?:(\\d+)ms)?");
+    private static final long[] UNIT_MS = {365L * 86_400_000, 7L * 86_400_000, 86_400_000, 3_600_000, 60_000, 1000, 1};
+    private static final String[] UNITS = {"y", "w", "d", "h", "m", "s", "ms"};
+    /** Prometheus keeps durations as int64 nanoseconds. */
+    static final long MAX_MS = Long.MAX_VALUE / 1_000_000;
 
     private Durations() {
     }
 
     public static Duration parse(String text) {
-        if (text == null || text.isBlank()) {
-            throw new IllegalArgumentException("empty duration");
+        if (text == null || text.isEmpty()) {
+            throw new IllegalArgumentException("empty duration string");
         }
-        String s = text.strip();
-        Matcher m = PART.matcher(s);
-        int at = 0;
-        Duration total = Duration.ZERO;
-        while (at < s.length()) {
-            if (!m.find(at) || m.start() != at) {
-                throw new IllegalArgumentException("invalid duration '" + text + "' (use e.g. 30s, 5m, 1h30m, 1d)");
+        if (text.equals("0")) {
+            return Duration.ZERO; // Prometheus allows 0 without a unit
+        }
+        Matcher m = GRAMMAR.matcher(text);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("not a valid duration string: \"" + text + "\" (units y, w, d, h, m, s, ms, largest first, "
+                    + "each once, e.g. 30s, 5m, 1h30m, 1d)");
+        }
+        long total = 0;
+        for (int i = 0; i < UNIT_MS.length; i++) {
+            String digits = m.group(i + 1);
+            if (digits == null) {
+                continue;
             }
-            long n = Long.parseLong(m.group(1));
-            total = total.plus(switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                case "d" -> Duration.ofDays(n);
-                default -> Duration.ofDays(7 * n);
-            });
-            at = m.end();
+            long n;
+            try {
+                n = Long.parseLong(digits);
+            } catch (NumberFormatException e) {
+                throw outOfRange(text);
+            }
+            if (n > MAX_MS / UNIT_MS[i] || total > MAX_MS - n * UNIT_MS[i]) {
+                throw outOfRange(text);
+            }
+            total += n * UNIT_MS[i];
         }
-        return total;
+        return Duration.ofMillis(total);
     }
 
+    private static IllegalArgumentException outOfRange(String text) {
+        return new IllegalArgumentException("duration out of range: \"" + text + "\" (at most about 292y)");
+    }
+
+    /** As Prometheus prints a duration: years and weeks only when exact ({@code 14d} is {@code 2w}, {@code 23d1h} stays). */
     public static String format(Duration d) {
-        long s = d.getSeconds();
-        if (s == 0) {
-            return d.toMillis() + "ms";
+        long ms = d.toMillis();
+        if (ms == 0) {
+            return "0s";
         }
         StringBuilder sb = new StringBuilder();
-        if (s >= 86400) {
-            sb.append(s / 86400).append('d');
-            s %= 86400;
-        }
-        if (s >= 3600) {
-            sb.append(s / 3600).append('h');
-            s %= 3600;
-        }
-        if (s >= 60) {
-            sb.append(s / 60).append('m');
-            s %= 60;
-        }
-        if (s > 0) {
-            sb.append(s).append('s');
+        for (int i = 0; i < UNIT_MS.length; i++) {
+            boolean exactOnly = i < 2;
+            if (exactOnly && ms % UNIT_MS[i] != 0) {
+                continue;
+            }
+            long v = ms / UNIT_MS[i];
+            if (v > 0) {
+                sb.append(v).append(UNITS[i]);
+                ms -= v * UNIT_MS[i];
+            }
         }
         return sb.toString();
     }

@@ -1,11 +1,13 @@
 package io.autonova.remediator.rules;
 
+import com.google.re2j.Pattern;
+
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * One Alertmanager label matcher ({@code name="v"}, {@code name!="v"}, {@code name=~"re"}, {@code name!~"re"}).
- * Regexes are fully anchored, as in Alertmanager, and compiled once when the matcher is built.
+ * Regexes are RE2 (linear time: no label value can make matching slow), fully anchored, as in Alertmanager,
+ * and compiled once when the matcher is built.
  * A missing label matches as the empty string, as in Alertmanager.
  */
 public final class LabelMatcher {
@@ -37,8 +39,8 @@ public final class LabelMatcher {
         return switch (type) {
             case EQUAL -> actual.equals(value);
             case NOT_EQUAL -> !actual.equals(value);
-            case REGEX -> pattern.matcher(actual).matches();
-            case NOT_REGEX -> !pattern.matcher(actual).matches();
+            case REGEX -> pattern.matches(actual);
+            case NOT_REGEX -> !pattern.matches(actual);
         };
     }
 
@@ -54,8 +56,14 @@ public final class LabelMatcher {
         return value;
     }
 
+    /** As Alertmanager prints it: a name that is not a classic label name is quoted; values always are. */
     @Override
     public String toString() {
-        return name + type.symbol + '"' + value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + '"';
+        String n = name.matches("[a-zA-Z_][a-zA-Z0-9_]*") ? name : quote(name);
+        return n + type.symbol + quote(value);
+    }
+
+    private static String quote(String s) {
+        return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n").replace("\t", "\\t") + '"';
     }
 }
