@@ -6,12 +6,21 @@ import io.autonova.remediator.rules.Rule;
 import io.autonova.remediator.rules.RuleLoadError;
 import io.autonova.remediator.rules.RuleRepository;
 import io.autonova.remediator.rules.RuleSet;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.autonova.remediator.domain.Alert;
+import io.autonova.remediator.pipeline.RemediationPipeline;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** The active rules and what the last load found. */
@@ -20,9 +29,92 @@ import java.util.Map;
 public class RuleResource {
 
     private final RuleRepository repository;
+    private final RemediationPipeline pipeline;
 
-    public RuleResource(RuleRepository repository) {
+    public RuleResource(RuleRepository repository, RemediationPipeline pipeline) {
         this.repository = repository;
+        this.pipeline = pipeline;
+    }
+
+    /**
+     * Which rules an alert matches, the target each renders and the decision the policy engine would take
+     * now; writes nothing. Body: one alert as Alertmanager sends it ({@code labels}, {@code annotations},
+     * {@code startsAt}, {@code status}), or a whole webhook body (each of its alerts is explained).
+     */
+    @POST
+    @Path("/explain")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Map<String, Object> explain(JsonNode body) {
+        if (body == null || !body.isObject()) {
+            throw new ProblemException(400, "Invalid alert", "the body must be a JSON object: an alert, or a webhook body with 'alerts'");
+        }
+        List<JsonNode> alerts = new ArrayList<>();
+        if (body.has("alerts")) {
+            body.get("alerts").forEach(alerts::add);
+        } else {
+            alerts.add(body);
+        }
+        if (alerts.isEmpty() || alerts.size() > 100) {
+            throw new ProblemException(400, "Invalid alert", "explain takes 1 to 100 alerts, got " + alerts.size());
+        }
+        List<Map<String, Object>> answers = new ArrayList<>();
+        for (JsonNode a : alerts) {
+            Alert alert = alert(a);
+            Map<String, Object> one = new LinkedHashMap<>();
+            one.put("labels", alert.labels());
+            List<Map<String, Object>> matches = new ArrayList<>();
+            for (RemediationPipeline.Explanation e : pipeline.explain(alert)) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("rule", e.rule().name());
+                m.put("source", e.rule().file() + ":" + e.rule().line());
+                m.put("scenario", e.rule().scenario().ruleName());
+                m.put("target", e.target().problems().isEmpty() ? e.target().key() : null);
+                m.put("targetProblems", e.target().problems());
+                m.put("outcome", e.decision().outcome().tag());
+                m.put("reason", e.decision().reason().name());
+                m.put("message", e.decision().message());
+                matches.add(m);
+            }
+            one.put("matches", matches);
+            if (matches.isEmpty()) {
+                one.put("note", "no rule matches these labels");
+            }
+            answers.add(one);
+        }
+        return Map.of("alerts", answers, "rulesLoadedAt", repository.current().loadedAt(), "writes", 0);
+    }
+
+    private static Alert alert(JsonNode a) {
+        JsonNode labels = a.get("labels");
+        if (labels == null || !labels.isObject() || labels.isEmpty()) {
+            throw new ProblemException(400, "Invalid alert", "an alert needs a non-empty 'labels' object");
+        }
+        Map<String, String> l = strings(labels, "labels");
+        Map<String, String> ann = a.has("annotations") ? strings(a.get("annotations"), "annotations") : Map.of();
+        Instant startsAt = null;
+        if (a.hasNonNull("startsAt")) {
+            try {
+                startsAt = Instant.parse(a.get("startsAt").asText());
+            } catch (DateTimeParseException e) {
+                throw new ProblemException(400, "Invalid alert", "'startsAt' is not an RFC 3339 time");
+            }
+        }
+        boolean firing = !"resolved".equals(a.path("status").asText("firing"));
+        return new Alert("explain", a.path("fingerprint").asText("explain"), firing, l, ann, startsAt, null, null, Instant.now());
+    }
+
+    private static Map<String, String> strings(JsonNode o, String what) {
+        if (!o.isObject()) {
+            throw new ProblemException(400, "Invalid alert", "'" + what + "' must be an object of strings");
+        }
+        Map<String, String> m = new LinkedHashMap<>();
+        o.fields().forEachRemaining(f -> {
+            if (!f.getValue().isTextual()) {
+                throw new ProblemException(400, "Invalid alert", "'" + what + "." + f.getKey() + "' must be a string");
+            }
+            m.put(f.getKey(), f.getValue().asText());
+        });
+        return m;
     }
 
     @GET

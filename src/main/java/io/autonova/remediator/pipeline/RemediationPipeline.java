@@ -127,6 +127,33 @@ public class RemediationPipeline {
         return results;
     }
 
+    /** What one matching rule would do with an alert now: its target, and the policy's decision. Writes nothing. */
+    public record Explanation(Rule rule, Target target, Decision decision) {
+    }
+
+    /**
+     * The rules an alert matches, each with its rendered target and the decision the policy engine would take
+     * now from the caches (as for a new episode: an open one's own admission never refuses it). Writes nothing.
+     */
+    public List<Explanation> explain(Alert alert) {
+        RuleSet ruleSet = rules.current();
+        List<Explanation> out = new ArrayList<>();
+        for (Rule rule : ruleSet.matching(alert.labels())) {
+            Target target = rule.target().render(alert.labels(), alert.annotations());
+            if (!target.problems().isEmpty()) {
+                out.add(new Explanation(rule, target, new Decision(Outcome.REFUSE, Reason.INVALID_TARGET,
+                        Reason.INVALID_TARGET.description() + ": " + String.join("; ", target.problems()))));
+                continue;
+            }
+            runtime.store().checkReady();
+            DecisionInput in = input(rule, target, alert, value(rule, alert), ruleSet);
+            DecisionInput asResent = new DecisionInput(in.rule(), in.namespace(), in.deployment(), alert.firing(), false, in.threshold(), in.value(),
+                    in.firingSince(), in.minFiring(), in.limits(), in.global(), in.dryRun());
+            out.add(new Explanation(rule, target, PolicyEngine.decide(asResent, policyState(target.key()), "explain", clock.instant())));
+        }
+        return out;
+    }
+
     /** Marks an (alert, rule) whose decision needs a write: taken off the inline pass. */
     private static final AlertResult NEEDS_WRITE = new AlertResult(null, null, null, null, null, null);
 

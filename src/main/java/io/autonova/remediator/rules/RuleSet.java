@@ -6,10 +6,10 @@ import java.util.List;
 import java.util.Map;
 
 /** An immutable, fully validated set of rules, swapped whole on reload. */
-public record RuleSet(List<Rule> rules, GlobalLimits globalLimits, Instant loadedAt, List<String> files, List<Rule> signalRules) {
+public record RuleSet(List<Rule> rules, GlobalLimits globalLimits, Instant loadedAt, List<String> files, List<Rule> signalRules, RuleIndex index) {
 
     public RuleSet(List<Rule> rules, GlobalLimits globalLimits, Instant loadedAt, List<String> files) {
-        this(rules, globalLimits, loadedAt, files, rules.stream().filter(Rule::signalRule).toList());
+        this(rules, globalLimits, loadedAt, files, rules.stream().filter(Rule::signalRule).toList(), new RuleIndex(rules));
     }
 
     public static RuleSet empty(Instant at) {
@@ -40,8 +40,13 @@ public record RuleSet(List<Rule> rules, GlobalLimits globalLimits, Instant loade
         return d;
     }
 
-    /** Alert rules whose matchers match an alert's labels. */
+    /** Alert rules whose matchers match an alert's labels, in file order (through the index: not a scan of every rule). */
     public List<Rule> matching(Map<String, String> labels) {
+        return index.matching(labels);
+    }
+
+    /** The same answer by checking every rule: the reference the index is tested against. */
+    public List<Rule> matchingByScan(Map<String, String> labels) {
         return rules.stream().filter(r -> !r.signalRule() && r.matches(labels)).toList();
     }
 }

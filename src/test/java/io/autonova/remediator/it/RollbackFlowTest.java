@@ -205,4 +205,41 @@ class RollbackFlowTest extends ClusterTestSupport {
         assertTrue(cms.withLabel("autonova.io/snapshot-of", "app-config").list().getItems().stream()
                 .allMatch(c -> c.getMetadata().getLabels().get("autonova.io/config-history") == null), "a snapshot has no history of its own");
     }
+
+    @Test
+    void explainSaysWhatARuleWouldDoWithAnAlertAndWritesNothing() throws Exception {
+        String ns = namespace("why");
+        deploy(ns, "cart", 3, Map.of(), Map.of());
+        String alert = """
+                {"labels": {"alertname": "HighErrorRate", "severity": "page", "namespace": "%s", "service": "cart"},
+                 "annotations": {"value": "%s"}, "startsAt": "2026-01-01T00:00:00Z", "status": "firing"}""";
+        int before = client().genericKubernetesResources("autonova.io/v1alpha1", "Remediation").inAnyNamespace().list().getItems().size();
+        drainRequests();
+        JsonPath act = given().header("Authorization", ADMIN).contentType("application/json").body(alert.formatted(ns, "0.4"))
+                .post("/api/v1/rules/explain").then().statusCode(200).extract().jsonPath();
+        assertEquals("error-rate", act.getString("alerts[0].matches[0].rule"));
+        assertEquals(ns + "/cart", act.getString("alerts[0].matches[0].target"));
+        assertEquals("execute", act.getString("alerts[0].matches[0].outcome"));
+        assertTrue(act.getString("alerts[0].matches[0].source").startsWith("rules.yaml:"), act.prettify());
+        JsonPath below = given().header("Authorization", ADMIN).contentType("application/json").body(alert.formatted(ns, "0.02"))
+                .post("/api/v1/rules/explain").then().statusCode(200).extract().jsonPath();
+        assertEquals("BELOW_THRESHOLD", below.getString("alerts[0].matches[0].reason"));
+        assertTrue(writes(requests()).isEmpty(), "explain writes nothing");
+        assertEquals(before, client().genericKubernetesResources("autonova.io/v1alpha1", "Remediation").inAnyNamespace().list().getItems().size());
+
+        // After a real rollback, explain says the cooldown would refuse the same alert now.
+        JsonPath done = post(Alerts.body(Alerts.firing(Map.of("alertname", "HighErrorRate", "severity", "page", "namespace", ns, "service", "cart"), "0.4")));
+        awaitPhase(done.getString("results[0].remediation"), "SUCCEEDED", "FAILED");
+        JsonPath again = given().header("Authorization", ADMIN).contentType("application/json").body(alert.formatted(ns, "0.4"))
+                .post("/api/v1/rules/explain").then().statusCode(200).extract().jsonPath();
+        assertEquals("COOLDOWN", again.getString("alerts[0].matches[0].reason"), again.prettify());
+
+        JsonPath none = given().header("Authorization", ADMIN).contentType("application/json").body("{\"labels\": {\"alertname\": \"Nothing\"}}")
+                .post("/api/v1/rules/explain").then().statusCode(200).extract().jsonPath();
+        assertTrue(none.getList("alerts[0].matches").isEmpty());
+        given().header("Authorization", ADMIN).contentType("application/json").body("{\"labels\": {}}").post("/api/v1/rules/explain")
+                .then().statusCode(400).contentType(containsString("application/problem+json"));
+        given().header("Authorization", WEBHOOK).contentType("application/json").body(alert.formatted(ns, "0.4")).post("/api/v1/rules/explain")
+                .then().statusCode(401);
+    }
 }
