@@ -31,7 +31,22 @@ public final class LabelMatcher {
         this.name = name;
         this.type = type;
         this.value = value;
-        this.pattern = (type == Type.REGEX || type == Type.NOT_REGEX) ? Pattern.compile("^(?:" + value + ")$") : null;
+        this.pattern = (type == Type.REGEX || type == Type.NOT_REGEX) ? compiled(value) : null;
+    }
+
+    /** Rules repeat the same regexes (severity, namespaces): one compiled pattern each, shared, stays hot in cache. */
+    private static final java.util.concurrent.ConcurrentHashMap<String, Pattern> COMPILED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static Pattern compiled(String regex) {
+        Pattern p = COMPILED.get(regex);
+        if (p == null) {
+            p = Pattern.compile("^(?:" + regex + ")$"); // a syntax error surfaces here, before anything is cached
+            if (COMPILED.size() > 50_000) {
+                COMPILED.clear(); // bounded across reloads of ever-changing rule files
+            }
+            COMPILED.putIfAbsent(regex, p);
+        }
+        return p;
     }
 
     public boolean matches(Map<String, String> labels) {
