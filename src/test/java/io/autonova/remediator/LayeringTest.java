@@ -18,7 +18,7 @@ class LayeringTest {
 
     /** Lowest first. */
     static final List<String> LAYERS = List.of("domain", "config", "rules", "policy", "state", "cluster", "peers", "runtime", "engine", "scenarios", "notify",
-            "pipeline", "api", "ingest");
+            "pipeline", "api", "ingest", "tools");
     static final Pattern USE = Pattern.compile("io\\.autonova\\.remediator\\.([a-z]+)\\.[A-Za-z]");
 
     @Test

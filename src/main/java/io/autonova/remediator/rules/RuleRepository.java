@@ -71,6 +71,12 @@ public class RuleRepository {
         }
     }
 
+    /** Uses a rule set assembled elsewhere (offline tools: rule tests and backtests), instead of the directory. */
+    public synchronized void use(RuleSet set) {
+        current = set;
+        lastLoad = new LoadStatus(clock.instant(), true, List.of());
+    }
+
     public RuleSet current() {
         return current;
     }

@@ -1,0 +1,120 @@
+package io.autonova.remediator.tools;
+
+import io.autonova.remediator.config.RemediatorConfig;
+import io.autonova.remediator.config.RemediatorMetrics;
+import io.autonova.remediator.domain.Alert;
+import io.autonova.remediator.engine.StepEngine;
+import io.autonova.remediator.pipeline.AlertResult;
+import io.autonova.remediator.pipeline.EpisodeFolds;
+import io.autonova.remediator.pipeline.RemediationPipeline;
+import io.autonova.remediator.policy.GlobalState;
+import io.autonova.remediator.policy.Pause;
+import io.autonova.remediator.policy.TargetState;
+import io.autonova.remediator.rules.RuleRepository;
+import io.autonova.remediator.rules.RuleSet;
+import io.autonova.remediator.runtime.ServiceRuntime;
+import io.autonova.remediator.state.Cas;
+import io.autonova.remediator.state.EventRecorder;
+import io.autonova.remediator.state.InMemoryStateStore;
+import io.autonova.remediator.state.Phase;
+import io.autonova.remediator.state.RemediationRecord;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.smallrye.config.SmallRyeConfigBuilder;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+
+/**
+ * The service's own decision path — rules, episodes, policy, records — over an in-process store and a clock the
+ * caller moves, with no cluster and no step engine running: an admitted run stays in flight until
+ * {@link #finishRunsStartedBefore} ends it, as a rollback would. Used by rule tests and backtests, so they
+ * decide exactly as the service does.
+ */
+final class OfflinePipeline {
+
+    static final class MovableClock extends Clock {
+        volatile Instant now;
+
+        MovableClock(Instant now) {
+            this.now = now;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    final MovableClock clock;
+    final InMemoryStateStore store = new InMemoryStateStore();
+    private final RemediationPipeline pipeline;
+    private final EpisodeFolds folds;
+
+    OfflinePipeline(RuleSet rules, Instant start, boolean dryRun) {
+        clock = new MovableClock(start);
+        RemediatorConfig config = new SmallRyeConfigBuilder().withMapping(RemediatorConfig.class)
+                .withConverter(Duration.class, 200, new io.quarkus.runtime.configuration.DurationConverter())
+                .withDefaultValue("remediator.execution.resend-flush-interval", "1h").build().getConfigMapping(RemediatorConfig.class);
+        RemediatorMetrics metrics = new RemediatorMetrics(new SimpleMeterRegistry());
+        ServiceRuntime runtime = new ServiceRuntime(store, null, EventRecorder.NONE, "offline", dryRun);
+        RuleRepository repository = new RuleRepository(config, metrics, clock);
+        repository.use(rules);
+        folds = new EpisodeFolds(runtime, config);
+        pipeline = new RemediationPipeline(repository, runtime, new StepEngine(runtime, config, metrics, clock, null), metrics, folds, clock, 1);
+    }
+
+    List<AlertResult> accept(List<Alert> alerts) {
+        List<AlertResult> results = pipeline.accept(alerts);
+        folds.flush();
+        return results;
+    }
+
+    /** The target a decision was about: from its record. */
+    String target(AlertResult r) {
+        return r.remediation() == null ? null : store.record(r.remediation()).map(RemediationRecord::targetKey).orElse(null);
+    }
+
+    /** Ends, as succeeded, every admitted run that started at least {@code runsTake} ago (the rollback took that long). */
+    void finishRunsStartedBefore(Duration runsTake) {
+        Instant now = clock.instant();
+        for (RemediationRecord r : store.records()) {
+            if (r.status.phase.active() && !r.createdAt.plus(runsTake).isAfter(now)) {
+                RemediationRecord done = r.copy();
+                done.status.phase = Phase.SUCCEEDED;
+                done.status.startedAt = r.createdAt;
+                done.status.finishedAt = now;
+                done.status.message = "finished (offline: runs take " + runsTake + ")";
+                store.update(done);
+                Cas.update("the shared policy state", store::global, store::fetchGlobal, store::replaceGlobal,
+                        g -> g.withFinished(r.targetKey(), r.name));
+            }
+        }
+    }
+
+    void pause(Pause p) {
+        store.createPause(p);
+    }
+
+    /** An action taken on a target before the test starts (it counts toward cooldowns, rate limits and the cap). */
+    void priorAction(String targetKey, String rule, Instant at) {
+        Cas.update("target " + targetKey, () -> store.target(targetKey), () -> store.fetchTarget(targetKey), store::replaceTarget,
+                t -> t.withState(t.state().withAction(new TargetState.Action("prior-" + at.toEpochMilli(), rule, at, false),
+                        Duration.ofDays(30), Duration.ofDays(30))));
+        Cas.update("the shared policy state", store::global, store::fetchGlobal, store::replaceGlobal,
+                g -> g.withAdmission(new GlobalState.Admission(targetKey, rule, at, "prior-" + at.toEpochMilli(), false), false, Duration.ofDays(30)));
+    }
+}

@@ -1,0 +1,136 @@
+package io.autonova.remediator.tools;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The command line's exit codes and what it prints, on good, broken and shadowing rule files and on rule tests. */
+class RulesCliTest {
+
+    @TempDir
+    Path dir;
+
+    record Run(int exit, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = RulesCli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void theShippedRulesAreCleanAndTheirTestsPass() {
+        Run check = run("check", "rules");
+        assertEquals(0, check.exit(), check.out());
+        assertTrue(check.out().contains("0 error(s), 0 warning(s)"), check.out());
+        Run test = run("test", "rules/tests/rollback-test.yaml", "rules/tests/runbook-test.yaml");
+        assertEquals(0, test.exit(), test.out() + test.err());
+        assertTrue(test.out().contains("0 failed"), test.out());
+    }
+
+    @Test
+    void brokenFilesAreErrorsWithFileAndLine() throws Exception {
+        Files.writeString(dir.resolve("bad.yaml"), """
+                rules:
+                  - name: r
+                    matchers: ['severity=~"("']
+                    target: {namespace: prod, deployment: api}
+                    scenario: immediate-rollback
+                    limits: {cooldown: 1h1h}
+                """);
+        Run r = run("check", dir.toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.out().contains("bad.yaml:3: error: rule 'r': invalid regular expression"), r.out());
+        assertTrue(r.out().contains("bad.yaml:6: error:") && r.out().contains("not a valid duration string"), r.out());
+    }
+
+    @Test
+    void rulesThatCanNeverMatchOrAreShadowedAreWarnings() throws Exception {
+        Path f = dir.resolve("lint.yaml");
+        Files.writeString(f, """
+                rules:
+                  - name: wide
+                    matchers: ['alertname="HighErrorRate"']
+                    target: {namespace: "{{ $labels.namespace }}", deployment: "{{ $labels.service }}"}
+                    scenario: immediate-rollback
+                  - name: narrow
+                    matchers: ['alertname="HighErrorRate"', 'severity="page"']
+                    target: {namespace: "{{ $labels.namespace }}", deployment: "{{ $labels.service }}"}
+                    scenario: selective-rollback
+                  - name: impossible
+                    matchers: ['alertname="A"', 'alertname!~"A|B"']
+                    target: {namespace: prod, deployment: api}
+                    scenario: immediate-rollback
+                  - name: never-acts
+                    matchers: ['alertname="Restarts"', 'count="many"']
+                    threshold: {value: "label:count", op: ">", bound: 3}
+                    target: {namespace: prod, deployment: api}
+                    scenario: immediate-rollback
+                """);
+        Run r = run("check", f.toString());
+        assertEquals(1, r.exit(), r.out());
+        assertTrue(r.out().contains("lint.yaml:6: warning: rule 'narrow' is shadowed by rule 'wide'"), r.out());
+        assertTrue(r.out().contains("lint.yaml:10: warning: rule 'impossible' can never match: alertname=\"A\" and alertname!~\"A|B\""), r.out());
+        assertTrue(r.out().contains("lint.yaml:14: warning: rule 'never-acts' can never act"), r.out());
+        assertTrue(r.out().contains("0 error(s), 3 warning(s)"), r.out());
+    }
+
+    @Test
+    void usageErrorsExitTwo() {
+        assertEquals(2, run().exit());
+        assertEquals(2, run("frobnicate").exit());
+        assertEquals(2, run("check").exit());
+        assertEquals(2, run("check", "no/such/dir").exit());
+        assertEquals(2, run("test", "no/such/test.yaml").exit());
+    }
+
+    @Test
+    void aFailingRuleTestSaysWhatHappenedInsteadAndWhy() throws Exception {
+        Files.writeString(dir.resolve("rules.yaml"), """
+                rules:
+                  - name: error-rate
+                    matchers: ['alertname="HighErrorRate"']
+                    threshold: {value: annotation:value, op: ">", bound: 0.10}
+                    target: {namespace: "{{ $labels.namespace }}", deployment: "{{ $labels.service }}"}
+                    scenario: immediate-rollback
+                """);
+        Path t = dir.resolve("t.yaml");
+        Files.writeString(t, """
+                rule_files: [rules.yaml]
+                tests:
+                  - name: thinks 5% is enough
+                    alerts:
+                      - {at: 0s, labels: {alertname: HighErrorRate, namespace: shop, service: cart}, annotations: {value: "0.05"}}
+                    expect:
+                      - {at: 0s, rule: error-rate, target: shop/cart, outcome: execute}
+                  - name: knows it is not
+                    alerts:
+                      - {at: 0s, labels: {alertname: HighErrorRate, namespace: shop, service: cart}, annotations: {value: "0.05"}}
+                    expect:
+                      - {at: 0s, rule: error-rate, target: shop/cart, outcome: refuse, reason: BELOW_THRESHOLD}
+                """);
+        Run r = run("test", t.toString());
+        assertEquals(1, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("FAIL " + t + ": thinks 5% is enough"), r.out());
+        assertTrue(r.out().contains("at 0s: expected [error-rate on shop/cart -> execute], not [error-rate shop/cart refuse BELOW_THRESHOLD]; "
+                + "what happened: error-rate on shop/cart -> refuse BELOW_THRESHOLD: the alert's value does not cross the rule's threshold "
+                + "(value 0.05 is not > 0.1)"), r.out());
+        assertTrue(r.out().contains("PASS " + t + ": knows it is not"), r.out());
+        assertTrue(r.out().contains("1 test(s) passed, 1 failed"), r.out());
+
+        Files.writeString(t, "rule_files: [rules.yaml]\ntests:\n  - name: x\n    alerts: []\n    surprise: 1\n");
+        Run bad = run("test", t.toString());
+        assertEquals(2, bad.exit());
+        assertTrue(bad.err().contains("unknown field 'surprise'"), bad.err());
+    }
+}
