@@ -90,6 +90,9 @@ public interface RemediatorConfig {
         @WithDefault("33554432")
         int maxBodyBytes();
 
+        /** Append every delivery (as parsed, with its receive time) to this JSON-lines file, for scripts/rules backtest. */
+        Optional<Path> captureFile();
+
         /** Alerts of one webhook decided at once (their API calls overlap; one episode is still decided by one thread). */
         @WithDefault("8")
         int parallelism();

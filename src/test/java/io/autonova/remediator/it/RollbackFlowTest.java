@@ -242,4 +242,25 @@ class RollbackFlowTest extends ClusterTestSupport {
         given().header("Authorization", WEBHOOK).contentType("application/json").body(alert.formatted(ns, "0.4")).post("/api/v1/rules/explain")
                 .then().statusCode(401);
     }
+
+    @Test
+    void deliveriesAreCapturedForBacktestsAndReplayToTheSameDecision() throws Exception {
+        String ns = namespace("cap");
+        deploy(ns, "basket", 3, Map.of(), Map.of());
+        String fingerprint = Alerts.newFingerprint();
+        JsonPath live = post(Alerts.body(new Alerts.Spec(fingerprint, "firing", Map.of("alertname", "HighErrorRate", "severity", "page",
+                "namespace", ns, "service", "basket"), Map.of("value", "0.5"), java.time.Instant.now().minusSeconds(120))));
+        assertEquals("execute", live.getString("results[0].outcome"));
+        java.nio.file.Path capture = java.nio.file.Path.of("target/test-webhook-capture.jsonl");
+        await().atMost(Duration.ofSeconds(5)).until(() -> java.nio.file.Files.exists(capture)
+                && java.nio.file.Files.readString(capture).contains(fingerprint));
+        String line = java.nio.file.Files.readAllLines(capture).stream().filter(l -> l.contains(fingerprint)).findFirst().orElseThrow();
+        java.nio.file.Path one = java.nio.file.Files.createTempFile("captured", ".jsonl");
+        java.nio.file.Files.writeString(one, line + "\n");
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int exit = io.autonova.remediator.tools.RulesCli.run(new String[]{"backtest", "--rules", "src/test/resources/test-rules", "--webhooks", one.toString()},
+                new java.io.PrintStream(out), System.err);
+        assertEquals(0, exit);
+        assertTrue(out.toString().contains(ns + "/basket") && out.toString().contains("would act 1x"), out.toString());
+    }
 }

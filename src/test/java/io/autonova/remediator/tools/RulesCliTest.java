@@ -133,4 +133,47 @@ class RulesCliTest {
         assertEquals(2, bad.exit());
         assertTrue(bad.err().contains("unknown field 'surprise'"), bad.err());
     }
+
+    static String delivery(String at, String fingerprint, String ns, String service, String value) {
+        String annotations = value == null ? "{}" : "{\"value\": \"" + value + "\"}";
+        return "{\"receivedAt\": \"" + at + "\", \"version\": \"4\", \"status\": \"firing\", \"alerts\": [{\"status\": \"firing\", "
+                + "\"fingerprint\": \"" + fingerprint + "\", \"labels\": {\"alertname\": \"HighErrorRate\", \"namespace\": \"" + ns
+                + "\", \"service\": \"" + service + "\"}, \"annotations\": " + annotations + ", \"startsAt\": \"2026-11-01T02:59:00Z\", "
+                + "\"endsAt\": \"0001-01-01T00:00:00Z\"}]}";
+    }
+
+    /** A recorded stream whose actions and refusals are known, replayed through a rule file. */
+    @Test
+    void aBacktestSaysWhatWouldHaveActedWhatTheLimitsPreventedAndWhatCannotBeReproduced() throws Exception {
+        Path rules = dir.resolve("rules.yaml");
+        Files.writeString(rules, """
+                rules:
+                  - name: error-rate
+                    matchers: ['alertname="HighErrorRate"']
+                    threshold: {value: annotation:value, op: ">", bound: 0.10}
+                    target: {namespace: "{{ $labels.namespace }}", deployment: "{{ $labels.service }}"}
+                    scenario: immediate-rollback
+                    limits: {cooldown: 30m}
+                """);
+        Path stream = dir.resolve("captured.jsonl");
+        Files.writeString(stream, String.join("\n",
+                delivery("2026-11-01T03:00:00Z", "a1", "shop", "checkout", "0.3"),     // acts
+                delivery("2026-11-01T03:01:00Z", "a1", "shop", "checkout", "0.3"),     // a re-send: duplicate
+                delivery("2026-11-01T03:10:00Z", "a2", "shop", "checkout", "0.4"),     // a new firing in the cooldown: prevented
+                delivery("2026-11-01T03:40:00Z", "a3", "shop", "checkout", "0.4"),     // after the cooldown: acts
+                delivery("2026-11-01T03:41:00Z", "b1", "shop", "cart", null)) + "\n"); // no value recorded: not reproducible
+        Run text = run("backtest", "--rules", rules.toString(), "--webhooks", stream.toString());
+        assertEquals(0, text.exit(), text.out() + text.err());
+        assertTrue(text.out().contains("totals: would act 2 time(s); the limits prevented 1; 1 decision(s) not reproducible"), text.out());
+        Run json = run("backtest", "--rules", rules.toString(), "--webhooks", stream.toString(), "--json");
+        var doc = io.autonova.remediator.domain.Json.MAPPER.readTree(json.out());
+        var checkout = doc.get("targets").get(1);
+        assertEquals("shop/checkout", checkout.get("target").asText(), json.out());
+        assertEquals(2, checkout.get("acted").size());
+        assertEquals("2026-11-01T03:40:00Z", checkout.get("acted").get(1).asText());
+        assertEquals(1, checkout.get("refused").get("COOLDOWN").asInt());
+        assertEquals(1, checkout.get("refused").get("DUPLICATE_ALERT").asInt());
+        assertEquals(1, doc.get("targets").get(0).get("notReproducible").asInt());
+        assertEquals(2, run("backtest", "--rules", rules.toString()).exit(), "no stream: a usage error");
+    }
 }

@@ -26,6 +26,7 @@ import java.util.List;
  * Alertmanager's retry stays meaningful.
  */
 @Path("/api/v1/webhooks/alertmanager")
+@jakarta.inject.Singleton
 public class AlertmanagerWebhookResource {
 
     /** The answer: how many alerts the body held, and each (alert, rule) decision. */
@@ -37,6 +38,7 @@ public class AlertmanagerWebhookResource {
     private final RemediatorConfig config;
     private final ObjectMapper mapper;
     private final Clock clock;
+    private final WebhookCapture capture;
 
     public AlertmanagerWebhookResource(RemediationPipeline pipeline, RemediatorMetrics metrics, RemediatorConfig config, ObjectMapper mapper,
                                        Clock clock) {
@@ -45,6 +47,14 @@ public class AlertmanagerWebhookResource {
         this.config = config;
         this.mapper = mapper;
         this.clock = clock;
+        this.capture = config.webhook().captureFile().map(f -> new WebhookCapture(f, mapper)).orElse(null);
+    }
+
+    @jakarta.annotation.PreDestroy
+    void close() {
+        if (capture != null) {
+            capture.close();
+        }
     }
 
     @POST
@@ -74,6 +84,9 @@ public class AlertmanagerWebhookResource {
             }
             metrics.webhookRejected("invalid");
             return Problem.response(400, "Invalid Alertmanager webhook payload", e.getMessage());
+        }
+        if (capture != null) {
+            capture.capture(alerts, alerts.isEmpty() ? clock.instant() : alerts.get(0).receivedAt());
         }
         return Response.ok(new WebhookAnswer(alerts.size(), pipeline.accept(alerts))).build();
     }
