@@ -133,6 +133,21 @@ class DeploymentManifestsTest {
         assertTrue(kustomization.contains("../rules/rollback.yaml"));
     }
 
+    @Test
+    @SuppressWarnings("unchecked")
+    void thePrometheusRuleCarriesExactlyThePlainRuleFilesGroups() throws IOException {
+        var yaml = new org.yaml.snakeyaml.Yaml(new org.yaml.snakeyaml.constructor.SafeConstructor(new org.yaml.snakeyaml.LoaderOptions()));
+        Map<String, Object> plain = yaml.load(Files.readString(Path.of("monitoring/prometheus/autonova.rules.yaml")));
+        Map<String, Object> cr = yaml.load(Files.readString(Path.of("k8s/monitoring/prometheusrule.yaml")));
+        assertEquals(plain.get("groups"), ((Map<String, Object>) cr.get("spec")).get("groups"),
+                "regenerate k8s/monitoring/prometheusrule.yaml from monitoring/prometheus/autonova.rules.yaml");
+        String rules = Files.readString(Path.of("rules/rollback.yaml")) + Files.readString(Path.of("rules/runbook.yaml"));
+        for (String alert : List.of("HighErrorRate", "PodRestartsHigh", "LatencyDegraded")) {
+            assertTrue(rules.contains("alertname=\"" + alert + "\""), alert + " feeds a shipped rule");
+            assertTrue(String.valueOf(plain).contains("alert=" + alert), alert + " is defined for Prometheus");
+        }
+    }
+
     @SuppressWarnings("unchecked")
     private static boolean grants(Map<String, Object> role, String group, String resource, String verb) {
         for (Map<String, Object> rule : (List<Map<String, Object>>) role.get("rules")) {

@@ -19,6 +19,11 @@ public class RemediatorMetrics {
         this.registry = registry;
     }
 
+    /** A gauge read at scrape time (state counts, readiness). */
+    public void gauge(String name, String description, java.util.function.Supplier<Number> value) {
+        io.micrometer.core.instrument.Gauge.builder(name, value).description(description).strongReference(true).register(registry);
+    }
+
     private Counter counter(String name, String description, String... tags) {
         String key = name + '|' + String.join("|", tags);
         Counter c = counters.get(key);

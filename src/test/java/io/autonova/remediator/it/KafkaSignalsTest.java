@@ -224,4 +224,37 @@ class KafkaSignalsTest extends ClusterTestSupport {
     private static String header(ConsumerRecord<String, String> r, String name) {
         return new String(r.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
     }
+
+    /** Every metric the shipped Grafana dashboard queries is one the running service exports. */
+    @Test
+    void theDashboardQueriesOnlyMetricsTheServiceExports() throws Exception {
+        awaitAssigned();
+        String ns = namespace("dash");
+        deploy(ns, "board", 3, Map.of(), Map.of());
+        // Drive every kind of meter once: an alert acted on, a rejected webhook, a signal and a poison record.
+        JsonPath acted = post(Alerts.body(Alerts.firing(Map.of("alertname", "HighErrorRate", "severity", "page", "namespace", ns, "service", "board"), "0.5")));
+        awaitPhase(acted.getString("results[0].remediation"), "SUCCEEDED", "FAILED");
+        io.restassured.RestAssured.given().contentType("application/json").body("{}").post("/api/v1/webhooks/alertmanager").then().statusCode(401);
+        sample(ns, "board", Instant.now(), 10, 0);
+        send(ns, "board", "{not json");
+        String dashboard = java.nio.file.Files.readString(java.nio.file.Path.of("monitoring/grafana/autonova-remediator.json"));
+        java.util.Set<String> queried = new java.util.TreeSet<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("remediator_[a-z_]+").matcher(dashboard);
+        while (m.find()) {
+            queried.add(m.group());
+        }
+        assertTrue(queried.size() >= 15, queried.toString());
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> {
+            String exported = io.restassured.RestAssured.get("/q/metrics").then().statusCode(200).extract().asString();
+            missing.clear();
+            for (String metric : queried) {
+                if (!java.util.regex.Pattern.compile("(?m)^" + metric + "[{ ]").matcher(exported).find()) {
+                    missing.add(metric);
+                }
+            }
+            return missing.isEmpty();
+        });
+        assertTrue(missing.isEmpty(), "queried by the dashboard but not exported: " + missing);
+    }
 }

@@ -72,6 +72,12 @@ public class KafkaSignalIngest {
                 metrics.deadLetter(reason.tag());
             }
         };
+        metrics.gauge("remediator_kafka_consumers_alive", "Kafka consumer threads of this replica that are running",
+                () -> {
+                    synchronized (this) {
+                        return threads.stream().filter(Thread::isAlive).count();
+                    }
+                });
         for (int i = 0; i < Math.max(1, config.kafka().consumers()); i++) {
             SignalConsumer c = new SignalConsumer(config.kafka(), "signals-" + i, rules::current, parser, pipeline::acceptSignal, counters, clock);
             Thread t = new Thread(c, "kafka-signals-" + i);
