@@ -48,6 +48,11 @@ final class Backtest {
     static int run(String[] args, PrintStream out, PrintStream err) {
         List<Path> rulePaths = new ArrayList<>();
         Path webhooks = null;
+        Path signals = null;
+        String kafka = null;
+        String topic = null;
+        Instant from = null;
+        Instant to = null;
         boolean json = false;
         Duration runsTake = Duration.ofMinutes(2);
         try {
@@ -57,13 +62,24 @@ final class Backtest {
                     case "--webhooks" -> webhooks = Path.of(args[++i]);
                     case "--runs-take" -> runsTake = Durations.parse(args[++i]);
                     case "--json" -> json = true;
-                    case "--signals" -> throw new IllegalArgumentException("--signals (Kafka signals) is not supported yet: replay webhooks");
+                    case "--signals" -> signals = Path.of(args[++i]);
+                    case "--kafka" -> kafka = args[++i];
+                    case "--topic" -> topic = args[++i];
+                    case "--from" -> from = Instant.parse(args[++i]);
+                    case "--to" -> to = Instant.parse(args[++i]);
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
             }
-            if (rulePaths.isEmpty() || webhooks == null) {
-                throw new IllegalArgumentException("backtest needs --rules PATH and --webhooks FILE");
+            int sources = (webhooks == null ? 0 : 1) + (signals == null ? 0 : 1) + (kafka == null ? 0 : 1);
+            if (rulePaths.isEmpty() || sources != 1) {
+                throw new IllegalArgumentException("backtest needs --rules PATH and one of --webhooks FILE, --signals FILE, --kafka SERVERS");
             }
+            if (kafka != null && (topic == null || from == null || to == null)) {
+                throw new IllegalArgumentException("--kafka needs --topic, --from and --to (RFC 3339 times)");
+            }
+        } catch (java.time.format.DateTimeParseException e) {
+            err.println("backtest: --from and --to are RFC 3339 times, e.g. 2026-11-01T00:00:00Z\n" + RulesCli.USAGE_TEXT);
+            return RulesCli.USAGE;
         } catch (IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
             err.println("backtest: " + (e instanceof ArrayIndexOutOfBoundsException ? "an option is missing its value" : e.getMessage()) + "\n"
                     + RulesCli.USAGE_TEXT);
@@ -80,16 +96,68 @@ final class Backtest {
                 rules.errors().forEach(e -> err.println("  " + e));
                 return RulesCli.FINDINGS;
             }
-            return replay(rules, webhooks, runsTake, json, out);
+            Path source = webhooks != null ? webhooks : signals;
+            if (kafka != null) {
+                source = Files.createTempFile("backtest-signals", ".jsonl");
+                int read = readTopic(kafka, topic, from, to, source);
+                err.printf("backtest: read %d record(s) of %s between %s and %s%n", read, topic, from, to);
+            }
+            return replay(rules, source, webhooks == null, runsTake, json, out);
         } catch (IOException | IllegalArgumentException e) {
             err.println("backtest: " + e.getMessage());
             return RulesCli.USAGE;
         }
     }
 
-    private static int replay(RuleSetAssembler.Outcome rules, Path webhooks, Duration runsTake, boolean json, PrintStream out) throws IOException {
+    /** The topic's records whose timestamps fall in [from, to), every partition, as a signals file (their values, one per line). */
+    static int readTopic(String servers, String topic, Instant from, Instant to, Path into) throws IOException {
+        var props = new java.util.Properties();
+        props.put(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
+        props.put(org.apache.kafka.clients.consumer.ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.ByteArrayDeserializer.class);
+        props.put(org.apache.kafka.clients.consumer.ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.ByteArrayDeserializer.class);
+        props.put(org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"); // a reader, never a member of the service's group
+        int n = 0;
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(props);
+             var out = Files.newBufferedWriter(into, StandardCharsets.UTF_8)) {
+            List<org.apache.kafka.common.TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(pi -> new org.apache.kafka.common.TopicPartition(topic, pi.partition())).toList();
+            consumer.assign(partitions);
+            Map<org.apache.kafka.common.TopicPartition, Long> at = new java.util.HashMap<>();
+            partitions.forEach(tp -> at.put(tp, from.toEpochMilli()));
+            Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+            java.util.Set<org.apache.kafka.common.TopicPartition> open = new java.util.HashSet<>();
+            consumer.offsetsForTimes(at, Duration.ofSeconds(30)).forEach((tp, o) -> {
+                if (o == null) {
+                    consumer.seek(tp, end.get(tp)); // nothing at or after 'from'
+                } else {
+                    consumer.seek(tp, o.offset());
+                    open.add(tp);
+                }
+            });
+            while (!open.isEmpty()) {
+                for (var r : consumer.poll(Duration.ofMillis(500))) {
+                    var tp = new org.apache.kafka.common.TopicPartition(r.topic(), r.partition());
+                    if (r.timestamp() >= to.toEpochMilli() || r.offset() + 1 >= end.get(tp)) {
+                        open.remove(tp);
+                    }
+                    if (r.timestamp() < to.toEpochMilli() && r.value() != null) {
+                        out.write(new String(r.value(), StandardCharsets.UTF_8).replace('\n', ' '));
+                        out.write('\n');
+                        n++;
+                    }
+                }
+                open.removeIf(tp -> consumer.position(tp) >= end.get(tp));
+            }
+        }
+        return n;
+    }
+
+    private static int replay(RuleSetAssembler.Outcome rules, Path webhooks, boolean signalFile, Duration runsTake, boolean json, PrintStream out)
+            throws IOException {
         List<Instant> times = new ArrayList<>();
         List<List<Alert>> deliveries = new ArrayList<>();
+        List<byte[]> signalValues = new ArrayList<>();
+        int poison = 0;
         try (BufferedReader in = Files.newBufferedReader(webhooks, StandardCharsets.UTF_8)) {
             String line;
             int n = 0;
@@ -98,7 +166,26 @@ final class Backtest {
                 if (line.isBlank()) {
                     continue;
                 }
-                JsonNode node = Json.MAPPER.readTree(line);
+                JsonNode node;
+                try {
+                    node = Json.MAPPER.readTree(line);
+                } catch (IOException e) {
+                    if (!signalFile) {
+                        throw new IllegalArgumentException(webhooks + ":" + n + ": not JSON");
+                    }
+                    poison++; // a topic may hold poison records: the consumer dead-letters them, the backtest skips them
+                    continue;
+                }
+                if (signalFile) {
+                    // A signal record's value, as on the topic: its own event time is the clock.
+                    if (!node.hasNonNull("time")) {
+                        throw new IllegalArgumentException(webhooks + ":" + n + ": a signal without 'time'");
+                    }
+                    times.add(Instant.parse(node.get("time").asText()));
+                    signalValues.add(line.getBytes(StandardCharsets.UTF_8));
+                    deliveries.add(List.of());
+                    continue;
+                }
                 if (!node.hasNonNull("receivedAt")) {
                     throw new IllegalArgumentException(webhooks + ":" + n + ": no 'receivedAt': the time a delivery arrived decides cooldowns and windows");
                 }
@@ -114,19 +201,27 @@ final class Backtest {
         if (deliveries.isEmpty()) {
             throw new IllegalArgumentException(webhooks + ": no deliveries");
         }
-        for (int i = 1; i < times.size(); i++) {
+        for (int i = 1; i < times.size() && !signalFile; i++) {
             if (times.get(i).isBefore(times.get(i - 1))) {
                 throw new IllegalArgumentException(webhooks + ": deliveries out of time order at line " + (i + 1));
             }
         }
-        OfflinePipeline p = new OfflinePipeline(rules.ruleSet(), times.get(0), false);
+        // Signals may arrive out of event-time order (the windows' lateness decides); the clock never goes back.
+        OfflinePipeline p = new OfflinePipeline(rules.ruleSet(), times.stream().min(Instant::compareTo).orElseThrow(), false);
         Map<String, Row> rows = new TreeMap<>();
         int alerts = 0;
         for (int i = 0; i < deliveries.size(); i++) {
-            p.clock.now = times.get(i);
+            p.clock.now = times.get(i).isAfter(p.clock.now) ? times.get(i) : p.clock.now;
             p.finishRunsStartedBefore(runsTake);
-            alerts += deliveries.get(i).size();
-            for (AlertResult r : p.accept(deliveries.get(i))) {
+            alerts += signalFile ? 1 : deliveries.get(i).size();
+            List<AlertResult> decided;
+            try {
+                decided = signalFile ? p.acceptSignal(signalValues.get(i)) : p.accept(deliveries.get(i));
+            } catch (io.autonova.remediator.ingest.kafka.PoisonRecord e) {
+                poison++;
+                continue;
+            }
+            for (AlertResult r : decided) {
                 if (r.rule() == null) {
                     continue;
                 }
@@ -145,8 +240,10 @@ final class Backtest {
         int unknown = rows.values().stream().mapToInt(r -> r.notReproducible).sum();
         if (json) {
             Map<String, Object> doc = new LinkedHashMap<>();
-            doc.put("deliveries", deliveries.size());
-            doc.put("alerts", alerts);
+            doc.put(signalFile ? "signals" : "deliveries", signalFile ? alerts : deliveries.size());
+            if (!signalFile) {
+                doc.put("alerts", alerts);
+            }
             doc.put("from", times.get(0).toString());
             doc.put("to", times.get(times.size() - 1).toString());
             doc.put("runsTake", Durations.format(runsTake));
@@ -163,12 +260,13 @@ final class Backtest {
                 list.add(m);
             });
             doc.put("targets", list);
-            doc.put("totals", Map.of("acted", acted, "preventedByLimits", prevented, "notReproducible", unknown));
+            doc.put("totals", Map.of("acted", acted, "preventedByLimits", prevented, "notReproducible", unknown, "poisonSkipped", poison));
             out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
             return RulesCli.OK;
         }
-        out.printf("backtest: %d deliveries, %d alerts, %s .. %s; runs assumed to take %s; no pause and no earlier action assumed before %s%n",
-                deliveries.size(), alerts, times.get(0), times.get(times.size() - 1), Durations.format(runsTake), times.get(0));
+        out.printf("backtest: %s, %s .. %s; runs assumed to take %s; no pause and no earlier action assumed before %s%n",
+                signalFile ? alerts + " signals" : deliveries.size() + " deliveries, " + alerts + " alerts", times.get(0), times.get(times.size() - 1),
+                Durations.format(runsTake), times.get(0));
         rows.forEach((k, r) -> {
             String[] tr = k.split("\t");
             out.printf("%-40s %-28s would act %dx%s; refused %dx %s%s%s%n", tr[0], tr[1], r.acted.size(), r.acted.isEmpty() ? "" : " " + r.acted,
@@ -176,7 +274,8 @@ final class Backtest {
                     r.prevented == 0 ? "" : "; limits prevented " + r.prevented,
                     r.notReproducible == 0 ? "" : "; " + r.notReproducible + " not reproducible (the recorded alert lacks the value the threshold reads)");
         });
-        out.printf("totals: would act %d time(s); the limits prevented %d; %d decision(s) not reproducible from the recording%n", acted, prevented, unknown);
+        out.printf("totals: would act %d time(s); the limits prevented %d; %d decision(s) not reproducible from the recording%s%n", acted, prevented, unknown,
+                poison == 0 ? "" : "; " + poison + " poison record(s) skipped");
         return RulesCli.OK;
     }
 }

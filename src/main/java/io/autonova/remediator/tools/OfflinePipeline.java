@@ -60,12 +60,17 @@ final class OfflinePipeline {
     }
 
     final MovableClock clock;
+    private final RuleSet rules;
+    private final io.autonova.remediator.rules.SignalWindows windows = new io.autonova.remediator.rules.SignalWindows();
+    private final io.autonova.remediator.ingest.kafka.SignalParser parser =
+            new io.autonova.remediator.ingest.kafka.SignalParser(io.autonova.remediator.domain.Json.MAPPER);
     final InMemoryStateStore store = new InMemoryStateStore();
     private final RemediationPipeline pipeline;
     private final EpisodeFolds folds;
 
     OfflinePipeline(RuleSet rules, Instant start, boolean dryRun) {
         clock = new MovableClock(start);
+        this.rules = rules;
         RemediatorConfig config = new SmallRyeConfigBuilder().withMapping(RemediatorConfig.class)
                 .withConverter(Duration.class, 200, new io.quarkus.runtime.configuration.DurationConverter())
                 .withDefaultValue("remediator.execution.resend-flush-interval", "1h").build().getConfigMapping(RemediatorConfig.class);
@@ -81,6 +86,23 @@ final class OfflinePipeline {
         List<AlertResult> results = pipeline.accept(alerts);
         folds.flush();
         return results;
+    }
+
+    /**
+     * One Kafka signal record (its value, as produced to the topic), through the same parser and event-time
+     * windows as the consumer; the decisions of the windows it made cross or clear their thresholds.
+     */
+    List<AlertResult> acceptSignal(byte[] value) {
+        io.autonova.remediator.domain.Signal signal = parser.parse(value, java.util.Map.of(), clock.instant()).orElse(null);
+        if (signal == null) {
+            return List.of();
+        }
+        List<AlertResult> out = new java.util.ArrayList<>();
+        for (var match : windows.accept(signal, rules.signalRules(), true)) {
+            out.add(pipeline.acceptSignal(match));
+        }
+        folds.flush();
+        return out;
     }
 
     /** The target a decision was about: from its record. */

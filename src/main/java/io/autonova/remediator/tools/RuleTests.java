@@ -34,7 +34,7 @@ import java.util.TreeSet;
 final class RuleTests {
 
     private static final Set<String> FILE_KEYS = Set.of("rule_files", "start", "tests");
-    private static final Set<String> TEST_KEYS = Set.of("name", "dry_run", "runs_take", "pauses", "prior_actions", "alerts", "expect");
+    private static final Set<String> TEST_KEYS = Set.of("name", "dry_run", "runs_take", "pauses", "prior_actions", "alerts", "signals", "expect");
 
     private RuleTests() {
     }
@@ -120,6 +120,11 @@ final class RuleTests {
             Map<String, Object> m = map(o, "an alert");
             alertsAt.computeIfAbsent(offset(m.getOrDefault("at", "0s")), k -> new ArrayList<>()).add(m);
         }
+        TreeMap<Duration, List<Map<String, Object>>> signalsAt = new TreeMap<>();
+        for (Object o : list(test.getOrDefault("signals", List.of()), "signals")) {
+            Map<String, Object> m = map(o, "a signal");
+            signalsAt.computeIfAbsent(offset(m.getOrDefault("at", "0s")), k -> new ArrayList<>()).add(m);
+        }
         TreeMap<Duration, List<Expected>> expectAt = new TreeMap<>();
         for (Object o : list(test.getOrDefault("expect", List.of()), "expect")) {
             Map<String, Object> m = map(o, "an expectation");
@@ -130,6 +135,7 @@ final class RuleTests {
         }
         List<String> problems = new ArrayList<>();
         TreeSet<Duration> times = new TreeSet<>(alertsAt.keySet());
+        times.addAll(signalsAt.keySet());
         times.addAll(expectAt.keySet());
         for (Duration at : times) {
             p.clock.now = start.plus(at);
@@ -140,7 +146,11 @@ final class RuleTests {
             }
             List<String> got = new ArrayList<>();
             List<String> explained = new ArrayList<>();
-            for (AlertResult r : alerts.isEmpty() ? List.<AlertResult>of() : p.accept(alerts)) {
+            List<AlertResult> results = new ArrayList<>(alerts.isEmpty() ? List.<AlertResult>of() : p.accept(alerts));
+            for (Map<String, Object> m : signalsAt.getOrDefault(at, List.of())) {
+                results.addAll(p.acceptSignal(signal(m, start.plus(at))));
+            }
+            for (AlertResult r : results) {
                 if (r.rule() == null) {
                     continue; // no rule matched
                 }
@@ -186,6 +196,19 @@ final class RuleTests {
         boolean firing = !"resolved".equals(m.get("status"));
         Instant startsAt = m.containsKey("starts_at") ? now.plus(offset(m.get("starts_at"))) : now.minus(firingFor);
         return new Alert("test", fingerprint, firing, labels, annotations, startsAt, firing ? null : now, null, now);
+    }
+
+    /** A signal record as producers write it to the topic; its event time is the test time unless 'time' says otherwise. */
+    private static byte[] signal(Map<String, Object> m, Instant now) {
+        Map<String, Object> value = new LinkedHashMap<>(m);
+        value.remove("at");
+        Object time = value.get("time");
+        value.put("time", time == null ? now.toString() : now.plus(offset(time)).toString());
+        try {
+            return io.autonova.remediator.domain.Json.MAPPER.writeValueAsBytes(value);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
     }
 
     /** A time offset: a Prometheus duration, or negative with a leading '-'. */

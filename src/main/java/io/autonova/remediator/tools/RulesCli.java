@@ -27,7 +27,7 @@ public final class RulesCli {
     static final String USAGE_TEXT = """
             usage: rules check PATH...        validate rule files (a directory: its *.yaml and *.yml), as the service loads them
                    rules test TEST_FILE...    run rule unit tests (see rules/tests/)
-                   rules backtest --rules PATH [--json] (--webhooks FILE | --signals FILE)
+                   rules backtest --rules PATH [--json] [--runs-take 2m] (--webhooks FILE | --signals FILE | --kafka SERVERS --topic T --from TIME --to TIME)
                                               replay recorded alerts through the rules and show what they would have done
             exit: 0 clean, 1 findings, 2 usage errors""";
 

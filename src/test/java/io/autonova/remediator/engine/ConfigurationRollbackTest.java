@@ -283,4 +283,35 @@ class ConfigurationRollbackTest {
         assertEquals(10, versions.size(), "the last 10 contents");
         assertEquals(ConfigHistory.contentHash(Map.of("v", "1"), null), versions.get(0).hash(), "v=1 came back last: newest");
     }
+
+    @Test
+    void abortAtEveryStepLeavesConsistentConfiguration() {
+        List<String> steps = List.of("resolve-target", "plan-config-restore", "restore-config", "rollout-restart", "verify-rollout");
+        List<String> rows = new java.util.ArrayList<>();
+        for (String at : steps) {
+            String ns = cluster(Map.of("FEATURE_X", "on", "LOG_LEVEL", "info"), null);
+            String name = admit(ns, Map.of("changedWithin", "15m"));
+            Reconciler a = h.replica("a", 0, 0);
+            h.lagging = at.equals("verify-rollout"); // the rollout is still going when the operator aborts
+            for (int i = 0; i < 40 && h.record(name).step(at) == null; i++) {
+                a.reconcile(name);
+                h.playControllers();
+            }
+            assertNotNull(h.record(name).step(at), "reached " + at);
+            h.abort(name);
+            h.lagging = false;
+            assertEquals("done", h.drive(a, name, 40), at);
+            RemediationRecord r = h.record(name);
+            boolean restarted = restartedAt(ns) != null;
+            // Either nothing reached the pods and the configuration is as it was, or the pods run the restored one and it stays.
+            assertEquals(restarted ? Map.of("FEATURE_X", "off", "LOG_LEVEL", "info") : Map.of("FEATURE_X", "on", "LOG_LEVEL", "info"), config(ns),
+                    "abort at " + at + " (restarted: " + restarted + ")");
+            if (restarted) {
+                assertTrue(r.status.humanActions.stream().anyMatch(x -> x.contains("left in place")) || r.status.phase == Phase.SUCCEEDED,
+                        at + ": says the restored configuration stays: " + r.status.humanActions);
+            }
+            rows.add(at + " -> " + r.status.phase.name().toLowerCase() + (restarted ? " (restored config kept)" : " (config as before)"));
+        }
+        System.out.println("scenario 5 abort table: " + rows);
+    }
 }

@@ -176,4 +176,54 @@ class RulesCliTest {
         assertEquals(1, doc.get("targets").get(0).get("notReproducible").asInt());
         assertEquals(2, run("backtest", "--rules", rules.toString()).exit(), "no stream: a usage error");
     }
+
+    @Test
+    void aBacktestReplaysKafkaSignalsThroughTheirWindows() throws Exception {
+        Path stream = dir.resolve("signals.jsonl");
+        StringBuilder b = new StringBuilder();
+        for (int minute = 0; minute < 10; minute++) {
+            // shop/checkout: 2% errors for 5 minutes, then 40%
+            b.append("{\"type\":\"request-sample\",\"namespace\":\"shop\",\"deployment\":\"checkout\",\"time\":\"2026-11-01T03:0").append(minute)
+                    .append(":00Z\",\"requests\":100,\"errors\":").append(minute < 5 ? 2 : 40).append("}\n");
+        }
+        Files.writeString(stream, b.toString());
+        Run r = run("backtest", "--rules", "rules/rollback.yaml", "--rules", "rules/signals.yaml", "--signals", stream.toString(), "--json");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        var doc = io.autonova.remediator.domain.Json.MAPPER.readTree(r.out());
+        assertEquals(10, doc.get("signals").asInt());
+        var row = doc.get("targets").get(0);
+        assertEquals("shop/checkout", row.get("target").asText());
+        assertEquals("error-rate-window", row.get("rule").asText());
+        assertEquals(1, row.get("acted").size(), r.out());
+        assertTrue(row.get("acted").get(0).asText().compareTo("2026-11-01T03:05:00Z") >= 0, "not before the errors started: " + r.out());
+    }
+
+    @Test
+    void aBacktestReadsATopicOverATimeRange() throws Exception {
+        try (var broker = io.autonova.remediator.kafka.EmbeddedKafkaBroker.start();
+             var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, String>(java.util.Map.of(
+                     "bootstrap.servers", broker.bootstrapServers(), "key.serializer", org.apache.kafka.common.serialization.StringSerializer.class,
+                     "value.serializer", org.apache.kafka.common.serialization.StringSerializer.class))) {
+            broker.createTopics(2, "recorded.signals");
+            java.time.Instant t0 = java.time.Instant.parse("2026-11-01T03:00:00Z");
+            for (int minute = -30; minute < 12; minute++) {
+                java.time.Instant at = t0.plusSeconds(60L * minute);
+                // Before the range: errors that must not count. In it: 2%, then 40% from minute 5.
+                int errors = minute < 0 ? 90 : minute < 5 ? 2 : 40;
+                String value = "{\"type\":\"request-sample\",\"namespace\":\"shop\",\"deployment\":\"checkout\",\"time\":\"" + at
+                        + "\",\"requests\":100,\"errors\":" + errors + "}";
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("recorded.signals", null, at.toEpochMilli(), "shop/checkout", value)).get();
+            }
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("recorded.signals", null, t0.plusSeconds(30).toEpochMilli(), "x", "{poison")).get();
+            Run r = run("backtest", "--rules", "rules/rollback.yaml", "--rules", "rules/signals.yaml", "--kafka", broker.bootstrapServers(),
+                    "--topic", "recorded.signals", "--from", t0.toString(), "--to", t0.plusSeconds(600).toString(), "--json");
+            assertEquals(0, r.exit(), r.out() + r.err());
+            assertTrue(r.err().contains("read 11 record(s)"), "10 signals and the poison record in the range: " + r.err());
+            var doc = io.autonova.remediator.domain.Json.MAPPER.readTree(r.out());
+            assertEquals(1, doc.get("totals").get("poisonSkipped").asInt(), r.out());
+            var acted = doc.get("targets").get(0).get("acted");
+            assertEquals(1, acted.size(), r.out());
+            assertTrue(acted.get(0).asText().compareTo("2026-11-01T03:05:00Z") >= 0, "the errors before the range did not count: " + r.out());
+        }
+    }
 }
