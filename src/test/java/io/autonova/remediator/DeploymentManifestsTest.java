@@ -1,5 +1,7 @@
 package io.autonova.remediator;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
+
 import io.autonova.remediator.state.KubernetesStateStore;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
@@ -21,7 +23,7 @@ class DeploymentManifestsTest {
     @SuppressWarnings("unchecked")
     static List<Map<String, Object>> documents() throws IOException {
         List<Map<String, Object>> docs = new ArrayList<>();
-        try (Stream<Path> files = Files.list(Path.of("k8s"))) {
+        try (Stream<Path> files = Files.list(Path.of("k8s/base"))) {
             for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
                 for (Object o : new Yaml().loadAll(Files.readString(f))) {
                     if (o != null) {
@@ -35,7 +37,7 @@ class DeploymentManifestsTest {
 
     static Map<String, Object> find(List<Map<String, Object>> docs, String kind, String name) {
         return docs.stream().filter(d -> kind.equals(d.get("kind")) && name.equals(((Map<?, ?>) d.get("metadata")).get("name")))
-                .findFirst().orElseThrow(() -> new AssertionError(kind + " " + name + " missing from k8s/"));
+                .findFirst().orElseThrow(() -> new AssertionError(kind + " " + name + " missing from k8s/base/"));
     }
 
     @Test
@@ -129,8 +131,8 @@ class DeploymentManifestsTest {
                 "REMEDIATOR_WEBHOOK_TOKEN_FILE", "REMEDIATOR_ADMIN_TOKEN_FILE", "REMEDIATOR_REPLICA_ID", "/q/health/ready", "/q/health/live")) {
             assertTrue(deployment.contains(env), env);
         }
-        String kustomization = Files.readString(Path.of("k8s/kustomization.yaml"));
-        assertTrue(kustomization.contains("../rules/rollback.yaml"));
+        String kustomization = Files.readString(Path.of("k8s/base/kustomization.yaml"));
+        assertTrue(kustomization.contains("../../rules/rollback.yaml"));
     }
 
     @Test
@@ -146,6 +148,91 @@ class DeploymentManifestsTest {
             assertTrue(rules.contains("alertname=\"" + alert + "\""), alert + " feeds a shipped rule");
             assertTrue(String.valueOf(plain).contains("alert=" + alert), alert + " is defined for Prometheus");
         }
+    }
+
+    /** Renders a kustomization with the real kubectl (kustomize built in), as an operator would apply it. */
+    static List<HasMetadata> render(String dir) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("kubectl", "kustomize", "--load-restrictor", "LoadRestrictionsNone", dir).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), dir + " does not render: " + out);
+        List<HasMetadata> objects = new ArrayList<>();
+        for (String doc : out.split("(?m)^---$")) {
+            if (!doc.isBlank()) {
+                objects.add(io.fabric8.kubernetes.client.utils.Serialization.unmarshal(doc));
+            }
+        }
+        return objects;
+    }
+
+    /** Fields the Kubernetes model does not know end up in additionalProperties: a typo in a manifest is found here. */
+    static void unknownFields(Object o, String path, List<String> found) throws ReflectiveOperationException {
+        if (o == null || o instanceof String || o instanceof Number || o instanceof Boolean || o instanceof Enum<?>) {
+            return;
+        }
+        if (o instanceof List<?> l) {
+            for (int i = 0; i < l.size(); i++) {
+                unknownFields(l.get(i), path + "[" + i + "]", found);
+            }
+            return;
+        }
+        if (o instanceof Map<?, ?> m) {
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                unknownFields(e.getValue(), path + "." + e.getKey(), found);
+            }
+            return;
+        }
+        if (!o.getClass().getName().startsWith("io.fabric8.kubernetes.api.model")) {
+            return;
+        }
+        for (java.lang.reflect.Method g : o.getClass().getMethods()) {
+            if (g.getParameterCount() != 0 || g.getDeclaringClass() == Object.class || !(g.getName().startsWith("get") || g.getName().startsWith("is"))) {
+                continue;
+            }
+            Object v = g.invoke(o);
+            if (g.getName().equals("getAdditionalProperties")) {
+                if (v instanceof Map<?, ?> extra && !extra.isEmpty()) {
+                    found.add(path + ": unknown field(s) " + extra.keySet());
+                }
+            } else if (!(o instanceof io.fabric8.kubernetes.api.model.GenericKubernetesResource) && !(o instanceof io.fabric8.kubernetes.api.model.ObjectMeta
+                    && g.getName().equals("getManagedFields"))) {
+                unknownFields(v, path + "." + g.getName().replaceFirst("^(get|is)", ""), found);
+            }
+        }
+    }
+
+    @Test
+    void everyOverlayRendersIntoKubernetesObjectsWithoutUnknownFields() throws Exception {
+        for (String dir : List.of("k8s/base", "k8s/overlays/dev", "k8s/overlays/production")) {
+            List<HasMetadata> objects = render(dir);
+            List<String> problems = new ArrayList<>();
+            for (HasMetadata o : objects) {
+                if (o instanceof io.fabric8.kubernetes.api.model.GenericKubernetesResource) {
+                    problems.add(o.getKind() + " " + o.getMetadata().getName() + ": not a kind the Kubernetes model knows");
+                } else {
+                    unknownFields(o, o.getKind() + "/" + o.getMetadata().getName(), problems);
+                }
+            }
+            assertEquals(List.of(), problems, dir);
+        }
+        var dev = (io.fabric8.kubernetes.api.model.apps.Deployment) render("k8s/overlays/dev").stream().filter(o -> o.getKind().equals("Deployment")).findFirst().orElseThrow();
+        assertEquals(1, dev.getSpec().getReplicas());
+        assertTrue(dev.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+                .anyMatch(e -> e.getName().equals("REMEDIATOR_DRY_RUN") && e.getValue().equals("true")), "dev is dry-run");
+        List<HasMetadata> prod = render("k8s/overlays/production");
+        var d = (io.fabric8.kubernetes.api.model.apps.Deployment) prod.stream().filter(o -> o.getKind().equals("Deployment")).findFirst().orElseThrow();
+        assertTrue(d.getSpec().getReplicas() >= 2);
+        var pod = d.getSpec().getTemplate().getSpec();
+        var c = pod.getContainers().get(0);
+        assertTrue(pod.getSecurityContext().getRunAsNonRoot() && "RuntimeDefault".equals(pod.getSecurityContext().getSeccompProfile().getType()));
+        assertTrue(c.getSecurityContext().getReadOnlyRootFilesystem() && !c.getSecurityContext().getAllowPrivilegeEscalation()
+                && c.getSecurityContext().getCapabilities().getDrop().contains("ALL"));
+        assertTrue(c.getResources().getRequests().containsKey("cpu") && c.getResources().getLimits().containsKey("memory"));
+        assertTrue(c.getReadinessProbe() != null && c.getLivenessProbe() != null && c.getStartupProbe() != null);
+        assertTrue(pod.getTopologySpreadConstraints().stream().anyMatch(t -> t.getTopologyKey().equals("kubernetes.io/hostname")));
+        assertTrue(prod.stream().anyMatch(o -> o.getKind().equals("PodDisruptionBudget")));
+        var np = (io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy) prod.stream().filter(o -> o.getKind().equals("NetworkPolicy")).findFirst().orElseThrow();
+        assertEquals(List.of("Ingress", "Egress"), np.getSpec().getPolicyTypes());
+        assertTrue(np.getSpec().getIngress().get(0).getPorts().get(0).getPort().getIntVal() == 8080);
     }
 
     @SuppressWarnings("unchecked")
