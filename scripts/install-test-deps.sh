@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests use as real peers and tools: Alertmanager, Prometheus, kubectl (kustomize) (and wrk for bench/).
+# Installs the Debian packages the tests use as real peers and tools: Alertmanager, Prometheus, kubectl (kustomize),
+# Chromium and Node for the console's browser test (and wrk for bench/).
 # Idempotent; needs root or passwordless sudo. Called by .ci/run and, when Alertmanager is missing, by the test set-up.
 set -euo pipefail
-packages=(prometheus-alertmanager prometheus wrk kubectl)
+packages=(prometheus-alertmanager prometheus wrk kubectl chromium nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
