@@ -202,7 +202,7 @@ class DeploymentManifestsTest {
 
     @Test
     void everyOverlayRendersIntoKubernetesObjectsWithoutUnknownFields() throws Exception {
-        for (String dir : List.of("k8s/base", "k8s/overlays/dev", "k8s/overlays/production")) {
+        for (String dir : List.of("k8s/base", "k8s/overlays/dev", "k8s/overlays/production", "k8s/overlays/namespaced")) {
             List<HasMetadata> objects = render(dir);
             List<String> problems = new ArrayList<>();
             for (HasMetadata o : objects) {
@@ -233,6 +233,19 @@ class DeploymentManifestsTest {
         var np = (io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy) prod.stream().filter(o -> o.getKind().equals("NetworkPolicy")).findFirst().orElseThrow();
         assertEquals(List.of("Ingress", "Egress"), np.getSpec().getPolicyTypes());
         assertTrue(np.getSpec().getIngress().get(0).getPorts().get(0).getPort().getIntVal() == 8080);
+
+        // Namespaced: no cluster-wide binding of the roles that act on workloads; one RoleBinding per allowed namespace.
+        List<HasMetadata> scoped = render("k8s/overlays/namespaced");
+        assertTrue(scoped.stream().noneMatch(o -> o.getKind().equals("ClusterRoleBinding")), "no ClusterRoleBinding left");
+        var sd = (io.fabric8.kubernetes.api.model.apps.Deployment) scoped.stream().filter(o -> o.getKind().equals("Deployment")).findFirst().orElseThrow();
+        String allowed = sd.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+                .filter(e -> e.getName().equals("REMEDIATOR_ALLOWED_NAMESPACES")).findFirst().orElseThrow().getValue();
+        for (String ns : allowed.split(",")) {
+            for (String role : List.of("autonova-remediator-rollback", "autonova-remediator-runbook")) {
+                assertTrue(scoped.stream().anyMatch(o -> o.getKind().equals("RoleBinding") && ns.equals(o.getMetadata().getNamespace())
+                        && role.equals(((io.fabric8.kubernetes.api.model.rbac.RoleBinding) o).getRoleRef().getName())), role + " bound in " + ns);
+            }
+        }
     }
 
     @SuppressWarnings("unchecked")

@@ -32,6 +32,12 @@ public interface RemediatorConfig {
     /** This replica's identity in Leases and records; default: the host name (the pod name in Kubernetes). */
     Optional<String> replicaId();
 
+    /**
+     * The only namespaces the service may act in (with RBAC bound per namespace); targets elsewhere are refused
+     * with NAMESPACE_NOT_ALLOWED. Unset: every namespace.
+     */
+    Optional<java.util.Set<String>> allowedNamespaces();
+
     interface Records {
         /** Finished records are deleted this long after they finished. */
         @WithDefault("30d")

@@ -127,6 +127,11 @@ public class RemediationPipeline {
         return results;
     }
 
+    private Decision notAllowed(Target target) {
+        return new Decision(Outcome.REFUSE, Reason.NAMESPACE_NOT_ALLOWED, Reason.NAMESPACE_NOT_ALLOWED.description() + ": " + target.namespace()
+                + " is not in " + runtime.allowedNamespaces().map(java.util.TreeSet::new).orElseThrow());
+    }
+
     /** What one matching rule would do with an alert now: its target, and the policy's decision. Writes nothing. */
     public record Explanation(Rule rule, Target target, Decision decision) {
     }
@@ -143,6 +148,10 @@ public class RemediationPipeline {
             if (!target.problems().isEmpty()) {
                 out.add(new Explanation(rule, target, new Decision(Outcome.REFUSE, Reason.INVALID_TARGET,
                         Reason.INVALID_TARGET.description() + ": " + String.join("; ", target.problems()))));
+                continue;
+            }
+            if (!runtime.mayActIn(target.namespace())) {
+                out.add(new Explanation(rule, target, notAllowed(target)));
                 continue;
             }
             runtime.store().checkReady();
@@ -216,6 +225,9 @@ public class RemediationPipeline {
             // Untrusted names never reach the API server, not even in a record.
             Decision d = new Decision(Outcome.REFUSE, Reason.INVALID_TARGET, Reason.INVALID_TARGET.description() + ": " + String.join("; ", problems));
             return finish(alert, rule, d, null);
+        }
+        if (!runtime.mayActIn(target.namespace())) {
+            return finish(alert, rule, notAllowed(target), null);
         }
         StateStore store = runtime.store();
         store.checkReady();

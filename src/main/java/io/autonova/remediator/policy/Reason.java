@@ -23,6 +23,7 @@ public enum Reason {
     RATE_LIMITED_GLOBAL(true, "the global rate limit is reached"),
     CONCURRENCY_LIMIT(true, "the maximum number of remediations in flight is reached"),
     INVALID_TARGET(false, "the target rendered from the alert's labels is not a valid Kubernetes name"),
+    NAMESPACE_NOT_ALLOWED(false, "the target's namespace is not one this service may act in (remediator.allowed-namespaces)"),
     NO_MATCHING_RULE(false, "no rule matches the alert");
 
     private final boolean transientReason;

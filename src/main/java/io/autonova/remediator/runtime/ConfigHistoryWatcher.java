@@ -48,10 +48,20 @@ public class ConfigHistoryWatcher {
         }
         FabricClusterActions cluster = new FabricClusterActions(client);
         int keep = config.configHistory().keep();
-        informers.add(client.configMaps().inAnyNamespace().withLabel(ConfigHistory.OPT_IN, "true")
-                .inform(handler(c -> ConfigHistory.record(cluster, c, clock.instant(), keep)), 0));
-        informers.add(client.secrets().inAnyNamespace().withLabel(ConfigHistory.OPT_IN, "true")
-                .inform(handler(s -> ConfigHistory.record(cluster, s, clock.instant(), keep)), 0));
+        if (runtime.allowedNamespaces().isPresent()) {
+            // RBAC is bound per namespace then: one watch per allowed namespace, never a cluster-wide one.
+            for (String ns : runtime.allowedNamespaces().get()) {
+                informers.add(client.configMaps().inNamespace(ns).withLabel(ConfigHistory.OPT_IN, "true")
+                        .inform(handler(c -> ConfigHistory.record(cluster, c, clock.instant(), keep)), 0));
+                informers.add(client.secrets().inNamespace(ns).withLabel(ConfigHistory.OPT_IN, "true")
+                        .inform(handler(s -> ConfigHistory.record(cluster, s, clock.instant(), keep)), 0));
+            }
+        } else {
+            informers.add(client.configMaps().inAnyNamespace().withLabel(ConfigHistory.OPT_IN, "true")
+                    .inform(handler(c -> ConfigHistory.record(cluster, c, clock.instant(), keep)), 0));
+            informers.add(client.secrets().inAnyNamespace().withLabel(ConfigHistory.OPT_IN, "true")
+                    .inform(handler(s -> ConfigHistory.record(cluster, s, clock.instant(), keep)), 0));
+        }
         LOG.infof("keeping the last %d contents of ConfigMaps and Secrets labelled %s=true", keep, ConfigHistory.OPT_IN);
     }
 

@@ -33,10 +33,12 @@ public class ServiceRuntime {
     private final String identity;
     private final java.util.concurrent.ScheduledExecutorService background;
     private final KubernetesClient client;
+    private final java.util.Set<String> allowedNamespaces;
 
     @jakarta.inject.Inject
     public ServiceRuntime(RemediatorConfig config, jakarta.enterprise.inject.Instance<KubernetesClient> clients, java.time.Clock clock) {
         identity = config.replicaId().orElseGet(ServiceRuntime::hostName);
+        allowedNamespaces = config.allowedNamespaces().map(java.util.Set::copyOf).orElse(null);
         RemediatorConfig.StoreMode mode = config.state().store();
         // The client is built only when there may be a cluster to talk to: it is costly to start.
         boolean wanted = mode == RemediatorConfig.StoreMode.KUBERNETES || mode == RemediatorConfig.StoreMode.AUTO && clusterConfigured();
@@ -108,6 +110,13 @@ public class ServiceRuntime {
 
     /** A replica assembled by hand: a second replica in one JVM for tests, or tools. */
     public ServiceRuntime(StateStore store, ClusterActions cluster, EventRecorder events, String identity, boolean dryRun) {
+        this(store, cluster, events, identity, dryRun, null);
+    }
+
+    /** As above, acting only in {@code allowedNamespaces} (null: every namespace). */
+    public ServiceRuntime(StateStore store, ClusterActions cluster, EventRecorder events, String identity, boolean dryRun,
+                          java.util.Set<String> allowedNamespaces) {
+        this.allowedNamespaces = allowedNamespaces == null ? null : java.util.Set.copyOf(allowedNamespaces);
         this.store = store;
         this.cluster = cluster;
         this.events = events;
@@ -159,6 +168,16 @@ public class ServiceRuntime {
     /** True when actions are recorded, not carried out. */
     public boolean dryRun() {
         return dryRun;
+    }
+
+    /** True when this service may act in the namespace (no list configured: everywhere). */
+    public boolean mayActIn(String namespace) {
+        return allowedNamespaces == null || allowedNamespaces.contains(namespace);
+    }
+
+    /** The namespaces it may act in, or empty for every namespace. */
+    public java.util.Optional<java.util.Set<String>> allowedNamespaces() {
+        return java.util.Optional.ofNullable(allowedNamespaces);
     }
 
     /** The client, for watches outside the state store (configuration history); empty without a cluster. */

@@ -69,13 +69,18 @@ final class OfflinePipeline {
     private final EpisodeFolds folds;
 
     OfflinePipeline(RuleSet rules, Instant start, boolean dryRun) {
+        this(rules, start, dryRun, null);
+    }
+
+    /** As the service configured with {@code remediator.allowed-namespaces} (null: every namespace). */
+    OfflinePipeline(RuleSet rules, Instant start, boolean dryRun, java.util.Set<String> allowedNamespaces) {
         clock = new MovableClock(start);
         this.rules = rules;
         RemediatorConfig config = new SmallRyeConfigBuilder().withMapping(RemediatorConfig.class)
                 .withConverter(Duration.class, 200, new io.quarkus.runtime.configuration.DurationConverter())
                 .withDefaultValue("remediator.execution.resend-flush-interval", "1h").build().getConfigMapping(RemediatorConfig.class);
         RemediatorMetrics metrics = new RemediatorMetrics(new SimpleMeterRegistry());
-        ServiceRuntime runtime = new ServiceRuntime(store, null, EventRecorder.NONE, "offline", dryRun);
+        ServiceRuntime runtime = new ServiceRuntime(store, null, EventRecorder.NONE, "offline", dryRun, allowedNamespaces);
         RuleRepository repository = new RuleRepository(config, metrics, clock);
         repository.use(rules);
         folds = new EpisodeFolds(runtime, config);
