@@ -24,7 +24,7 @@ JAVA_FLAGS=${JAVA_OPTS:--XX:SharedArchiveFile=target/quarkus-app/app-cds.jsa -XX
 start_service() { # in-memory store (dry-run), the shipped rules
   REMEDIATOR_WEBHOOK_TOKEN=bench-webhook REMEDIATOR_ADMIN_TOKEN=bench-admin REMEDIATOR_STATE_STORE=memory REMEDIATOR_RULES_DIR=rules \
     QUARKUS_HTTP_PORT=$SVC_PORT QUARKUS_LOG_CATEGORY__IO_AUTONOVA__LEVEL=WARN \
-    java $JAVA_FLAGS -jar target/quarkus-app/quarkus-run.jar > "$work/service.log" 2>&1 &
+    "${JAVA:-java}" $JAVA_FLAGS -jar target/quarkus-app/quarkus-run.jar > "$work/service.log" 2>&1 &
   svc_pid=$!
   until curl -sf -o /dev/null "http://127.0.0.1:$SVC_PORT/q/health/ready"; do sleep 0.01; done
 }

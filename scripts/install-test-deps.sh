@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use as real peers and tools: Alertmanager, Prometheus, kubectl (kustomize),
-# Chromium and Node for the console's browser test (and wrk for bench/).
+# Chromium and Node for the console's browser test (and wrk for bench/). A tool already on the PATH is kept,
+# however it was installed (e.g. Node from another source).
 # Idempotent; needs root or passwordless sudo. Called by .ci/run and, when Alertmanager is missing, by the test set-up.
 set -euo pipefail
-packages=(prometheus-alertmanager prometheus wrk kubectl chromium nodejs npm)
+# package:command it provides
+wanted=(prometheus-alertmanager:prometheus-alertmanager prometheus:prometheus wrk:wrk kubectl:kubectl chromium:chromium nodejs:node npm:npm)
 missing=()
-for p in "${packages[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+for w in "${wanted[@]}"; do
+  pkg=${w%%:*}; cmd=${w#*:}
+  command -v "$cmd" >/dev/null 2>&1 || dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 SUDO=""
