@@ -399,7 +399,12 @@ public final class ClusterBench {
         double took = (System.nanoTime() - k0) / 1e9;
         String st = status(client, record);
         String phase = st.replaceAll(".*?phase=(SUCCEEDED|FAILED|ABORTED).*", "$1");
+        // The record's end is written before the Lease is given back (a crash in between is tidied up): allow a moment.
         String newHolder = client.leases().inNamespace("autonova-system").withName(lease).get().getSpec().getHolderIdentity();
+        for (int i = 0; i < 40 && newHolder != null; i++) {
+            Thread.sleep(50);
+            newHolder = client.leases().inNamespace("autonova-system").withName(lease).get().getSpec().getHolderIdentity();
+        }
         System.out.printf("RESULT takeover how=%s victim=%s died_at=%s finished_after=%.1fs phase=%s owner_now=%s lease_holder_now=%s%n", how, holder,
                 killedAt, took, phase, st.replaceAll(".*owner=([^,}]+).*", "$1"), newHolder);
     }
