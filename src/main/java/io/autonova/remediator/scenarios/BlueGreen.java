@@ -266,11 +266,12 @@ final class BlueGreen {
                     if (want.equals(svc.getSpec().getSelector())) {
                         return StepResult.done("service " + ns + "/" + svcName + " selects " + want);
                     }
+                    if (ctx.dryRun()) {
+                        return StepResult.done("dry-run: would set the selector of service " + ns + "/" + svcName + " to " + want
+                                + (toCopy ? " once the copy's pods are Ready" : ""));
+                    }
                     if (toCopy && readyCopyPods(ctx).isEmpty()) {
                         return StepResult.fail(FailureReason.NO_ENDPOINTS, "no Ready pod of " + copyName(ctx) + ": not moving service " + svcName + " to nothing");
-                    }
-                    if (ctx.dryRun()) {
-                        return StepResult.done("dry-run: would set the selector of service " + ns + "/" + svcName + " to " + want);
                     }
                     List<Map<String, Object>> ops = new ArrayList<>();
                     ops.add(Map.of("op", "test", "path", "/metadata/resourceVersion", "value", svc.getMetadata().getResourceVersion()));

@@ -152,9 +152,19 @@ final class EngineHarness {
         return r.name;
     }
 
+    /** A replica in dry-run: reads go to the cluster, writes are described (counted if any reached it). */
+    Reconciler dryRunReplica(String id) {
+        return replica(id, 0, 0, true);
+    }
+
     /** A replica; {@code crashAfterStoreWrite}/{@code crashAfterClusterWrite} kill it after that many writes (0: never). */
     Reconciler replica(String id, int crashAfterStoreWrite, int crashAfterClusterWrite) {
-        return new Reconciler(crashing(store, crashAfterStoreWrite), crashing(new FabricClusterActions(client), crashAfterClusterWrite),
+        return replica(id, crashAfterStoreWrite, crashAfterClusterWrite, false);
+    }
+
+    private Reconciler replica(String id, int crashAfterStoreWrite, int crashAfterClusterWrite, boolean dryRun) {
+        ClusterActions real = crashing(new FabricClusterActions(client), crashAfterClusterWrite);
+        return new Reconciler(crashing(store, crashAfterStoreWrite), dryRun ? new io.autonova.remediator.cluster.DryRunClusterActions(real) : real,
                 List.of(new ImmediateRollback(), new SelectiveRollback(), new io.autonova.remediator.scenarios.DatabaseMigrationRollback(), new io.autonova.remediator.scenarios.ConfigurationRollback(), new io.autonova.remediator.scenarios.GradualRollback()), EventRecorder.NONE, clock,
                 new Reconciler.Settings(id, LEASE, Duration.ofSeconds(2), Duration.ofMinutes(5), "argocd", prometheus, List.of()), new Reconciler.Outcomes() {
                     @Override
