@@ -28,11 +28,9 @@ public class DatabaseMigrationRollback implements ScenarioPlan {
 
     @Override
     public List<StepHandler> steps(RunContext ctx) {
-        if (!ctx.succeeded(RESOLVE_TARGET)) {
-            return List.of(RESOLVE);
-        }
-        if (!ctx.succeeded(PLAN) || noop(ctx, PLAN)) {
-            return List.of(RESOLVE, PLAN_UNDO);
+        List<StepHandler> first = untilPlanned(ctx);
+        if (first != null) {
+            return first;
         }
         if (!ctx.succeeded(MigrationUndo.PLAN_MIGRATION)) {
             return List.of(RESOLVE, PLAN_UNDO, MigrationUndo.PLAN_UNDO);

@@ -29,11 +29,9 @@ public class GradualRollback implements ScenarioPlan {
 
     @Override
     public List<StepHandler> steps(RunContext ctx) {
-        if (!ctx.succeeded(RESOLVE_TARGET)) {
-            return List.of(RESOLVE);
-        }
-        if (!ctx.succeeded(PLAN) || noop(ctx, PLAN)) {
-            return List.of(RESOLVE, PLAN_UNDO);
+        List<StepHandler> first = untilPlanned(ctx);
+        if (first != null) {
+            return first;
         }
         if (!ctx.succeeded(BlueGreen.PLAN_GRADUAL)) {
             return List.of(RESOLVE, PLAN_UNDO, BlueGreen.PLAN_STEP);

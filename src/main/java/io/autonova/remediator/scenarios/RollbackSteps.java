@@ -45,6 +45,20 @@ final class RollbackSteps {
         return ctx.output(RESOLVE_TARGET, "argoApplication") != null;
     }
 
+    /**
+     * The steps up to a made plan: the target read, then kubectl's choice of revision. Null once both succeeded
+     * and there is something to do; otherwise the steps to take first (a no-op plan ends the run there).
+     */
+    static List<StepHandler> untilPlanned(RunContext ctx) {
+        if (!ctx.succeeded(RESOLVE_TARGET)) {
+            return List.of(RESOLVE);
+        }
+        if (!ctx.succeeded(PLAN) || noop(ctx, PLAN)) {
+            return List.of(RESOLVE, PLAN_UNDO);
+        }
+        return null;
+    }
+
     static boolean noop(RunContext ctx, String planStep) {
         return "true".equals(ctx.output(planStep, "noop"));
     }

@@ -27,11 +27,9 @@ public class SelectiveRollback implements ScenarioPlan {
 
     @Override
     public List<StepHandler> steps(RunContext ctx) {
-        if (!ctx.succeeded(RESOLVE_TARGET)) {
-            return List.of(RESOLVE);
-        }
-        if (!ctx.succeeded(PLAN) || noop(ctx, PLAN)) {
-            return List.of(RESOLVE, PLAN_UNDO);
+        List<StepHandler> first = untilPlanned(ctx);
+        if (first != null) {
+            return first;
         }
         List<StepHandler> steps = new ArrayList<>(List.of(RESOLVE, PLAN_UNDO));
         if (argoManaged(ctx)) {

@@ -315,24 +315,12 @@ class ConfigurationRollbackTest {
         System.out.println("scenario 5 abort table: " + rows);
     }
 
-    /** The same admission as a dry-run record: the plan runs against reads only. */
-    private String dryRun(String ns, String deployment, String scenario, Map<String, String> parameters) {
-        String name = h.admit(ns, deployment, scenario, null, parameters);
-        RemediationRecord r = h.record(name).copy();
-        r.status.phase = Phase.DRY_RUN;
-        r.spec.dryRun = true;
-        assertTrue(h.store.update(r));
-        assertNull(h.dryRunReplica("a").reconcile(name));
-        RemediationRecord done = h.record(name);
-        assertTrue(done.status.message.startsWith("dry-run: ") && !done.status.message.contains("would fail"), done.status.message);
-        return name;
-    }
 
     @Test
     void aDryRunWalksThePlanAndChangesNothing() {
         String ns = cluster(Map.of("FEATURE_X", "on", "LOG_LEVEL", "info"), null);
         String cm = client.configMaps().inNamespace(ns).withName("checkout-config").get().getMetadata().getResourceVersion();
-        String name = dryRun(ns, "checkout", SCENARIO, Map.of("changedWithin", "15m"));
+        String name = h.dryRun(ns, "checkout", SCENARIO, Map.of("changedWithin", "15m"));
         RemediationRecord r = h.record(name);
         assertTrue(r.status.steps.stream().anyMatch(s -> s.name.equals("restore-config") && s.message.contains("would restore")), r.status.steps.toString());
         assertEquals(cm, client.configMaps().inNamespace(ns).withName("checkout-config").get().getMetadata().getResourceVersion());

@@ -220,24 +220,12 @@ class DatabaseMigrationRollbackTest {
                 "the shipped Job itself is left suspended");
     }
 
-    /** The same admission as a dry-run record: the plan runs against reads only. */
-    private String dryRun(String ns, String deployment, String scenario, Map<String, String> parameters) {
-        String name = h.admit(ns, deployment, scenario, null, parameters);
-        RemediationRecord r = h.record(name).copy();
-        r.status.phase = Phase.DRY_RUN;
-        r.spec.dryRun = true;
-        assertTrue(h.store.update(r));
-        assertNull(h.dryRunReplica("a").reconcile(name));
-        RemediationRecord done = h.record(name);
-        assertTrue(done.status.message.startsWith("dry-run: ") && !done.status.message.contains("would fail"), done.status.message);
-        return name;
-    }
 
     @Test
     void aDryRunWalksThePlanAndChangesNothing() {
         String[] run = setUpRun(Map.of("reversible", "true"), true);
         String dep = h.deployment(run[0], "orders").getMetadata().getResourceVersion();
-        String name = dryRun(run[0], "orders", SCENARIO, Map.of("reversible", "true"));
+        String name = h.dryRun(run[0], "orders", SCENARIO, Map.of("reversible", "true"));
         RemediationRecord r = h.record(name);
         assertTrue(r.status.steps.stream().anyMatch(s -> s.name.equals("run-migration-undo") && s.message.contains("would create Job")), r.status.steps.toString());
         assertEquals(dep, h.deployment(run[0], "orders").getMetadata().getResourceVersion());

@@ -395,6 +395,22 @@ final class EngineHarness {
         return "stopped";
     }
 
+    /** The same admission as a dry-run record, run once by a dry-run replica: the plan walks reads only. */
+    String dryRun(String ns, String deployment, String scenario, Map<String, String> parameters) {
+        String name = admit(ns, deployment, scenario, null, parameters);
+        RemediationRecord r = record(name).copy();
+        r.status.phase = Phase.DRY_RUN;
+        r.spec.dryRun = true;
+        if (!store.update(r) || dryRunReplica("a").reconcile(name) != null) {
+            throw new AssertionError("dry-run record not handled in one look");
+        }
+        RemediationRecord done = record(name);
+        if (!done.status.message.startsWith("dry-run: ") || done.status.message.contains("would fail")) {
+            throw new AssertionError("dry-run did not walk the plan: " + done.status.message);
+        }
+        return name;
+    }
+
     void abort(String name) {
         RemediationRecord r = record(name).copy();
         r.spec.abortRequested = true;

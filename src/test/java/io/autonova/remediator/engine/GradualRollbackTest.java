@@ -171,18 +171,6 @@ class GradualRollbackTest {
         System.out.printf("scenario 3 crash table: %d rows%n", rows);
     }
 
-    /** The same admission as a dry-run record: the plan runs against reads only. */
-    private String dryRun(String ns, String deployment, String scenario, Map<String, String> parameters) {
-        String name = h.admit(ns, deployment, scenario, null, parameters);
-        RemediationRecord r = h.record(name).copy();
-        r.status.phase = Phase.DRY_RUN;
-        r.spec.dryRun = true;
-        assertTrue(h.store.update(r));
-        assertNull(h.dryRunReplica("a").reconcile(name));
-        RemediationRecord done = h.record(name);
-        assertTrue(done.status.message.startsWith("dry-run: ") && !done.status.message.contains("would fail"), done.status.message);
-        return name;
-    }
 
     @Test
     void aDryRunWalksThePlanAndChangesNothing() {
@@ -190,7 +178,7 @@ class GradualRollbackTest {
         String ns = run[0];
         String dep = h.deployment(ns, "web").getMetadata().getResourceVersion();
         String svc = service(ns).getMetadata().getResourceVersion();
-        String name = dryRun(ns, "web", SCENARIO, Map.of());
+        String name = h.dryRun(ns, "web", SCENARIO, Map.of());
         RemediationRecord r = h.record(name);
         assertTrue(r.status.steps.stream().anyMatch(s -> s.name.equals("switch-service") && s.message.contains("would set the selector")), r.status.steps.toString());
         assertEquals(dep, h.deployment(ns, "web").getMetadata().getResourceVersion());
