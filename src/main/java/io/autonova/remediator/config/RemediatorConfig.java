@@ -71,6 +71,9 @@ public interface RemediatorConfig {
         @WithDefault("5000")
         int maxPollRecords();
 
+        /** Live signals older than this are ignored for acting (counted as stale); default: the longest window plus its lateness. */
+        Optional<Duration> maxSignalAge();
+
         /** Consumers this replica runs in the group (threads). */
         @WithDefault("1")
         int consumers();

@@ -174,7 +174,7 @@ public final class KafkaIngestBench {
         }
     }
 
-    static RemediatorConfig.Kafka kafka(String bootstrap, String topic, String group) {
+    public static RemediatorConfig.Kafka kafka(String bootstrap, String topic, String group) {
         return new RemediatorConfig.Kafka() {
             public Optional<String> bootstrapServers() {
                 return Optional.of(bootstrap);
@@ -196,6 +196,11 @@ public final class KafkaIngestBench {
                 return 5000;
             }
 
+            public Optional<java.time.Duration> maxSignalAge() {
+                return Optional.empty();
+            }
+
+            @Override
             public int consumers() {
                 return 1;
             }

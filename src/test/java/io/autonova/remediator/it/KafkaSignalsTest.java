@@ -254,4 +254,56 @@ class KafkaSignalsTest extends ClusterTestSupport {
             }
             });
     }
+
+    private double consumed(String result) {
+        String metrics = given().get("/q/metrics").asString();
+        return metrics.lines().filter(l -> l.startsWith("remediator_kafka_records_total{result=\"" + result + "\"}"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    /** A backlog or an offset reset must not act on an hours-old condition. */
+    @Test
+    void aSignalSixHoursOldNeverActs() throws Exception {
+        awaitAssigned();
+        String ns = namespace("kafka-old");
+        deploy(ns, "ledger", 3, Map.of(), Map.of());
+        Instant t = Instant.now().minus(Duration.ofHours(6));
+        double stale = consumed("stale");
+        sample(ns, "ledger", t, 200, 100);
+        sample(ns, "ledger", t.plusSeconds(10), 200, 100);
+        sample(ns, "ledger", t.plusSeconds(20), 200, 100); // 50% errors, six hours ago
+        await().atMost(Duration.ofSeconds(20)).until(() -> consumed("stale") >= stale + 3);
+        assertEquals(List.of(), records(ns));
+        assertEquals(ClusterFixtures.image("ledger", 3), image(ns, "ledger"));
+    }
+
+    /** A dead letter the broker refuses (too large for the dead-letter topic) never stops consumption. */
+    @Test
+    void aDeadLetterTooLargeForTheBrokerThenACrossingWindowStillDecides() throws Exception {
+        awaitAssigned();
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", KafkaBrokerResource.broker.bootstrapServers()))) {
+            var dlq = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, KafkaBrokerResource.DLQ);
+            admin.incrementalAlterConfigs(Map.of(dlq, List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
+                    new org.apache.kafka.clients.admin.ConfigEntry("max.message.bytes", "2048"), org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET))))
+                    .all().get();
+            try {
+                String ns = namespace("kafka-dlq");
+                deploy(ns, "orders", 3, Map.of(), Map.of());
+                double failed = consumed("dead_letter_failed");
+                send(ns, "orders", "{" + "x".repeat(8000)); // poison, and its dead letter is over the topic's limit
+                Instant t = Instant.now().minusSeconds(30);
+                sample(ns, "orders", t, 200, 4);
+                sample(ns, "orders", t.plusSeconds(10), 200, 6);
+                sample(ns, "orders", t.plusSeconds(20), 200, 90);
+                await().atMost(Duration.ofSeconds(60)).until(() -> records(ns).size() == 1);
+                assertEquals(1, consumed("dead_letter_failed") - failed, "counted, not silently lost");
+                String ready = given().get("/q/health/ready").then().statusCode(200).extract().asString();
+                assertTrue(ready.contains("kafka-consumers"), ready);
+            } finally {
+                admin.incrementalAlterConfigs(Map.of(dlq, List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
+                        new org.apache.kafka.clients.admin.ConfigEntry("max.message.bytes", ""), org.apache.kafka.clients.admin.AlterConfigOp.OpType.DELETE))))
+                        .all().get();
+            }
+        }
+    }
 }

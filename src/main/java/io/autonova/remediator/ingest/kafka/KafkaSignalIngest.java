@@ -88,6 +88,11 @@ public class KafkaSignalIngest {
         }
     }
 
+    /** The consumers of this replica (empty when Kafka is off). */
+    public synchronized List<SignalConsumer> consumers() {
+        return List.copyOf(consumers);
+    }
+
     /** Partitions owned by this replica's consumers. */
     public synchronized int assignedPartitions() {
         return consumers.stream().mapToInt(SignalConsumer::assignedPartitions).sum();

@@ -68,6 +68,9 @@ public final class SignalConsumer implements Runnable {
     private long signals;
     private long rebuilt;
     private long ignored;
+    private long stale;
+    /** Live signals older than this are ignored for acting (set per batch from the config or the rules). */
+    private java.time.Duration maxAge;
 
     private static final class PartitionState {
         final SignalWindows windows = new SignalWindows();
@@ -115,8 +118,42 @@ public final class SignalConsumer implements Runnable {
         }
     }
 
+    /** Consumes until stopped; a failure restarts the consumer with backoff instead of ending the thread. */
     @Override
     public void run() {
+        int failures = 0;
+        while (running) {
+            long started = System.nanoTime();
+            try {
+                session();
+                return;
+            } catch (RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                failures = System.nanoTime() - started > java.util.concurrent.TimeUnit.MINUTES.toNanos(1) ? 1 : failures + 1;
+                long backoff = Math.min(30_000, 500L << Math.min(failures, 6));
+                restarts.incrementAndGet();
+                counters.records("consumer_restart", 1);
+                LOG.errorf(e, "%s: Kafka consumer failed; restarting in %d ms (restart %d)", name, backoff, restarts.get());
+                sleepQuietly(backoff);
+            }
+        }
+    }
+
+    /** Polls since the thread started, for readiness: a consumer that stops polling is stuck. */
+    public Instant lastPollAt() {
+        return lastPoll;
+    }
+
+    public long restarts() {
+        return restarts.get();
+    }
+
+    private volatile Instant lastPoll = Instant.now();
+    private final java.util.concurrent.atomic.AtomicLong restarts = new java.util.concurrent.atomic.AtomicLong();
+
+    private void session() {
         Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers().orElseThrow());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
@@ -138,6 +175,7 @@ public final class SignalConsumer implements Runnable {
                 ConsumerRecords<byte[], byte[]> records;
                 try {
                     records = c.poll(Duration.ofMillis(500));
+                    lastPoll = clock.instant();
                 } catch (WakeupException e) {
                     break;
                 }
@@ -148,8 +186,6 @@ public final class SignalConsumer implements Runnable {
             commit(c);
         } catch (WakeupException e) {
             // stopping
-        } catch (RuntimeException e) {
-            LOG.errorf(e, "%s: Kafka consumer stopped", name);
         } finally {
             consumer = null;
         }
@@ -157,7 +193,10 @@ public final class SignalConsumer implements Runnable {
 
     private void processBatch(KafkaConsumer<byte[], byte[]> c, KafkaProducer<byte[], byte[]> dlq, ConsumerRecords<byte[], byte[]> records) {
         List<Rule> signalRules = rules.get().signalRules();
-        List<Future<RecordMetadata>> deadLetters = new ArrayList<>();
+        // Default: the longest window plus its lateness; nothing older can still count in any window.
+        maxAge = config.maxSignalAge().orElseGet(() -> signalRules.stream().map(r -> r.window().window().plus(r.window().lateness()))
+                .max(java.time.Duration::compareTo).orElse(null));
+        List<DeadLetter> deadLetters = new ArrayList<>();
         Instant now = clock.instant();
         for (TopicPartition tp : records.partitions()) {
             PartitionState state = partitions.get(tp);
@@ -197,6 +236,10 @@ public final class SignalConsumer implements Runnable {
         if (ignored > 0) {
             counters.records("ignored", ignored);
         }
+        if (stale > 0) {
+            counters.records("stale", stale);
+        }
+        stale = 0;
         signals = 0;
         rebuilt = 0;
         ignored = 0;
@@ -219,13 +262,14 @@ public final class SignalConsumer implements Runnable {
     }
 
     private void process(ConsumerRecord<byte[], byte[]> r, PartitionState state, List<Rule> signalRules, boolean live, Instant now,
-                         KafkaProducer<byte[], byte[]> dlq, List<Future<RecordMetadata>> deadLetters) {
+                         KafkaProducer<byte[], byte[]> dlq, List<DeadLetter> deadLetters) {
         Signal signal;
         try {
             signal = parser.parse(r.value(), headers(r), now).orElse(null);
         } catch (PoisonRecord p) {
             if (live) {
-                deadLetters.add(dlq.send(deadLetter(r, p)));
+                ProducerRecord<byte[], byte[]> letter = deadLetter(r, p);
+                deadLetters.add(new DeadLetter(letter, dlq.send(letter), dlq, r.topic() + "-" + r.partition() + "@" + r.offset()));
                 counters.deadLetter(p.reason());
                 counters.records("poison", 1);
             }
@@ -235,6 +279,11 @@ public final class SignalConsumer implements Runnable {
             if (live) {
                 ignored++;
             }
+            return;
+        }
+        if (live && maxAge != null && signal.time().isBefore(now.minus(maxAge))) {
+            // A backlog or an offset reset must not act on an old condition: counted, never windowed.
+            stale++;
             return;
         }
         List<SignalWindows.Match> matches = state.windows.accept(signal, signalRules, live);
@@ -272,16 +321,35 @@ public final class SignalConsumer implements Runnable {
         return h == null ? Map.of() : h;
     }
 
-    private void awaitDeadLetters(List<Future<RecordMetadata>> futures) {
-        for (Future<RecordMetadata> f : futures) {
-            try {
-                f.get();
-            } catch (Exception e) {
-                // Not committing past a dead letter the broker did not take: the record is read again.
-                throw new IllegalStateException("dead-letter write failed: " + e.getMessage(), e);
+    /** A dead letter on its way: the record, its send, and where the poison came from. */
+    private record DeadLetter(ProducerRecord<byte[], byte[]> record, Future<RecordMetadata> sent, KafkaProducer<byte[], byte[]> producer, String from) {
+    }
+
+    /**
+     * Waits for the batch's dead letters. One the broker refuses (too large, broker down) is sent again twice;
+     * then it is counted and logged, and consumption goes on: a poison record never stalls its partition.
+     */
+    private void awaitDeadLetters(List<DeadLetter> letters) {
+        for (DeadLetter d : letters) {
+            Exception last = null;
+            for (int attempt = 0; attempt < 3; attempt++) {
+                try {
+                    (attempt == 0 ? d.sent() : d.producer().send(d.record())).get(10, java.util.concurrent.TimeUnit.SECONDS);
+                    last = null;
+                    break;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while writing a dead letter", e);
+                } catch (Exception e) {
+                    last = e;
+                }
+            }
+            if (last != null) {
+                counters.records("dead_letter_failed", 1);
+                LOG.errorf("%s: the dead letter of poison record %s could not be written (%s); the record is skipped", name, d.from(), last.getMessage());
             }
         }
-        futures.clear();
+        letters.clear();
     }
 
     private void commit(KafkaConsumer<byte[], byte[]> c) {
