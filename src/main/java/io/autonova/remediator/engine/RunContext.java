@@ -28,6 +28,12 @@ public record RunContext(RemediationRecord record, Target target, ClusterActions
         return s == null ? null : s.outputs.get(key);
     }
 
+    /** When a step began: a waiting step measures its window from here (now, on its first look). */
+    public Instant startedAt(String step) {
+        RemediationRecord.Step s = record.step(step);
+        return s == null || s.startedAt == null ? now : s.startedAt;
+    }
+
     public boolean succeeded(String step) {
         RemediationRecord.Step s = record.step(step);
         return s != null && "succeeded".equals(s.phase);

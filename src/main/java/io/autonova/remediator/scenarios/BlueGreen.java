@@ -168,25 +168,9 @@ final class BlueGreen {
         return m.getLabels() == null ? null : m.getLabels().get(key);
     }
 
-    static final StepHandler SCALE_BAD_STEP = new StepHandler() {
-        @Override
-        public String name() {
-            return SCALE_BAD;
-        }
-
-        @Override
-        public Map<String, String> prepare(RunContext ctx) {
-            Deployment d = ctx.cluster().deployment(ctx.target().namespace(), ctx.target().deployment()).orElse(null);
-            return d == null ? Map.of() : out("replicas", String.valueOf(Workloads.replicas(d)));
-        }
-
-        @Override
-        public StepResult act(RunContext ctx, Map<String, String> inputs) {
-            int to = Integer.parseInt(ctx.parameters().getOrDefault("scaleBadTo", "1"));
-            return Workloads.scale(ctx, Math.min(to, Integer.parseInt(inputs.getOrDefault("replicas", "1"))),
-                    "(was " + inputs.get("replicas") + "): less of the bad release while its replacement starts", ctx.output(PLAN, "fromTemplate"));
-        }
-    };
+    static final StepHandler SCALE_BAD_STEP = Workloads.scaleDown(SCALE_BAD,
+            (ctx, was) -> Math.min(Integer.parseInt(ctx.parameters().getOrDefault("scaleBadTo", "1")), was),
+            ": less of the bad release while its replacement starts");
 
     static final StepHandler SCALE_ORIGINAL_BACK = Workloads.scaleBack(Workloads.SCALE_BACK, SCALE_BAD);
     static final StepHandler RESTORE_ORIGINAL_SIZE = Workloads.scaleBack(Workloads.RESTORE_REPLICAS, SCALE_BAD);
@@ -258,7 +242,7 @@ final class BlueGreen {
                 String svcName = ctx.output(PLAN_GRADUAL, "service");
                 Map<String, String> original = labels(ctx.output(PLAN_GRADUAL, "originalSelector"));
                 Map<String, String> want = toCopy ? labels(ctx.output(PLAN_GRADUAL, "switchedSelector")) : original;
-                for (int attempt = 0; attempt < 3; attempt++) {
+                return RollbackSteps.lookAgainOnConflict(() -> {
                     Service svc = ctx.cluster().service(ns, svcName).orElse(null);
                     if (svc == null) {
                         return StepResult.fail(FailureReason.TARGET_NOT_FOUND, "service " + ns + "/" + svcName + " disappeared");
@@ -285,17 +269,10 @@ final class BlueGreen {
                         ann.remove(SWITCHED_BY);
                     }
                     ops.add(Map.of("op", "add", "path", "/metadata/annotations", "value", ann));
-                    try {
-                        ctx.cluster().patchService(ns, svcName, json(ops));
-                        return StepResult.done("service " + ns + "/" + svcName + " now selects " + want + (toCopy ? " (original selector kept in "
-                                + ORIGINAL_SELECTOR + ")" : ""));
-                    } catch (KubernetesClientException e) {
-                        if (e.getCode() != 409 && e.getCode() != 422) {
-                            throw e;
-                        }
-                    }
-                }
-                return StepResult.fail(FailureReason.API_ERROR, "service " + ns + "/" + svcName + " kept changing under the switch");
+                    ctx.cluster().patchService(ns, svcName, json(ops));
+                    return StepResult.done("service " + ns + "/" + svcName + " now selects " + want + (toCopy ? " (original selector kept in "
+                            + ORIGINAL_SELECTOR + ")" : ""));
+                }, StepResult.fail(FailureReason.API_ERROR, "service " + ns + "/" + svcName + " kept changing under the switch"));
             }
         };
     }
@@ -344,9 +321,7 @@ final class BlueGreen {
     /** Connections to the replaced pods finish before anything is scaled to zero or deleted. */
     static StepHandler drainStep(String name) {
         return RollbackSteps.reader(name, ctx -> drain(ctx).plusMinutes(1), ctx -> {
-            var prev = ctx.record().step(name);
-            java.time.Instant from = prev == null || prev.startedAt == null ? ctx.now() : prev.startedAt;
-            Duration left = drain(ctx).minus(Duration.between(from, ctx.now()));
+            Duration left = drain(ctx).minus(Duration.between(ctx.startedAt(name), ctx.now()));
             return left.isNegative() || left.isZero() ? StepResult.done("drained for " + Durations.format(drain(ctx)))
                     : StepResult.waiting("draining for " + Durations.format(drain(ctx)), left, Map.of());
         });
@@ -357,8 +332,6 @@ final class BlueGreen {
 
     /** Without a verify query: the copy must stay fully available for the watch window. */
     static final StepHandler WATCH_STEP = RollbackSteps.reader(WATCH, ctx -> watch(ctx).plusMinutes(1), ctx -> {
-        var prev = ctx.record().step(WATCH);
-        java.time.Instant from = prev == null || prev.startedAt == null ? ctx.now() : prev.startedAt;
         if (ctx.dryRun()) {
             return StepResult.waiting("would watch " + copyName(ctx) + " for " + Durations.format(watch(ctx)));
         }
@@ -368,7 +341,7 @@ final class BlueGreen {
         if (available < want) {
             return StepResult.fail(FailureReason.ROLLOUT_FAILED, copyName(ctx) + " dropped to " + available + " of " + want + " available pods while watched");
         }
-        Duration left = watch(ctx).minus(Duration.between(from, ctx.now()));
+        Duration left = watch(ctx).minus(Duration.between(ctx.startedAt(WATCH), ctx.now()));
         Duration every = Duration.ofSeconds(10);
         return left.isNegative() || left.isZero() ? StepResult.done(copyName(ctx) + " stayed fully available for " + Durations.format(watch(ctx)))
                 : StepResult.waiting("watching " + copyName(ctx) + ": " + available + " of " + want + " available", left.compareTo(every) < 0 ? left : every,

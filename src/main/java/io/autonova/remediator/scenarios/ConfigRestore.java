@@ -18,7 +18,6 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -242,7 +241,7 @@ final class ConfigRestore {
         List<String> done = new ArrayList<>();
         for (Map<String, String> item : items(ctx, "restores")) {
             StepResult r = put(ctx, item.get("kind"), item.get("name"), item.get("fromHash"), item.get("toHash"), item.get("snapshot"));
-            if (r != null) {
+            if (r.kind() != StepResult.Kind.DONE) {
                 return r;
             }
             done.add(item.get("kind") + " " + item.get("name"));
@@ -264,7 +263,7 @@ final class ConfigRestore {
                         + " is no longer kept; put it back by hand");
             }
             StepResult r = put(ctx, item.get("kind"), item.get("name"), item.get("toHash"), item.get("fromHash"), from);
-            if (r != null && r.kind() == StepResult.Kind.FAIL && r.reason() != FailureReason.NEWER_DEPLOY) {
+            if (r.kind() == StepResult.Kind.FAIL && r.reason() != FailureReason.NEWER_DEPLOY) {
                 return r;
             }
         }
@@ -277,17 +276,17 @@ final class ConfigRestore {
         return s != null && !"pending".equals(s.phase) && !"failed".equals(s.phase);
     }
 
-    /** Sets an object's data to a snapshot's (tested against the resourceVersion read); null when done. */
+    /** Sets an object's data to a snapshot's (tested against the resourceVersion read); done once it holds it. */
     private static StepResult put(RunContext ctx, String kind, String name, String expectHash, String toHash, String snapshot) {
         String ns = ctx.target().namespace();
-        for (int attempt = 0; attempt < 3; attempt++) {
+        return RollbackSteps.lookAgainOnConflict(() -> {
             HasMetadata o = read(ctx, kind, name);
             if (o == null) {
                 return StepResult.fail(FailureReason.TARGET_NOT_FOUND, kind + " " + ns + "/" + name + " disappeared");
             }
             String h = hash(o);
             if (h.equals(toHash)) {
-                return null;
+                return StepResult.done(kind + " " + ns + "/" + name + " holds the content it goes back to");
             }
             if (!h.equals(expectHash)) {
                 return StepResult.fail(FailureReason.NEWER_DEPLOY, kind + " " + ns + "/" + name + " changed again since the plan was made: not overwriting it");
@@ -297,7 +296,7 @@ final class ConfigRestore {
                 return StepResult.fail(FailureReason.CONFIG_HISTORY_MISSING, "the kept content of " + kind + " " + ns + "/" + name + " is gone");
             }
             if (ctx.dryRun()) {
-                return null;
+                return StepResult.done("dry-run: would write the content back to " + kind + " " + ns + "/" + name);
             }
             List<Map<String, Object>> ops = new ArrayList<>();
             ops.add(Map.of("op", "test", "path", "/metadata/resourceVersion", "value", o.getMetadata().getResourceVersion()));
@@ -312,23 +311,14 @@ final class ConfigRestore {
                     ops.add(Map.of("op", "remove", "path", "/binaryData"));
                 }
             }
-            try {
-                String patch = Json.MAPPER.writeValueAsString(ops);
-                if (kind.equals("Secret")) {
-                    ctx.cluster().patchSecret(ns, name, patch);
-                } else {
-                    ctx.cluster().patchConfigMap(ns, name, patch);
-                }
-                return null;
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != 409 && e.getCode() != 422) {
-                    throw e;
-                }
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException(e);
+            String patch = Json.MAPPER.writeValueAsString(ops);
+            if (kind.equals("Secret")) {
+                ctx.cluster().patchSecret(ns, name, patch);
+            } else {
+                ctx.cluster().patchConfigMap(ns, name, patch);
             }
-        }
-        return StepResult.fail(FailureReason.NEWER_DEPLOY, kind + " " + ns + "/" + name + " kept changing under the restore");
+            return StepResult.done("wrote the content back to " + kind + " " + ns + "/" + name);
+        }, StepResult.fail(FailureReason.NEWER_DEPLOY, kind + " " + ns + "/" + name + " kept changing under the restore"));
     }
 
     /** {@code kubectl rollout restart}: a new restartedAt on the pod template; refused for a paused Deployment, as kubectl does. */
@@ -346,7 +336,7 @@ final class ConfigRestore {
         @Override
         public StepResult act(RunContext ctx, Map<String, String> inputs) {
             Target t = ctx.target();
-            for (int attempt = 0; attempt < 3; attempt++) {
+            return RollbackSteps.lookAgainOnConflict(() -> {
                 Deployment d = ctx.cluster().deployment(t.namespace(), t.deployment()).orElse(null);
                 if (d == null) {
                     return StepResult.fail(FailureReason.TARGET_NOT_FOUND, "deployment " + t.key() + " disappeared");
@@ -369,20 +359,11 @@ final class ConfigRestore {
                 } else {
                     ops.add(Map.of("op", "add", "path", "/spec/template/metadata/annotations/kubectl.kubernetes.io~1restartedAt", "value", inputs.get("restartedAt")));
                 }
-                try {
-                    Deployment after = ctx.cluster().patchDeployment(t.namespace(), t.deployment(), Json.MAPPER.writeValueAsString(ops));
-                    long got = after == null ? 0 : Workloads.generation(after);
-                    return StepResult.done("restarted deployment " + t.key() + " (kubectl.kubernetes.io/restartedAt " + inputs.get("restartedAt") + ")",
-                            out("expectGeneration", String.valueOf(Math.max(got, Workloads.generation(d) + 1))));
-                } catch (KubernetesClientException e) {
-                    if (e.getCode() != 409 && e.getCode() != 422) {
-                        throw e;
-                    }
-                } catch (JsonProcessingException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-            return StepResult.fail(FailureReason.NEWER_DEPLOY, "deployment " + t.key() + " kept changing under the restart");
+                Deployment after = ctx.cluster().patchDeployment(t.namespace(), t.deployment(), Json.MAPPER.writeValueAsString(ops));
+                long got = after == null ? 0 : Workloads.generation(after);
+                return StepResult.done("restarted deployment " + t.key() + " (kubectl.kubernetes.io/restartedAt " + inputs.get("restartedAt") + ")",
+                        out("expectGeneration", String.valueOf(Math.max(got, Workloads.generation(d) + 1))));
+            }, StepResult.fail(FailureReason.NEWER_DEPLOY, "deployment " + t.key() + " kept changing under the restart"));
         }
     };
 

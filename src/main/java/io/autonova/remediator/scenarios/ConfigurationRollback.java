@@ -55,7 +55,7 @@ public class ConfigurationRollback implements ScenarioPlan {
         steps.add(image && !noop(ctx, PLAN) ? ROLLBACK : ConfigRestore.RESTART_STEP);
         if (argoManaged(ctx)) {
             steps.add(gitMustFollow("the configuration of " + ctx.target().key() + " was restored outside Git; Argo CD application "
-                    + ctx.argoNamespace() + "/" + ctx.output(RESOLVE_TARGET, "argoApplication") + " has automated sync off until Git matches"));
+                    + argoApp(ctx) + " has automated sync off until Git matches"));
         }
         steps.add(VERIFY_ROLLOUT);
         return SignalVerification.withSignalCheck(steps, ctx);

@@ -46,7 +46,7 @@ public class DatabaseMigrationRollback implements ScenarioPlan {
         }
         if (argoManaged(ctx)) {
             steps.add(gitMustFollow("deployment " + ctx.target().key() + " runs revision " + ctx.output(PLAN, "revisionTo")
-                    + " outside Git; Argo CD application " + ctx.argoNamespace() + "/" + ctx.output(RESOLVE_TARGET, "argoApplication")
+                    + " outside Git; Argo CD application " + argoApp(ctx)
                     + " has automated sync off until Git (release and migrations) is updated to match"));
         }
         steps.add(VERIFY_ROLLOUT);

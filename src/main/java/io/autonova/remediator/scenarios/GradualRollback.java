@@ -47,7 +47,7 @@ public class GradualRollback implements ScenarioPlan {
                 BlueGreen.DRAIN_COPY_STEP, BlueGreen.DELETE_COPY_STEP));
         if (argoManaged(ctx)) {
             steps.add(gitMustFollow("deployment " + ctx.target().key() + " runs revision " + ctx.output(PLAN, "revisionTo")
-                    + " outside Git; Argo CD application " + ctx.argoNamespace() + "/" + ctx.output(RESOLVE_TARGET, "argoApplication")
+                    + " outside Git; Argo CD application " + argoApp(ctx)
                     + " has automated sync off until Git is updated to match"));
         }
         return steps;

@@ -30,7 +30,7 @@ public class ImmediateRollback implements ScenarioPlan {
             return List.of(RESOLVE);
         }
         if (argoManaged(ctx)) {
-            String app = ctx.argoNamespace() + "/" + ctx.output(RESOLVE_TARGET, "argoApplication");
+            String app = argoApp(ctx);
             return SignalVerification.withSignalCheck(List.of(RESOLVE, PLAN_ARGO_ROLLBACK, DISABLE_SYNC, ARGO_SYNC, ARGO_VERIFY, VERIFY_ROLLOUT,
                     gitMustFollow("Argo CD application " + app + " runs revision " + ctx.output(PLAN_ARGO, "revisionTo")
                             + " with automated sync off; fix Git, then re-enable automated sync")), ctx);

@@ -41,6 +41,11 @@ final class RollbackSteps {
     private RollbackSteps() {
     }
 
+    /** The Argo CD Application that manages the target, as namespace/name. */
+    static String argoApp(RunContext ctx) {
+        return ctx.argoNamespace() + "/" + ctx.output(RESOLVE_TARGET, "argoApplication");
+    }
+
     static boolean argoManaged(RunContext ctx) {
         return ctx.output(RESOLVE_TARGET, "argoApplication") != null;
     }
@@ -154,7 +159,7 @@ final class RollbackSteps {
             Target t = ctx.target();
             String from = ctx.output(PLAN, "revisionFrom");
             String to = ctx.output(PLAN, "revisionTo");
-            for (int attempt = 0; attempt < 3; attempt++) {
+            return lookAgainOnConflict(() -> {
                 Deployment d = ctx.cluster().deployment(t.namespace(), t.deployment()).orElse(null);
                 if (d == null) {
                     return StepResult.fail(FailureReason.TARGET_NOT_FOUND, "deployment " + t.key() + " disappeared");
@@ -174,27 +179,43 @@ final class RollbackSteps {
                     return StepResult.done("dry-run: would JSON-patch deployment " + t.key() + " back to revision " + to,
                             out("revisionFrom", from, "revisionTo", to));
                 }
-                try {
-                    Deployment after = ctx.cluster().patchDeployment(t.namespace(), t.deployment(),
-                            withPrecondition(ctx.output(PLAN, "patch"), d.getMetadata().getResourceVersion()));
-                    long got = after == null || after.getMetadata().getGeneration() == null ? 0 : after.getMetadata().getGeneration();
-                    // A template change always moves the generation on; never verify against the old one.
-                    return StepResult.done("patched deployment " + t.key() + " (JSON patch) to revision " + to,
-                            committed(inputs, from, to, String.valueOf(Math.max(got, generation + 1))));
-                } catch (KubernetesClientException e) {
-                    if (e.getCode() != 409 && e.getCode() != 422) {
-                        throw e;
-                    }
-                    // The precondition failed: someone wrote meanwhile. Look again.
-                }
-            }
-            return StepResult.fail(FailureReason.NEWER_DEPLOY, "deployment " + t.key() + " kept changing under the rollback");
+                Deployment after = ctx.cluster().patchDeployment(t.namespace(), t.deployment(),
+                        withPrecondition(ctx.output(PLAN, "patch"), d.getMetadata().getResourceVersion()));
+                long got = after == null || after.getMetadata().getGeneration() == null ? 0 : after.getMetadata().getGeneration();
+                // A template change always moves the generation on; never verify against the old one.
+                return StepResult.done("patched deployment " + t.key() + " (JSON patch) to revision " + to,
+                        committed(inputs, from, to, String.valueOf(Math.max(got, generation + 1))));
+            }, StepResult.fail(FailureReason.NEWER_DEPLOY, "deployment " + t.key() + " kept changing under the rollback"));
         }
     };
 
     private static Map<String, String> committed(Map<String, String> inputs, String from, String to, String expectGeneration) {
         return out("committed", "true", "fromTemplate", inputs.get("fromTemplate"), "expectGeneration", expectGeneration,
                 "revisionFrom", from, "revisionTo", to);
+    }
+
+    /** One read-check-write of a step; its write carries a precondition on what it read. */
+    interface Attempt {
+        StepResult run() throws JsonProcessingException;
+    }
+
+    /**
+     * Runs {@code attempt} up to three times: a write refused by its precondition (409, or 422 for a failed JSON-patch
+     * {@code test}) means someone wrote meanwhile, so it reads and checks again; after three, {@code exhausted}.
+     */
+    static StepResult lookAgainOnConflict(Attempt attempt, StepResult exhausted) {
+        for (int i = 0; i < 3; i++) {
+            try {
+                return attempt.run();
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 && e.getCode() != 422) {
+                    throw e;
+                }
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return exhausted;
     }
 
     /** Prepends a test of the resourceVersion the plan was checked against: a write in between fails the patch. */
@@ -234,7 +255,7 @@ final class RollbackSteps {
         @Override
         public StepResult act(RunContext ctx, Map<String, String> inputs) {
             Map<String, Object> app = application(ctx);
-            String name = ctx.argoNamespace() + "/" + ctx.output(RESOLVE_TARGET, "argoApplication");
+            String name = argoApp(ctx);
             if (app == null) {
                 return applicationGone(ctx);
             }
@@ -316,7 +337,7 @@ final class RollbackSteps {
     /** {@code argocd app rollback}'s choice: the history entry before the current one (or the given id). */
     static final StepHandler PLAN_ARGO_ROLLBACK = reader(PLAN_ARGO, ctx -> {
         Map<String, Object> app = application(ctx);
-        String name = ctx.argoNamespace() + "/" + ctx.output(RESOLVE_TARGET, "argoApplication");
+        String name = argoApp(ctx);
         if (app == null) {
             return applicationGone(ctx);
         }

@@ -38,7 +38,7 @@ public class SelectiveRollback implements ScenarioPlan {
         steps.add(ROLLBACK);
         if (argoManaged(ctx)) {
             steps.add(gitMustFollow("deployment " + ctx.target().key() + " runs revision " + ctx.output(PLAN, "revisionTo")
-                    + " outside Git; Argo CD application " + ctx.argoNamespace() + "/" + ctx.output(RESOLVE_TARGET, "argoApplication")
+                    + " outside Git; Argo CD application " + argoApp(ctx)
                     + " has automated sync off (or shows OutOfSync) until Git is updated to match"));
         }
         steps.add(VERIFY_ROLLOUT);

@@ -158,7 +158,7 @@ public final class SignalVerification {
         Threshold.Comparison op = Threshold.Comparison.of(ctx.parameters().get(Scenario.VERIFY_OP));
         double bound = Double.parseDouble(ctx.parameters().get(Scenario.VERIFY_BOUND));
         var prev = ctx.record().step(VERIFY_SIGNAL);
-        Instant started = prev == null || prev.startedAt == null ? ctx.now() : prev.startedAt;
+        Instant started = ctx.startedAt(VERIFY_SIGNAL);
         List<Observation> seen = new ArrayList<>();
         if (prev != null && prev.outputs.containsKey("observations")) {
             prev.outputs.get("observations").lines().forEach(l -> seen.add(Observation.parse(l)));

@@ -8,7 +8,6 @@ import io.autonova.remediator.engine.StepHandler;
 import io.autonova.remediator.engine.StepResult;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 
 import java.util.List;
 import java.util.Map;
@@ -39,7 +38,7 @@ final class Workloads {
     /** Sets spec.replicas with a JSON patch tested against the resourceVersion just read; retried on a conflict. */
     static StepResult scale(RunContext ctx, int to, String why, String onlyFromTemplate) {
         Target t = ctx.target();
-        for (int attempt = 0; attempt < 3; attempt++) {
+        return RollbackSteps.lookAgainOnConflict(() -> {
             Deployment d = ctx.cluster().deployment(t.namespace(), t.deployment()).orElse(null);
             if (d == null) {
                 return StepResult.fail(FailureReason.TARGET_NOT_FOUND, "deployment " + t.key() + " disappeared");
@@ -53,45 +52,43 @@ final class Workloads {
             if (ctx.dryRun()) {
                 return StepResult.done("dry-run: would scale deployment " + t.key() + " from " + replicas(d) + " to " + to + " replicas " + why);
             }
-            try {
-                String patch = Json.MAPPER.writeValueAsString(List.of(Map.of("op", "replace", "path", "/spec/replicas", "value", to)));
-                Deployment after = ctx.cluster().patchDeployment(t.namespace(), t.deployment(), withPrecondition(patch, d.getMetadata().getResourceVersion()));
-                long got = after == null ? 0 : generation(after);
-                return StepResult.done("scaled deployment " + t.key() + " from " + replicas(d) + " to " + to + " replicas " + why,
-                        out("expectGeneration", String.valueOf(Math.max(got, generation(d) + 1))));
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != 409 && e.getCode() != 422) {
-                    throw e;
-                }
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        return StepResult.fail(FailureReason.NEWER_DEPLOY, "deployment " + t.key() + " kept changing while scaling it");
+            String patch = Json.MAPPER.writeValueAsString(List.of(Map.of("op", "replace", "path", "/spec/replicas", "value", to)));
+            Deployment after = ctx.cluster().patchDeployment(t.namespace(), t.deployment(), withPrecondition(patch, d.getMetadata().getResourceVersion()));
+            long got = after == null ? 0 : generation(after);
+            return StepResult.done("scaled deployment " + t.key() + " from " + replicas(d) + " to " + to + " replicas " + why,
+                    out("expectGeneration", String.valueOf(Math.max(got, generation(d) + 1))));
+        }, StepResult.fail(FailureReason.NEWER_DEPLOY, "deployment " + t.key() + " kept changing while scaling it"));
     }
 
-    /** Records the replica count (write-ahead), then scales the app to zero, only while it runs the planned template. */
-    static final StepHandler SCALE_TO_ZERO = new StepHandler() {
-        @Override
-        public String name() {
-            return SCALE_DOWN;
-        }
-
-        @Override
-        public Map<String, String> prepare(RunContext ctx) {
-            Deployment d = ctx.cluster().deployment(ctx.target().namespace(), ctx.target().deployment()).orElse(null);
-            return d == null ? Map.of() : out("replicas", String.valueOf(replicas(d)));
-        }
-
-        @Override
-        public StepResult act(RunContext ctx, Map<String, String> inputs) {
-            if (!inputs.containsKey("replicas")) {
-                return StepResult.fail(FailureReason.TARGET_NOT_FOUND, "deployment " + ctx.target().key() + " not found");
+    /**
+     * Records the replica count (write-ahead), then scales the app down to what {@code to} makes of it, only while it
+     * runs the planned template. {@code why} follows "(was N)" in the step's message.
+     */
+    static StepHandler scaleDown(String name, java.util.function.ToIntBiFunction<RunContext, Integer> to, String why) {
+        return new StepHandler() {
+            @Override
+            public String name() {
+                return name;
             }
-            return scale(ctx, 0, "(was " + inputs.get("replicas") + "), so no pod uses the database while its migration is undone",
-                    ctx.output(PLAN, "fromTemplate"));
-        }
-    };
+
+            @Override
+            public Map<String, String> prepare(RunContext ctx) {
+                Deployment d = ctx.cluster().deployment(ctx.target().namespace(), ctx.target().deployment()).orElse(null);
+                return d == null ? Map.of() : out("replicas", String.valueOf(replicas(d)));
+            }
+
+            @Override
+            public StepResult act(RunContext ctx, Map<String, String> inputs) {
+                if (!inputs.containsKey("replicas")) {
+                    return StepResult.fail(FailureReason.TARGET_NOT_FOUND, "deployment " + ctx.target().key() + " not found");
+                }
+                int was = Integer.parseInt(inputs.get("replicas"));
+                return scale(ctx, to.applyAsInt(ctx, was), "(was " + was + ")" + why, ctx.output(PLAN, "fromTemplate"));
+            }
+        };
+    }
+
+    static final StepHandler SCALE_TO_ZERO = scaleDown(SCALE_DOWN, (ctx, was) -> 0, ", so no pod uses the database while its migration is undone");
 
     /** Waits until no pod of the Deployment is left (terminating ones count as still there). */
     static final StepHandler PODS_GONE = RollbackSteps.reader(WAIT_PODS_GONE, RunContext::verifyTimeout, ctx -> {
