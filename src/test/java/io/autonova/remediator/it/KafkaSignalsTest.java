@@ -76,10 +76,14 @@ class KafkaSignalsTest extends ClusterTestSupport {
                 .extract().jsonPath().getList("remediations");
     }
 
-    private double signalsConsumed() {
+    private double consumed(String result) {
         String metrics = given().get("/q/metrics").asString();
-        return metrics.lines().filter(l -> l.startsWith("remediator_kafka_records_total{result=\"signal\"}"))
+        return metrics.lines().filter(l -> l.startsWith("remediator_kafka_records_total{result=\"" + result + "\"}"))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    private double signalsConsumed() {
+        return consumed("signal");
     }
 
     private void awaitConsumed(double before, int more) {
@@ -255,11 +259,6 @@ class KafkaSignalsTest extends ClusterTestSupport {
             });
     }
 
-    private double consumed(String result) {
-        String metrics = given().get("/q/metrics").asString();
-        return metrics.lines().filter(l -> l.startsWith("remediator_kafka_records_total{result=\"" + result + "\"}"))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
-    }
 
     /** A backlog or an offset reset must not act on an hours-old condition. */
     @Test
