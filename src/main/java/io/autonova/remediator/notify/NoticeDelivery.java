@@ -52,6 +52,8 @@ public class NoticeDelivery {
     private final Chat chat;
     private final String identity;
     private final Clock clock;
+    /** Records that may have notices to deliver: every record changed since, not every record each round. */
+    private final java.util.Set<String> candidates = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public NoticeDelivery(StateStore store, HttpPeer http, Grafana grafana, Chat chat, String identity, Clock clock) {
         this.store = store;
@@ -60,6 +62,8 @@ public class NoticeDelivery {
         this.chat = chat;
         this.identity = identity;
         this.clock = clock;
+        store.onRecordChange(candidates::add);
+        store.records().forEach(r -> candidates.add(r.name)); // notices left pending by a replica before this one started
     }
 
     /** The channels configured, for the engine to queue notices on. */
@@ -71,10 +75,14 @@ public class NoticeDelivery {
     public int deliverDue() {
         int attempted = 0;
         Instant now = clock.instant();
-        for (RemediationRecord r : store.records()) {
-            if (r.status.notices.isEmpty()) {
+        for (String name : List.copyOf(candidates)) {
+            // Taken out before it is read: a change from here on brings it back.
+            candidates.remove(name);
+            RemediationRecord r = store.record(name).orElse(null);
+            if (r == null || r.status.notices.stream().noneMatch(n -> "pending".equals(n.phase))) {
                 continue;
             }
+            candidates.add(name); // still something to deliver, now or after its backoff
             for (String channel : List.of("grafana", "chat")) {
                 int i = firstPending(r, channel);
                 if (i >= 0 && due(r.status.notices.get(i), now)) {
