@@ -11,7 +11,7 @@ mode=${1:-storm}; shift || true
 [ -f target/quarkus-app/quarkus-run.jar ] || ./mvnw -B -q package -DskipTests
 ./mvnw -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
 CP="target/test-classes:target/classes:$(cat target/bench.classpath)"
-run() { java -Xmx1g -Djava.util.logging.config.file=bench/logging.properties -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+run() { java -Xmx1g ${BENCH_JAVA_OPTS:-} -Djava.util.logging.config.file=bench/logging.properties -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   -cp "$CP" io.autonova.remediator.bench.ClusterBench "$@" 2>&1 | grep -v -E "^(WARNING|SLF4J)"; }
 case "$mode" in
   storm|takeover) run "$mode" "$@" ;;

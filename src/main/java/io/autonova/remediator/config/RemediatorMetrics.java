@@ -56,13 +56,16 @@ public class RemediatorMetrics {
     }
 
     private volatile Timer firstWrite;
+    /** Buckets too, so that replicas can be summed and a quantile read for any period (the quantiles decay over 2 min). */
+    private static final Duration[] FIRST_WRITE_BUCKETS = java.util.stream.LongStream.of(5, 10, 20, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
+            .mapToObj(Duration::ofMillis).toArray(Duration[]::new);
 
     /** From an alert received to the first Kubernetes write it caused (its episode's record), as quantiles too. */
     public void firstWrite(Duration d) {
         Timer t = firstWrite;
         if (t == null) {
             t = Timer.builder("remediator_alert_to_first_write").description("From an alert received to its episode's record written")
-                    .publishPercentiles(0.5, 0.99).register(registry);
+                    .publishPercentiles(0.5, 0.99).serviceLevelObjectives(FIRST_WRITE_BUCKETS).register(registry);
             firstWrite = t;
         }
         t.record(d);
