@@ -21,6 +21,8 @@ public final class SignalWindows {
     private static final class Route {
         final List<Rule> rules;
         final WindowState[] states;
+        /** The target's latest signal: what a resolve found by {@link #advance} is about. */
+        Signal last;
 
         Route(List<Rule> rules) {
             this.rules = rules;
@@ -60,6 +62,11 @@ public final class SignalWindows {
      * @param emit false while rebuilding from already-processed records: state is rebuilt, nothing is emitted
      */
     public List<Match> accept(Signal signal, List<Rule> signalRules, boolean emit) {
+        return accept(signal, signalRules, emit, null);
+    }
+
+    /** As above, noting when the signal arrived (processing time), so that {@link #advance} can tell a quiet target. */
+    public List<Match> accept(Signal signal, List<Rule> signalRules, boolean emit, java.time.Instant arrivedAt) {
         if (routedFor != signalRules) {
             reroute(signalRules);
         }
@@ -70,9 +77,10 @@ public final class SignalWindows {
             route = newRoute(signal, signalRules);
             byTarget.put(target, route);
         }
+        route.last = signal;
         List<Match> matches = null;
         for (int i = 0; i < route.states.length; i++) {
-            WindowState.Emission e = route.states[i].accept(signal);
+            WindowState.Emission e = arrivedAt == null ? route.states[i].accept(signal) : route.states[i].accept(signal, arrivedAt);
             if (e != null && emit) {
                 if (matches == null) {
                     matches = new ArrayList<>(1);
@@ -119,6 +127,32 @@ public final class SignalWindows {
             }
         }
         routedFor = signalRules;
+    }
+
+    /**
+     * Slides every window over the time its target has been quiet (see {@link WindowState#advance}) and
+     * drops the targets left with nothing: a target that stops sending resolves on time, and the state kept
+     * is bounded by the targets active within the longest window.
+     *
+     * @param emit false while the partition is still being rebuilt: state moves, nothing is emitted
+     */
+    public List<Match> advance(java.time.Instant now, boolean emit) {
+        List<Match> matches = new ArrayList<>();
+        for (Map<String, Route> m : routes) {
+            for (var it = m.values().iterator(); it.hasNext(); ) {
+                Route route = it.next();
+                for (int i = 0; i < route.states.length; i++) {
+                    WindowState.Emission e = route.states[i].advance(now);
+                    if (e != null && emit) {
+                        matches.add(new Match(route.rules.get(i), route.last, e));
+                    }
+                }
+                if (route.idle()) {
+                    it.remove();
+                }
+            }
+        }
+        return matches;
     }
 
     public WindowState state(String rule, String targetKey) {

@@ -29,6 +29,8 @@ public final class WindowState {
     private long sumA;
     private long sumB;
     private long watermarkMillis = Long.MIN_VALUE;
+    private long lastArrivalMillis = Long.MIN_VALUE;
+    private long watermarkAtArrival;
     private long evictedUpTo = Long.MIN_VALUE;
     private Instant firingSince;
     private long lastEmitMillis;
@@ -175,6 +177,43 @@ public final class WindowState {
             return new Emission(false, since, value, now);
         }
         return null;
+    }
+
+    /**
+     * Slides the window over the time its target has been quiet. Event time is estimated to have moved on
+     * as much as processing time since the last event arrived (a producer that lags keeps its lag), and
+     * events up to that estimate minus the lateness can no longer arrive. A window left empty stops firing
+     * (nothing left to count); otherwise it is evaluated as after an event. Returns the emission, if any.
+     */
+    public Emission advance(Instant now) {
+        if (lastArrivalMillis == Long.MIN_VALUE) {
+            return null;
+        }
+        long to = watermarkAtArrival + (now.toEpochMilli() - lastArrivalMillis) - spec.lateness().toMillis();
+        if (to <= watermarkMillis) {
+            return null;
+        }
+        watermarkMillis = to;
+        evict();
+        if (size == 0) {
+            lastVerdict = Verdict.NOT_CROSSED;
+            lastValue = Double.NaN;
+            if (firingSince != null) {
+                Instant since = firingSince;
+                firingSince = null;
+                return new Emission(false, since, 0, Instant.ofEpochMilli(to));
+            }
+            return null;
+        }
+        return evaluate();
+    }
+
+    /** As {@link #accept(Signal)}, noting when the event arrived, so that {@link #advance} can tell quiet. */
+    public Emission accept(Signal s, Instant arrivedAt) {
+        Emission e = accept(s);
+        lastArrivalMillis = arrivedAt.toEpochMilli();
+        watermarkAtArrival = watermarkMillis;
+        return e;
     }
 
     SignalWindowSpec spec() {

@@ -31,9 +31,13 @@ class WindowStateTest {
     }
 
     static List<WindowState.Emission> feed(WindowState w, Signal... signals) {
+        return feed(w::accept, signals);
+    }
+
+    static List<WindowState.Emission> feed(java.util.function.Function<Signal, WindowState.Emission> accept, Signal... signals) {
         List<WindowState.Emission> out = new ArrayList<>();
         for (Signal s : signals) {
-            WindowState.Emission e = w.accept(s);
+            WindowState.Emission e = accept.apply(s);
             if (e != null) {
                 out.add(e);
             }
@@ -138,5 +142,51 @@ class WindowStateTest {
         }
         assertEquals(1, e.size(), "re-emitted once per window length while crossing: " + e);
         assertEquals(T0.plusSeconds(3), e.get(0).firingSince());
+    }
+
+    /** Feeds signals that arrive {@code lagSeconds} after their event time, as a lagging producer's do. */
+    static List<WindowState.Emission> feedLagging(WindowState w, long lagSeconds, Signal... signals) {
+        return feed(s -> w.accept(s, s.time().plusSeconds(lagSeconds)), signals);
+    }
+
+    @Test
+    void aTargetThatGoesQuietResolvesOnceItsWindowHasSlidOverTheSilence() {
+        WindowState w = new WindowState(RESTARTS);
+        // A producer 100 s behind: the last restart (event time 30) arrives at 130.
+        WindowState.Emission fired = feedLagging(w, 100, restart(0), restart(10), restart(20), restart(30)).get(0);
+        assertTrue(fired.firing());
+        assertNull(w.advance(T0.plusSeconds(1029)), "event time estimated at 929 - 30 s lateness = 899: the restart at 0 is still in the 15m window");
+        WindowState.Emission resolved = w.advance(T0.plusSeconds(1030));
+        assertFalse(resolved.firing(), "the restart at 0 has left the window, three remain: not > 3, resolved without a new event");
+        assertEquals(T0.plusSeconds(30), resolved.firingSince());
+        assertEquals(3.0, resolved.value());
+        assertFalse(w.idle(), "three restarts still counted");
+        assertNull(w.advance(T0.plusSeconds(1100)), "already resolved: said once");
+        assertTrue(w.idle(), "everything left the window: the state can go");
+    }
+
+    @Test
+    void quietTimeNeverMakesALaggingProducersNextEventLate() {
+        WindowState w = new WindowState(RESTARTS);
+        feedLagging(w, 100, restart(0), restart(10), restart(20));
+        assertNull(w.advance(T0.plusSeconds(200)), "quiet for 80 s: the window slides, nothing resolves");
+        WindowState.Emission e = w.accept(restart(100), T0.plusSeconds(200));
+        assertEquals(WindowState.Verdict.CROSSED, w.lastVerdict(), "still 100 s behind, as before: on time, counted, 4 restarts > 3");
+        assertEquals(4.0, e.value());
+    }
+
+    @Test
+    void aQuietErrorRateWindowResolvesWhenItEmpties() {
+        WindowState w = new WindowState(ERROR_RATE);
+        assertTrue(feedLagging(w, 0, sample(0, 100, 50), sample(10, 100, 50)).get(0).firing());
+        assertNull(w.advance(T0.plusSeconds(60)), "nothing has left the 5-minute window yet");
+        WindowState.Emission resolved = w.advance(T0.plusSeconds(341));
+        assertFalse(resolved.firing(), "the window slid past the last sample: nothing left, resolved");
+        assertEquals(T0, resolved.firingSince());
+        assertTrue(w.idle());
+        assertNull(new WindowState(ERROR_RATE).advance(T0), "a window that never saw an event has nothing to say");
+        WindowState noArrivals = new WindowState(ERROR_RATE);
+        feed(noArrivals, sample(0, 100, 50));
+        assertNull(noArrivals.advance(T0.plusSeconds(3600)), "without arrival times (offline tools) quiet cannot be told: nothing moves");
     }
 }

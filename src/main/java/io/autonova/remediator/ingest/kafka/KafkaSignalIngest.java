@@ -78,6 +78,12 @@ public class KafkaSignalIngest {
                         return threads.stream().filter(Thread::isAlive).count();
                     }
                 });
+        metrics.gauge("remediator_kafka_window_targets", "Targets with Kafka window state on this replica (dropped once quiet)",
+                () -> {
+                    synchronized (this) {
+                        return consumers.stream().mapToInt(SignalConsumer::windowTargets).sum();
+                    }
+                });
         for (int i = 0; i < Math.max(1, config.kafka().consumers()); i++) {
             SignalConsumer c = new SignalConsumer(config.kafka(), "signals-" + i, rules::current, parser, pipeline::acceptSignal, counters, clock);
             Thread t = new Thread(c, "kafka-signals-" + i);

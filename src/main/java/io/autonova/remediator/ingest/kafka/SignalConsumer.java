@@ -182,6 +182,7 @@ public final class SignalConsumer implements Runnable {
                 if (!records.isEmpty()) {
                     processBatch(c, dlq, records);
                 }
+                advanceQuietWindows(c);
             }
             commit(c);
         } catch (WakeupException e) {
@@ -224,6 +225,42 @@ public final class SignalConsumer implements Runnable {
         awaitDeadLetters(deadLetters);
         commitAsync(c);
         flushCounts();
+    }
+
+    private Instant lastAdvance = Instant.EPOCH;
+    private volatile int windowTargets;
+
+    /** Targets with window state on this consumer (bounded by the targets active within the longest window). */
+    public int windowTargets() {
+        return windowTargets;
+    }
+
+    /**
+     * Once a second, slides the windows of live partitions over the time their targets have been quiet, so a
+     * target that stops sending resolves on time (not at its next event) and its state is dropped.
+     */
+    private void advanceQuietWindows(KafkaConsumer<byte[], byte[]> c) {
+        Instant now = clock.instant();
+        if (now.isBefore(lastAdvance.plusSeconds(1))) {
+            return;
+        }
+        lastAdvance = now;
+        int targets = 0;
+        for (Map.Entry<TopicPartition, PartitionState> e : partitions.entrySet()) {
+            PartitionState state = e.getValue();
+            boolean live = c.position(e.getKey()) >= state.replayUntil;
+            for (SignalWindows.Match m : state.windows.advance(now, live)) {
+                try {
+                    handler.handle(m);
+                } catch (RuntimeException ex) {
+                    // The resolve is not retried: the episode's record then resolves with its next alert or the next run.
+                    counters.records("resolve_failed", 1);
+                    LOG.errorf("%s: could not record that %s on %s resolved: %s", name, m.rule().name(), m.signal().targetKey(), ex.getMessage());
+                }
+            }
+            targets += state.windows.size();
+        }
+        windowTargets = targets;
     }
 
     private void flushCounts() {
@@ -286,7 +323,9 @@ public final class SignalConsumer implements Runnable {
             stale++;
             return;
         }
-        List<SignalWindows.Match> matches = state.windows.accept(signal, signalRules, live);
+        // Replayed records arrived when the broker stamped them; live ones now.
+        Instant arrived = live ? now : Instant.ofEpochMilli(r.timestamp());
+        List<SignalWindows.Match> matches = state.windows.accept(signal, signalRules, live, arrived);
         if (live) {
             signals++;
         } else {
