@@ -207,10 +207,53 @@ public class RemediationPipeline {
         Rule rule = match.rule();
         Map<String, String> labels = new LinkedHashMap<>(match.signal().labels());
         labels.put("alertname", rule.name());
-        Alert alert = new Alert("kafka", Hashes.sha256Hex(rule.name() + "|" + match.signal().targetKey()), match.emission().firing(), labels,
-                Map.of("value", Double.toString(match.emission().value())), match.emission().firingSince(), null, null, clock.instant());
+        String fingerprint = Hashes.sha256Hex(rule.name() + "|" + match.signal().targetKey());
+        Instant now = clock.instant();
+        Instant since = continuedSince(rule, match.signal().targetKey(), fingerprint, match.emission(), now);
+        Alert alert = new Alert("kafka", fingerprint, match.emission().firing(), labels,
+                Map.of("value", Double.toString(match.emission().value())), since, null, null, now);
         metrics.alertReceived(alert.source(), alert.firing());
         return handle(alert, rule, rules.current(), false);
+    }
+
+    /**
+     * When a window started crossing, as the episode knows it. After a restart the windows are rebuilt from
+     * their span only, so a condition that has lasted longer seems to start later than it did: while the
+     * latest episode still has an earlier start of the same fingerprint firing, and saw it within the span,
+     * it is the same instance (no second record, no second action). A condition that resolved, or went
+     * unseen for longer than the span, starts afresh.
+     */
+    private Instant continuedSince(Rule rule, String targetKey, String fingerprint, io.autonova.remediator.rules.WindowState.Emission emission,
+                                   Instant now) {
+        Instant since = emission.firingSince();
+        if (since == null) {
+            return null;
+        }
+        Optional<RemediationRecord> latest = runtime.store().latestEpisode(rule.name(), targetKey);
+        if (latest.isEmpty()) {
+            return since;
+        }
+        RemediationRecord.Alerts a = latest.get().status.alerts;
+        Instant seen = a.lastSeen;
+        Instant resent = latest.get().status.lastDuplicateAt;
+        if (resent != null && (seen == null || resent.isAfter(seen))) {
+            seen = resent;
+        }
+        // A resolve always ends the instance that fires; a firing one continues it only if seen within the span.
+        if (emission.firing() && (seen == null || seen.isBefore(now.minus(rule.window().span())))) {
+            return since;
+        }
+        String prefix = fingerprint + "@";
+        Instant earliest = since;
+        for (String id : a.firing) {
+            if (id.startsWith(prefix)) {
+                Instant started = Instant.ofEpochSecond(Long.parseLong(id.substring(prefix.length())));
+                if (started.isBefore(earliest)) {
+                    earliest = started;
+                }
+            }
+        }
+        return earliest;
     }
 
     /** The identity of one alert instance: Alertmanager's fingerprint and the start of this firing. */
@@ -289,7 +332,8 @@ public class RemediationPipeline {
                         continue;
                     }
                     runtime.events().cleared(cleared);
-                } else if (ep != null && ep.open()) {
+                } else if (ep != null && ep.status.alerts.firing.contains(id)) {
+                    // Kept for ended episodes too: whether an instance still fires is what ties a rebuilt window to it.
                     folds.resolved(ep.name, id, now);
                 }
                 return finish(alert, rule, Decision.resolved(), ep == null ? null : ep.name);

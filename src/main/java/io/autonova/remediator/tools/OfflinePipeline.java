@@ -61,7 +61,9 @@ final class OfflinePipeline {
 
     final MovableClock clock;
     private final RuleSet rules;
-    private final io.autonova.remediator.rules.SignalWindows windows = new io.autonova.remediator.rules.SignalWindows();
+    private io.autonova.remediator.rules.SignalWindows windows = new io.autonova.remediator.rules.SignalWindows();
+    /** Signals accepted so far, for {@link #restartConsumer}. */
+    private final List<io.autonova.remediator.domain.Signal> seen = new java.util.ArrayList<>();
     private final io.autonova.remediator.ingest.kafka.SignalParser parser =
             new io.autonova.remediator.ingest.kafka.SignalParser(io.autonova.remediator.domain.Json.MAPPER);
     final InMemoryStateStore store = new InMemoryStateStore();
@@ -102,12 +104,27 @@ final class OfflinePipeline {
         if (signal == null) {
             return List.of();
         }
+        seen.add(signal);
         List<AlertResult> out = new java.util.ArrayList<>();
         for (var match : windows.accept(signal, rules.signalRules(), true)) {
             out.add(pipeline.acceptSignal(match));
         }
         folds.flush();
         return out;
+    }
+
+    /**
+     * As the Kafka consumer after a restart: its windows are rebuilt, without deciding, from the signals of the
+     * last {@code span} only (what it re-reads from the topic); what came before is forgotten.
+     */
+    void restartConsumer(Duration span) {
+        windows = new io.autonova.remediator.rules.SignalWindows();
+        Instant from = clock.instant().minus(span);
+        for (var s : seen) {
+            if (!s.time().isBefore(from)) {
+                windows.accept(s, rules.signalRules(), false);
+            }
+        }
     }
 
     /** The target a decision was about: from its record. */
