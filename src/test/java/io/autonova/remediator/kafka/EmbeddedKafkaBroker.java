@@ -26,12 +26,14 @@ import java.util.concurrent.TimeUnit;
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
-    private final KafkaRaftServer server;
+    private volatile KafkaRaftServer server;
+    private final Properties props;
     private final String bootstrap;
     private final Path dir;
 
-    private EmbeddedKafkaBroker(KafkaRaftServer server, String bootstrap, Path dir) {
+    private EmbeddedKafkaBroker(KafkaRaftServer server, Properties props, String bootstrap, Path dir) {
         this.server = server;
+        this.props = props;
         this.bootstrap = bootstrap;
         this.dir = dir;
     }
@@ -71,7 +73,19 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
         KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(p, false), Time.SYSTEM);
         server.startup();
-        return new EmbeddedKafkaBroker(server, "127.0.0.1:" + port, dir);
+        return new EmbeddedKafkaBroker(server, p, "127.0.0.1:" + port, dir);
+    }
+
+    /** Stops the broker as an outage would; its data stays for {@link #restart}. */
+    public void stop() {
+        server.shutdown();
+        server.awaitShutdown();
+    }
+
+    /** Starts the stopped broker again, on the same ports, with the same data. */
+    public void restart() {
+        server = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
+        server.startup();
     }
 
     public String bootstrapServers() {

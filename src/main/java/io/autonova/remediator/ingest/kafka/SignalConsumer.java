@@ -406,19 +406,33 @@ public final class SignalConsumer implements Runnable {
         return offsets;
     }
 
-    /** Seeks each partition back over its windows' span and replays up to {@code replayUntil} silently. */
+    /**
+     * Seeks each partition back over its windows' span and replays up to {@code replayUntil} silently. A
+     * partition without a committed offset (a new group, or one that never had a record) has nothing known
+     * to be decided: all of its span is processed live (old records are stale, redeliveries deduplicated).
+     */
     private void rebuild(KafkaConsumer<byte[], byte[]> c, Collection<TopicPartition> tps, Map<TopicPartition, Long> replayUntil) {
         long since = clock.instant().minus(span()).toEpochMilli();
         Map<TopicPartition, Long> times = new HashMap<>();
         tps.forEach(tp -> times.put(tp, since));
         Map<TopicPartition, OffsetAndTimestamp> starts = c.offsetsForTimes(times);
+        Map<TopicPartition, Long> ends = null;
         for (TopicPartition tp : tps) {
-            long until = replayUntil.get(tp);
+            Long until = replayUntil.get(tp);
             OffsetAndTimestamp start = starts.get(tp);
-            long from = start == null ? until : Math.min(start.offset(), until);
-            partitions.put(tp, new PartitionState(until));
+            long from;
+            if (start != null) {
+                from = until == null ? start.offset() : Math.min(start.offset(), until);
+            } else if (until != null) {
+                from = until;
+            } else {
+                ends = ends == null ? c.endOffsets(tps) : ends;
+                from = ends.getOrDefault(tp, 0L);
+            }
+            long live = until == null ? from : until;
+            partitions.put(tp, new PartitionState(live));
             c.seek(tp, from);
-            LOG.infof("%s: %s rebuilding windows from offset %d, live from %d", name, tp, from, until);
+            LOG.infof("%s: %s rebuilding windows from offset %d, live from %d", name, tp, from, live);
         }
     }
 
@@ -473,12 +487,12 @@ public final class SignalConsumer implements Runnable {
                 return;
             }
             Map<TopicPartition, OffsetAndMetadata> committed = c.committed(new HashSet<>(assigned));
-            Map<TopicPartition, Long> ends = c.endOffsets(assigned);
             Map<TopicPartition, Long> liveFrom = new HashMap<>();
             for (TopicPartition tp : assigned) {
                 OffsetAndMetadata om = committed.get(tp);
-                // A new group starts live at the end, with the windows filled from the recent past.
-                liveFrom.put(tp, om != null ? om.offset() : ends.getOrDefault(tp, 0L));
+                if (om != null) {
+                    liveFrom.put(tp, om.offset());
+                }
             }
             rebuild(c, assigned, liveFrom);
             SignalConsumer.this.assigned = partitions.size();
