@@ -16,3 +16,10 @@ YAML
 run_wrk() {
   wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" -s bench/post.lua "$1" -- "$2" "${3:-}" | awk '/Requests\/sec/ {print $2}'
 }
+
+# wrk_args [seconds=10] [connections=32] [rounds=3]: the wrk scripts' common arguments.
+wrk_args() {
+  SECONDS_PER_RUN=${1:-10}
+  CONNECTIONS=${2:-32}
+  ROUNDS=${3:-3}
+}

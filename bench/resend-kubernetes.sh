@@ -7,9 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
-SECONDS_PER_RUN=${1:-10}
-CONNECTIONS=${2:-32}
-ROUNDS=${3:-3}
+wrk_args "$@"
 AM_PORT=19494
 work=$(mktemp -d)
 cleanup() { touch target/cluster-bench/stop 2>/dev/null || true; kill "${am_pid:-}" 2>/dev/null || true; sleep 1; kill "${srv_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }

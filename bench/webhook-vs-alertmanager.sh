@@ -7,9 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
-SECONDS_PER_RUN=${1:-10}
-CONNECTIONS=${2:-32}
-ROUNDS=${3:-3}
+wrk_args "$@"
 SVC_PORT=18480
 AM_PORT=19493
 work=$(mktemp -d)

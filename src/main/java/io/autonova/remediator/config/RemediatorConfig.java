@@ -77,6 +77,17 @@ public interface RemediatorConfig {
         /** Consumers this replica runs in the group (threads). */
         @WithDefault("1")
         int consumers();
+
+        /**
+         * Webhook alerts go through Kafka: produced to the first signal topic keyed by target (idempotent, acks=all),
+         * answered 202 once the broker has them, decided by the consumer that owns the target's partition.
+         */
+        @WithDefault("false")
+        boolean webhookBackbone();
+
+        /** How long the webhook waits for the broker to acknowledge its alerts before answering 503. */
+        @WithDefault("10s")
+        Duration publishTimeout();
     }
 
     interface Rules {

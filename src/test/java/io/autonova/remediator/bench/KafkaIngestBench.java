@@ -175,6 +175,11 @@ public final class KafkaIngestBench {
     }
 
     public static RemediatorConfig.Kafka kafka(String bootstrap, String topic, String group) {
+        return kafka(bootstrap, topic, group, false, java.time.Duration.ofSeconds(10));
+    }
+
+    /** As above, with the webhook backbone on or off and its publish timeout. */
+    public static RemediatorConfig.Kafka kafka(String bootstrap, String topic, String group, boolean backbone, java.time.Duration publishTimeout) {
         return new RemediatorConfig.Kafka() {
             public Optional<String> bootstrapServers() {
                 return Optional.of(bootstrap);
@@ -203,6 +208,16 @@ public final class KafkaIngestBench {
             @Override
             public int consumers() {
                 return 1;
+            }
+
+            @Override
+            public boolean webhookBackbone() {
+                return backbone;
+            }
+
+            @Override
+            public java.time.Duration publishTimeout() {
+                return publishTimeout;
             }
         };
     }

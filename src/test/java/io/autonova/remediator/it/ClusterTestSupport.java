@@ -88,6 +88,12 @@ public abstract class ClusterTestSupport {
         return given().header("Authorization", ADMIN).get("/api/v1/remediations/" + name).then().statusCode(200).extract().jsonPath();
     }
 
+    /** The remediation records about targets in a namespace, as the operator API lists them. */
+    List<java.util.Map<String, Object>> records(String ns) {
+        return given().header("Authorization", ADMIN).get("/api/v1/remediations?namespace=" + ns).then().statusCode(200)
+                .extract().jsonPath().getList("remediations");
+    }
+
     JsonPath awaitPhase(String name, String... phases) {
         List<String> wanted = List.of(phases);
         JsonPath[] last = new JsonPath[1];

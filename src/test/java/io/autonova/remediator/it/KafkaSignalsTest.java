@@ -71,11 +71,6 @@ class KafkaSignalsTest extends ClusterTestSupport {
         send(ns, deployment, "{\"type\":\"pod-restart\",\"namespace\":\"" + ns + "\",\"deployment\":\"" + deployment + "\",\"time\":\"" + time + "\"}");
     }
 
-    private List<Map<String, Object>> records(String ns) {
-        return given().header("Authorization", ADMIN).get("/api/v1/remediations?namespace=" + ns).then().statusCode(200)
-                .extract().jsonPath().getList("remediations");
-    }
-
     private double consumed(String result) {
         String metrics = given().get("/q/metrics").asString();
         return metrics.lines().filter(l -> l.startsWith("remediator_kafka_records_total{result=\"" + result + "\"}"))

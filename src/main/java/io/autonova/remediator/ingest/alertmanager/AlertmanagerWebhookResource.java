@@ -1,5 +1,6 @@
 package io.autonova.remediator.ingest.alertmanager;
 
+import io.autonova.remediator.ingest.kafka.AlertBackbone;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.autonova.remediator.api.Problem;
 import io.autonova.remediator.config.RemediatorConfig;
@@ -39,9 +40,11 @@ public class AlertmanagerWebhookResource {
     private final ObjectMapper mapper;
     private final Clock clock;
     private final WebhookCapture capture;
+    private final AlertBackbone backbone;
 
     public AlertmanagerWebhookResource(RemediationPipeline pipeline, RemediatorMetrics metrics, RemediatorConfig config, ObjectMapper mapper,
-                                       Clock clock) {
+                                       Clock clock, AlertBackbone backbone) {
+        this.backbone = backbone;
         this.pipeline = pipeline;
         this.metrics = metrics;
         this.config = config;
@@ -88,7 +91,23 @@ public class AlertmanagerWebhookResource {
         if (capture != null) {
             capture.capture(alerts, alerts.isEmpty() ? clock.instant() : alerts.get(0).receivedAt());
         }
+        if (backbone.enabled()) {
+            AlertBackbone.Published published;
+            try {
+                published = backbone.publish(alerts);
+            } catch (AlertBackbone.Unavailable e) {
+                return Response.fromResponse(Problem.response(503, "Kafka unavailable", e.getMessage())).header("Retry-After", "10").build();
+            }
+            return Response.accepted(new BackboneAnswer(alerts.size(), published.published(), published.decidedHere())).build();
+        }
         return Response.ok(new WebhookAnswer(alerts.size(), pipeline.accept(alerts))).build();
+    }
+
+    /**
+     * The answer with the Kafka backbone: the alerts the broker now holds (decided by the consumer owning their target's
+     * partition; the decisions are on the records, as always) and the decisions taken here for alerts no rule matched.
+     */
+    public record BackboneAnswer(int alerts, int accepted, List<AlertResult> results) {
     }
 
     private static boolean isJson(String contentType) {

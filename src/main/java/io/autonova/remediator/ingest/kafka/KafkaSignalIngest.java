@@ -85,7 +85,8 @@ public class KafkaSignalIngest {
                     }
                 });
         for (int i = 0; i < Math.max(1, config.kafka().consumers()); i++) {
-            SignalConsumer c = new SignalConsumer(config.kafka(), "signals-" + i, rules::current, parser, pipeline::acceptSignal, counters, clock);
+            SignalConsumer c = new SignalConsumer(config.kafka(), "signals-" + i, rules::current, parser, pipeline::acceptSignal,
+                    alert -> pipeline.accept(List.of(alert)), counters, clock);
             Thread t = new Thread(c, "kafka-signals-" + i);
             t.setDaemon(true);
             consumers.add(c);

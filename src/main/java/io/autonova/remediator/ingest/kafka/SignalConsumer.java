@@ -58,6 +58,11 @@ public final class SignalConsumer implements Runnable {
         void handle(SignalWindows.Match match);
     }
 
+    /** Decides an alert the webhook put on the topic (the Kafka backbone); returns once its decisions are recorded. */
+    public interface AlertHandler {
+        void handle(io.autonova.remediator.domain.Alert alert);
+    }
+
     /** Counters, for metrics; implemented by the CDI side. Records are counted per batch, not one call each. */
     public interface Counters {
         void records(String result, long count);
@@ -86,6 +91,8 @@ public final class SignalConsumer implements Runnable {
     private final Supplier<RuleSet> rules;
     private final SignalParser parser;
     private final MatchHandler handler;
+    private final AlertHandler alerts;
+    private long alertsDecided;
     private final Counters counters;
     private final Clock clock;
     private final Map<TopicPartition, PartitionState> partitions = new HashMap<>();
@@ -96,6 +103,13 @@ public final class SignalConsumer implements Runnable {
 
     public SignalConsumer(RemediatorConfig.Kafka config, String name, Supplier<RuleSet> rules, SignalParser parser, MatchHandler handler,
                           Counters counters, Clock clock) {
+        this(config, name, rules, parser, handler, null, counters, clock);
+    }
+
+    /** With {@code alerts}, alert records of the webhook backbone are decided too; without, they are ignored (counted). */
+    public SignalConsumer(RemediatorConfig.Kafka config, String name, Supplier<RuleSet> rules, SignalParser parser, MatchHandler handler,
+                          AlertHandler alerts, Counters counters, Clock clock) {
+        this.alerts = alerts;
         this.config = config;
         this.name = name;
         this.rules = rules;
@@ -276,6 +290,10 @@ public final class SignalConsumer implements Runnable {
         if (stale > 0) {
             counters.records("stale", stale);
         }
+        if (alertsDecided > 0) {
+            counters.records("alert", alertsDecided);
+        }
+        alertsDecided = 0;
         stale = 0;
         signals = 0;
         rebuilt = 0;
@@ -300,15 +318,18 @@ public final class SignalConsumer implements Runnable {
 
     private void process(ConsumerRecord<byte[], byte[]> r, PartitionState state, List<Rule> signalRules, boolean live, Instant now,
                          KafkaProducer<byte[], byte[]> dlq, List<DeadLetter> deadLetters) {
+        if (AlertBackbone.isAlert(r.value())) {
+            if (live) {
+                processAlert(r, now, dlq, deadLetters);
+            }
+            return;
+        }
         Signal signal;
         try {
             signal = parser.parse(r.value(), headers(r), now).orElse(null);
         } catch (PoisonRecord p) {
             if (live) {
-                ProducerRecord<byte[], byte[]> letter = deadLetter(r, p);
-                deadLetters.add(new DeadLetter(letter, dlq.send(letter), dlq, r.topic() + "-" + r.partition() + "@" + r.offset()));
-                counters.deadLetter(p.reason());
-                counters.records("poison", 1);
+                sendDeadLetter(r, p, dlq, deadLetters);
             }
             return;
         }
@@ -334,6 +355,33 @@ public final class SignalConsumer implements Runnable {
         for (SignalWindows.Match m : matches) {
             handler.handle(m);
         }
+    }
+
+    /** An alert the webhook accepted: decided here, on the consumer that owns its target's partition. */
+    private void processAlert(ConsumerRecord<byte[], byte[]> r, Instant now, KafkaProducer<byte[], byte[]> dlq, List<DeadLetter> deadLetters) {
+        io.autonova.remediator.domain.Alert alert;
+        try {
+            alert = AlertBackbone.read(r.value());
+        } catch (PoisonRecord p) {
+            sendDeadLetter(r, p, dlq, deadLetters);
+            return;
+        }
+        if (alerts == null) {
+            ignored++;
+        } else if (maxAge != null && alert.receivedAt() != null && alert.receivedAt().isBefore(now.minus(maxAge))) {
+            stale++;
+        } else {
+            alerts.handle(alert);
+            alertsDecided++;
+        }
+    }
+
+    /** Sends a poison record to the dead-letter topic; the batch waits for it before committing. */
+    private void sendDeadLetter(ConsumerRecord<byte[], byte[]> r, PoisonRecord p, KafkaProducer<byte[], byte[]> dlq, List<DeadLetter> deadLetters) {
+        ProducerRecord<byte[], byte[]> letter = deadLetter(r, p);
+        deadLetters.add(new DeadLetter(letter, dlq.send(letter), dlq, r.topic() + "-" + r.partition() + "@" + r.offset()));
+        counters.deadLetter(p.reason());
+        counters.records("poison", 1);
     }
 
     private ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> r, PoisonRecord p) {

@@ -1,0 +1,98 @@
+package io.autonova.remediator.it;
+
+import io.autonova.remediator.fixtures.ClusterFixtures;
+import io.autonova.remediator.ingest.kafka.KafkaSignalIngest;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** With the Kafka backbone on, the webhook answers once the broker has the alerts; the consumer owning the target decides. */
+@QuarkusTest
+@TestProfile(KafkaBackboneTest.Backbone.class)
+@WithKubernetesTestServer(crud = true, setup = MockClusterSetup.class)
+@QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = true)
+class KafkaBackboneTest extends ClusterTestSupport {
+
+    public static class Backbone implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("remediator.kafka.webhook-backbone", "true");
+        }
+    }
+
+    @Inject
+    KafkaSignalIngest ingest;
+
+    private static JsonPath accepted(String body) {
+        return given().header("Authorization", WEBHOOK).contentType(ContentType.JSON).body(body)
+                .when().post("/api/v1/webhooks/alertmanager").then().statusCode(202).extract().jsonPath();
+    }
+
+    private static double alertsDecided() {
+        return given().get("/q/metrics").asString().lines().filter(l -> l.startsWith("remediator_kafka_records_total{result=\"alert\"}"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    @Test
+    void anAcceptedAlertIsDecidedByTheConsumerOfItsTargetOnceHoweverOftenItIsSent() {
+        String ns = namespace("backbone");
+        deploy(ns, "checkout", 3, Map.of(), Map.of());
+        Alerts.Spec alert = Alerts.firing(Map.of("alertname", "HighErrorRate", "severity", "critical", "namespace", ns, "service", "checkout"), "0.27");
+        JsonPath answer = accepted(Alerts.body(alert));
+        assertEquals(1, answer.getInt("alerts"));
+        assertEquals(1, answer.getInt("accepted"), "on the topic, acknowledged by the broker");
+        assertEquals(List.of(), answer.getList("results"), "decided by the consumer, not in the answer");
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> records(ns).size() == 1);
+        String name = (String) records(ns).get(0).get("name");
+        JsonPath rec = awaitPhase(name, "SUCCEEDED", "FAILED");
+        assertEquals("SUCCEEDED", rec.getString("status.phase"), rec.prettify());
+        assertEquals("alertmanager", rec.getString("spec.trigger.source"));
+        assertEquals(ClusterFixtures.image("checkout", 2), image(ns, "checkout"));
+
+        double decided = alertsDecided();
+        accepted(Alerts.body(alert)); // Alertmanager's re-send
+        await().atMost(Duration.ofSeconds(30)).until(() -> alertsDecided() > decided);
+        assertEquals(1, records(ns).size(), "one episode");
+        assertEquals(ClusterFixtures.image("checkout", 2), image(ns, "checkout"), "rolled back once");
+    }
+
+    @Test
+    void anAlertNoRuleMatchesIsAnsweredInline() {
+        JsonPath answer = accepted(Alerts.body(Alerts.firing(Map.of("alertname", "DiskAlmostFull", "namespace", "ops", "service", "db"), null)));
+        assertEquals(0, answer.getInt("accepted"));
+        assertEquals("NO_MATCHING_RULE", answer.getString("results[0].reason"));
+    }
+
+    /** The replica that answered dies before its consumer reads the alert: another consumer of the group decides it. */
+    @Test
+    void anAcceptedAlertOutlivesTheReplicaThatTookIt() throws Exception {
+        String ns = namespace("backbone-kill");
+        deploy(ns, "cart", 3, Map.of(), Map.of());
+        ingest.stop(); // this replica's consumers are gone, as if it had died right after answering
+        try {
+            accepted(Alerts.body(Alerts.firing(Map.of("alertname", "HighErrorRate", "severity", "page", "namespace", ns, "service", "cart"), "0.5")));
+            Thread.sleep(2000);
+            assertEquals(List.of(), records(ns), "nobody has decided it yet: it is only on the topic");
+        } finally {
+            ingest.start(); // another replica's consumers take the partitions over
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> records(ns).size() == 1);
+        JsonPath rec = awaitPhase((String) records(ns).get(0).get("name"), "SUCCEEDED", "FAILED");
+        assertEquals("SUCCEEDED", rec.getString("status.phase"), rec.prettify());
+    }
+}
