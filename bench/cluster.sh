@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Two replicas of the packaged service over one fabric8 CRUD mock API server (the Deployment controller is played).
-#   bench/cluster.sh storm [alerts=10000] [services=200] [seconds=10]   alert storm: latency, API calls per alert, objects
+#   bench/cluster.sh storm [alerts=10000] [services=200] [seconds=10]   alert storm: latency, API calls per alert, objects (BACKBONE=1: through Kafka)
 #   bench/cluster.sh takeover [kill|term]                                 a replica dies mid-verification: time to finish
 #   bench/cluster.sh resend [seconds=10] [connections=32] [rounds=3]     re-sends with the Kubernetes store vs Alertmanager
 # Environment switches: TRACE=1 (replicas log decisions slower than 200 ms with the slow write),

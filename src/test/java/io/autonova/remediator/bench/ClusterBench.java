@@ -194,8 +194,34 @@ public final class ClusterBench {
     private static void storm(KubernetesMockServer server, KubernetesClient client, List<Process> replicas, int alerts, int services, int seconds)
             throws Exception {
         List<String> targets = seed(client, services, Map.of());
-        startReplicas(server, replicas, "bench/cluster-rules", "1".equals(System.getenv("TRACE"))
-                ? Map.of("QUARKUS_LOG_CATEGORY__IO_AUTONOVA_REMEDIATOR_PIPELINE__LEVEL", "DEBUG", "QUARKUS_LOG_CATEGORY__IO_AUTONOVA_REMEDIATOR_PIPELINE__MIN_LEVEL", "DEBUG") : Map.of());
+        Map<String, String> env = new HashMap<>();
+        if ("1".equals(System.getenv("TRACE"))) {
+            env.putAll(Map.of("QUARKUS_LOG_CATEGORY__IO_AUTONOVA_REMEDIATOR_PIPELINE__LEVEL", "DEBUG",
+                    "QUARKUS_LOG_CATEGORY__IO_AUTONOVA_REMEDIATOR_PIPELINE__MIN_LEVEL", "DEBUG"));
+        }
+        // BACKBONE=1: the webhook goes through a KRaft broker in this JVM (answered 202 once the broker has the alerts).
+        io.autonova.remediator.kafka.EmbeddedKafkaBroker broker = null;
+        if ("1".equals(System.getenv("BACKBONE"))) {
+            broker = io.autonova.remediator.kafka.EmbeddedKafkaBroker.start();
+            broker.createTopics(4, "autonova.signals");
+            broker.createTopics(1, "autonova.signals.dlq");
+            env.put("REMEDIATOR_KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers());
+            env.put("REMEDIATOR_KAFKA_WEBHOOK_BACKBONE", "true");
+            System.out.println("webhook backbone: Kafka at " + broker.bootstrapServers());
+        }
+        try {
+            stormWith(server, client, replicas, targets, alerts, services, seconds, env);
+        } finally {
+            if (broker != null) {
+                replicas.forEach(Process::destroyForcibly);
+                broker.close();
+            }
+        }
+    }
+
+    private static void stormWith(KubernetesMockServer server, KubernetesClient client, List<Process> replicas, List<String> targets, int alerts,
+                                  int services, int seconds, Map<String, String> env) throws Exception {
+        startReplicas(server, replicas, "bench/cluster-rules", env);
         // Warm both replicas' JIT and connections through the whole decision path on other targets: alerts below the
         // threshold are decided, recorded and folded like the storm's, but never admitted (the storm keeps its limits).
         List<String> warm = seed(client, 20, Map.of(), "warm-");
@@ -291,9 +317,9 @@ public final class ClusterBench {
         if (System.getenv("REPLICA_JFR") != null) {
             stopGently(replicas);
         }
-        System.out.printf("RESULT storm alerts=%d services=%d deliveries=%d (10%% to both replicas) sent_in=%.1fs webhook_p50=%.1fms webhook_p99=%.1fms "
+        System.out.printf("RESULT storm%s alerts=%d services=%d deliveries=%d (10%% to both replicas) sent_in=%.1fs webhook_p50=%.1fms webhook_p99=%.1fms "
                         + "max=%.1fms non2xx=%d api_calls=%d api_calls_per_delivered_alert=%.3f records=%d leases=%d rollbacks=%d%n",
-                alerts, services, deliveries, sendSeconds, ms(sorted, 0.50), ms(sorted, 0.99), ms(sorted, 1.0), measured.non2xx(), total,
+                env.containsKey("REMEDIATOR_KAFKA_WEBHOOK_BACKBONE") ? " (through Kafka)" : "", alerts, services, deliveries, sendSeconds, ms(sorted, 0.50), ms(sorted, 0.99), ms(sorted, 1.0), measured.non2xx(), total,
                 (double) total / delivered, records, leases, patches);
     }
 
