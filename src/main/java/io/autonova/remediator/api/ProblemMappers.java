@@ -19,7 +19,7 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response storeUnavailable(StateStore.StoreUnavailableException e) {
         LOG.errorf("state store unavailable: %s", e.getMessage());
-        return Response.fromResponse(Problem.response(503, "State store unavailable", e.getMessage())).header("Retry-After", "10").build();
+        return Problem.unavailable("State store unavailable", e.getMessage());
     }
 
     @ServerExceptionMapper

@@ -96,7 +96,7 @@ public class AlertmanagerWebhookResource {
             try {
                 published = backbone.publish(alerts);
             } catch (AlertBackbone.Unavailable e) {
-                return Response.fromResponse(Problem.response(503, "Kafka unavailable", e.getMessage())).header("Retry-After", "10").build();
+                return Problem.unavailable("Kafka unavailable", e.getMessage());
             }
             return Response.accepted(new BackboneAnswer(alerts.size(), published.published(), published.decidedHere())).build();
         }
