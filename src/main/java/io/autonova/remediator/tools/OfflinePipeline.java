@@ -62,8 +62,9 @@ final class OfflinePipeline {
     final MovableClock clock;
     private final RuleSet rules;
     private io.autonova.remediator.rules.SignalWindows windows = new io.autonova.remediator.rules.SignalWindows();
-    /** Signals accepted so far, for {@link #restartConsumer}. */
-    private final List<io.autonova.remediator.domain.Signal> seen = new java.util.ArrayList<>();
+    /** Signals of the last longest window span, for {@link #restartConsumer}: what a consumer would re-read. */
+    private final java.util.ArrayDeque<io.autonova.remediator.domain.Signal> seen = new java.util.ArrayDeque<>();
+    private final Duration longestSpan;
     private final io.autonova.remediator.ingest.kafka.SignalParser parser =
             new io.autonova.remediator.ingest.kafka.SignalParser(io.autonova.remediator.domain.Json.MAPPER);
     final InMemoryStateStore store = new InMemoryStateStore();
@@ -78,6 +79,7 @@ final class OfflinePipeline {
     OfflinePipeline(RuleSet rules, Instant start, boolean dryRun, java.util.Set<String> allowedNamespaces) {
         clock = new MovableClock(start);
         this.rules = rules;
+        longestSpan = rules.signalRules().stream().map(r -> r.window().span()).max(Duration::compareTo).orElse(Duration.ZERO);
         RemediatorConfig config = new SmallRyeConfigBuilder().withMapping(RemediatorConfig.class)
                 .withConverter(Duration.class, 200, new io.quarkus.runtime.configuration.DurationConverter())
                 .withDefaultValue("remediator.execution.resend-flush-interval", "1h").build().getConfigMapping(RemediatorConfig.class);
@@ -104,7 +106,11 @@ final class OfflinePipeline {
         if (signal == null) {
             return List.of();
         }
-        seen.add(signal);
+        seen.addLast(signal);
+        Instant keepFrom = clock.instant().minus(longestSpan);
+        while (!seen.isEmpty() && seen.peekFirst().time().isBefore(keepFrom)) {
+            seen.removeFirst();
+        }
         List<AlertResult> out = new java.util.ArrayList<>();
         for (var match : windows.accept(signal, rules.signalRules(), true)) {
             out.add(pipeline.acceptSignal(match));
@@ -115,7 +121,7 @@ final class OfflinePipeline {
 
     /**
      * As the Kafka consumer after a restart: its windows are rebuilt, without deciding, from the signals of the
-     * last {@code span} only (what it re-reads from the topic); what came before is forgotten.
+     * last {@code span} only (what it re-reads from the topic; at most the longest window span is kept).
      */
     void restartConsumer(Duration span) {
         windows = new io.autonova.remediator.rules.SignalWindows();
