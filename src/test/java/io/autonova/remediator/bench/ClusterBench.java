@@ -305,7 +305,7 @@ public final class ClusterBench {
         System.out.printf("CPU time since start: bench JVM (mock API server, load, played controller) %s; replicas %s%n",
                 ProcessHandle.current().info().totalCpuDuration().map(Duration::toString).orElse("?"),
                 replicas.stream().map(p -> p.toHandle().info().totalCpuDuration().map(Duration::toString).orElse("?")).toList());
-        printFirstWrite("");
+        printFirstWrite();
         printCpu(cpuBefore, cpuAfter, measured.sendSeconds());
         Map<Double, Long> bucketsAfter = firstWriteBuckets();
         Map<Double, Long> storm = new java.util.TreeMap<>();
@@ -409,8 +409,7 @@ public final class ClusterBench {
     private static Map<Double, Long> firstWriteBuckets() throws Exception {
         Map<Double, Long> sum = new java.util.TreeMap<>();
         for (int port : PORTS) {
-            String metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            String metrics = metricsOf(port);
             var m = java.util.regex.Pattern.compile("(?m)^remediator_alert_to_first_write_seconds_bucket\\{le=\"([^\"]+)\"} ([0-9.eE+]+)$").matcher(metrics);
             while (m.find()) {
                 double le = "+Inf".equals(m.group(1)) ? Double.POSITIVE_INFINITY : Double.parseDouble(m.group(1));
@@ -430,13 +429,16 @@ public final class ClusterBench {
         return "n/a";
     }
 
-    private static void printFirstWrite(String label) throws Exception {
+    /** Each replica's own alert-to-first-write quantiles (decaying over 2 minutes) and count. */
+    private static void printFirstWrite() throws Exception {
         for (int port : PORTS) {
-            String metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-            metrics.lines().filter(l -> l.startsWith("remediator_alert_to_first_write_seconds{") || l.startsWith("remediator_alert_to_first_write_seconds_count"))
-                    .forEach(l -> System.out.println("replica :" + port + label + " " + l));
+            metricsOf(port).lines().filter(l -> l.startsWith("remediator_alert_to_first_write_seconds{") || l.startsWith("remediator_alert_to_first_write_seconds_count"))
+                    .forEach(l -> System.out.println("replica :" + port + " " + l));
         }
+    }
+
+    private static String metricsOf(int port) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
     static double ms(List<Long> sorted, double q) {

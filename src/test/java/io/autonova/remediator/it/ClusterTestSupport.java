@@ -88,6 +88,12 @@ public abstract class ClusterTestSupport {
         return given().header("Authorization", ADMIN).get("/api/v1/remediations/" + name).then().statusCode(200).extract().jsonPath();
     }
 
+    /** The sum of the exported series whose line starts with {@code prefix} (name and labels), 0 when there is none. */
+    double metric(String prefix) {
+        return given().get("/q/metrics").asString().lines().filter(l -> l.startsWith(prefix))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
     /** The remediation records about targets in a namespace, as the operator API lists them. */
     List<java.util.Map<String, Object>> records(String ns) {
         return given().header("Authorization", ADMIN).get("/api/v1/remediations?namespace=" + ns).then().statusCode(200)

@@ -72,9 +72,7 @@ class KafkaSignalsTest extends ClusterTestSupport {
     }
 
     private double consumed(String result) {
-        String metrics = given().get("/q/metrics").asString();
-        return metrics.lines().filter(l -> l.startsWith("remediator_kafka_records_total{result=\"" + result + "\"}"))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        return metric("remediator_kafka_records_total{result=\"" + result + "\"}");
     }
 
     private double signalsConsumed() {
@@ -299,11 +297,6 @@ class KafkaSignalsTest extends ClusterTestSupport {
                         .all().get();
             }
         }
-    }
-
-    private double metric(String line) {
-        return given().get("/q/metrics").asString().lines().filter(l -> l.startsWith(line))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     /** A target that crossed and then went silent resolves once its window has slid past, not at its next event. */
