@@ -54,13 +54,19 @@ public interface RemediatorConfig {
 
     Kafka kafka();
 
+    /**
+     * The short form of the Kafka settings. The signals channel ({@code mp.messaging.incoming.signals.*} in
+     * application.properties) is built from these; any connector attribute can be set there directly too.
+     */
     interface Kafka {
         /** Brokers to read signals from; when unset, Kafka ingest is off and only webhooks are served. */
         java.util.Optional<String> bootstrapServers();
 
+        /** Signal topics; the backbone writes to the first. */
         @WithDefault("autonova.signals")
         java.util.List<String> topics();
 
+        /** Consumer group of all replicas. */
         @WithDefault("autonova-remediator")
         String groupId();
 
@@ -68,13 +74,14 @@ public interface RemediatorConfig {
         @WithDefault("autonova.signals.dlq")
         String deadLetterTopic();
 
+        /** Records per poll, so per batch. */
         @WithDefault("5000")
         int maxPollRecords();
 
         /** Live signals older than this are ignored for acting (counted as stale); default: the longest window plus its lateness. */
         Optional<Duration> maxSignalAge();
 
-        /** Consumers this replica runs in the group (threads). */
+        /** Consumers this replica runs in the group (the connector's {@code partitions}). */
         @WithDefault("1")
         int consumers();
 

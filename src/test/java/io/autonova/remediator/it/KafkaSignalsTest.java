@@ -1,7 +1,7 @@
 package io.autonova.remediator.it;
 
 import io.autonova.remediator.fixtures.ClusterFixtures;
-import io.autonova.remediator.ingest.kafka.KafkaSignalIngest;
+import io.autonova.remediator.ingest.kafka.SignalChannel;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
@@ -38,7 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class KafkaSignalsTest extends ClusterTestSupport {
 
     @Inject
-    KafkaSignalIngest ingest;
+    SignalChannel channel;
 
     private KafkaProducer<String, String> producer;
 
@@ -55,7 +55,7 @@ class KafkaSignalsTest extends ClusterTestSupport {
     }
 
     private void awaitAssigned() {
-        await().atMost(Duration.ofSeconds(30)).until(() -> ingest.assignedPartitions() == 4);
+        await().atMost(Duration.ofSeconds(30)).until(() -> channel.assignedPartitions() == 4);
     }
 
     private void send(String ns, String deployment, String json) throws Exception {
@@ -140,28 +140,6 @@ class KafkaSignalsTest extends ClusterTestSupport {
     }
 
     @Test
-    void aConsumerRestartedMidWindowRebuildsItsStateWithoutCountingTwice() throws Exception {
-        String ns = namespace("kafka-restart");
-        deploy(ns, "billing", 3, Map.of(), Map.of());
-        Instant t = Instant.now().minusSeconds(120);
-        double before = signalsConsumed();
-        restart(ns, "billing", t);
-        restart(ns, "billing", t.plusSeconds(10));
-        awaitConsumed(before, 2);
-
-        ingest.stop();
-        ingest.start();
-        awaitAssigned();
-        before = signalsConsumed();
-        restart(ns, "billing", t.plusSeconds(20));
-        awaitConsumed(before, 1);
-        assertEquals(List.of(), records(ns), "2 rebuilt + 1 new = 3: had the rebuild counted twice, it would have acted");
-        restart(ns, "billing", t.plusSeconds(30));
-        await().atMost(Duration.ofSeconds(20)).until(() -> records(ns).size() == 1);
-        assertEquals("4.0", record((String) records(ns).get(0).get("name")).getString("spec.trigger.value"));
-    }
-
-    @Test
     void poisonRecordsGoToTheDeadLetterTopicAndThePartitionMovesOn() throws Exception {
         String ns = namespace("kafka-dlq");
         deploy(ns, "parser", 3, Map.of(), Map.of());
@@ -189,7 +167,7 @@ class KafkaSignalsTest extends ClusterTestSupport {
         assertEquals(2, mine.size());
         assertEquals("invalid_json", header(mine.get(0), "dead-letter-reason"));
         assertEquals("absurd_value", header(mine.get(1), "dead-letter-reason"));
-        assertTrue(header(mine.get(1), "dead-letter-detail").contains("errors (9) exceed requests (5)"));
+        assertTrue(header(mine.get(1), "dead-letter-cause").contains("errors (9) exceed requests (5)"));
         assertEquals(KafkaBrokerResource.TOPIC, header(mine.get(1), "dead-letter-topic"));
         assertTrue(given().get("/q/metrics").asString().contains("remediator_kafka_dead_letters_total{reason=\"invalid_json\"}"));
     }

@@ -1,6 +1,8 @@
 package io.autonova.remediator.ingest.kafka;
 
 import io.autonova.remediator.config.RemediatorConfig;
+import io.smallrye.reactive.messaging.health.HealthReport;
+import io.smallrye.reactive.messaging.providers.extension.HealthCenter;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -8,23 +10,28 @@ import org.eclipse.microprofile.health.Readiness;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 
 /**
- * Readiness of the Kafka consumers: down when one has not polled for {@link #STUCK} (stuck in a batch, or its
- * thread gone). A broker that cannot be reached is not "stuck": polls return empty and webhooks are still served.
+ * Readiness of the Kafka signals channel: down when the connector reports it failed (its consumer closed) or a batch
+ * has been busy for {@link SignalChannel#STUCK} (a decision retried for minutes, or a hang). A broker that cannot be
+ * reached is not a failure: polls return nothing and webhooks are still served.
  */
 @Readiness
 @ApplicationScoped
 public class KafkaConsumersHealth implements HealthCheck {
 
-    static final Duration STUCK = Duration.ofMinutes(2);
-
-    private final KafkaSignalIngest ingest;
+    private final SignalChannel channel;
+    private final ResilientDeadLetters deadLetters;
+    private final HealthCenter health;
     private final RemediatorConfig config;
     private final Clock clock;
 
-    public KafkaConsumersHealth(KafkaSignalIngest ingest, RemediatorConfig config, Clock clock) {
-        this.ingest = ingest;
+    public KafkaConsumersHealth(SignalChannel channel, ResilientDeadLetters deadLetters, HealthCenter health, RemediatorConfig config,
+                                Clock clock) {
+        this.channel = channel;
+        this.deadLetters = deadLetters;
+        this.health = health;
         this.config = config;
         this.clock = clock;
     }
@@ -35,15 +42,19 @@ public class KafkaConsumersHealth implements HealthCheck {
         if (config.kafka().bootstrapServers().isEmpty()) {
             return b.withData("kafka", "off").build();
         }
-        long restarts = 0;
-        for (SignalConsumer c : ingest.consumers()) {
-            restarts += c.restarts();
-            Duration quiet = Duration.between(c.lastPollAt(), clock.instant());
-            if (quiet.compareTo(STUCK) > 0) {
-                b.down().withData("stuck", "a consumer has not polled for " + quiet.toSeconds() + " s");
+        for (HealthReport.ChannelInfo info : health.getLiveness().getChannels()) {
+            if (SignalChannel.CHANNEL.equals(info.getChannel()) && !info.isOk()) {
+                b.down().withData("failed", String.valueOf(info.getMessage()));
             }
         }
-        return b.withData("consumers", ingest.consumers().size()).withData("restarts", restarts)
-                .withData("assignedPartitions", ingest.assignedPartitions()).build();
+        Instant busy = channel.busySince();
+        if (busy != null) {
+            Duration d = Duration.between(busy, clock.instant());
+            if (d.compareTo(SignalChannel.STUCK) > 0) {
+                b.down().withData("stuck", "a batch has been in processing for " + d.toSeconds() + " s");
+            }
+        }
+        return b.withData("assignedPartitions", channel.assignedPartitions()).withData("retries", channel.retries())
+                .withData("deadLettersFailed", deadLetters.failed()).build();
     }
 }

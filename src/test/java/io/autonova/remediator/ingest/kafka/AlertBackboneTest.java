@@ -1,6 +1,6 @@
 package io.autonova.remediator.ingest.kafka;
 
-import io.autonova.remediator.bench.KafkaIngestBench;
+import io.autonova.remediator.kafka.KafkaTestConfig;
 import io.autonova.remediator.config.RemediatorMetrics;
 import io.autonova.remediator.domain.Alert;
 import io.autonova.remediator.rules.RuleFileParser;
@@ -59,7 +59,7 @@ class AlertBackboneTest {
         try (ServerSocket s = new ServerSocket(0)) {
             dead = s.getLocalPort();
         }
-        AlertBackbone backbone = new AlertBackbone(KafkaIngestBench.kafka("127.0.0.1:" + dead, "autonova.signals", "test", true, Duration.ofSeconds(1)), () -> RULES, alerts -> List.of(),
+        AlertBackbone backbone = new AlertBackbone(KafkaTestConfig.of("127.0.0.1:" + dead, "autonova.signals", "test", true, Duration.ofSeconds(1)), () -> RULES, alerts -> List.of(),
                 new RemediatorMetrics(new SimpleMeterRegistry()));
         try {
             long t0 = System.nanoTime();

@@ -1,0 +1,266 @@
+package io.autonova.remediator.ingest.kafka;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.autonova.remediator.config.DaemonThreads;
+import io.autonova.remediator.config.RemediatorConfig;
+import io.autonova.remediator.config.RemediatorMetrics;
+import io.autonova.remediator.pipeline.RemediationPipeline;
+import io.autonova.remediator.rules.RuleRepository;
+import io.quarkus.runtime.ShutdownEvent;
+import io.smallrye.common.annotation.Identifier;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
+import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
+import io.smallrye.reactive.messaging.kafka.KafkaRecord;
+import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Default;
+import jakarta.enterprise.event.Observes;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The signal topics through the SmallRye Kafka connector ({@code mp.messaging.incoming.signals.*}), in batches.
+ *
+ * <ul>
+ * <li>Each batch is processed on one dedicated thread, record by record; a record's decisions are recorded before the
+ *     next record is taken, and the batch is acknowledged (so committed by the connector's {@code throttled} strategy)
+ *     only after all of them and all of its dead letters.</li>
+ * <li>A decision that cannot be recorded (state store down) is retried with backoff while the partition is still
+ *     ours; the record is never taken into the windows twice.</li>
+ * <li>Poison records are nacked: the connector's dead-letter queue writes them (see {@link ResilientDeadLetters}).</li>
+ * <li>On assignment this class, as the channel's rebalance listener, rebuilds the windows with a side consumer
+ *     before live records of the partition are processed (see {@link SignalProcessor#assigned}).</li>
+ * </ul>
+ */
+@ApplicationScoped
+@Identifier(SignalChannel.LISTENER)
+@Default // also injected plainly (health, tests)
+public class SignalChannel implements KafkaConsumerRebalanceListener {
+
+    private static final Logger LOG = Logger.getLogger(SignalChannel.class);
+    public static final String CHANNEL = "signals";
+    static final String LISTENER = "autonova-signals";
+    /** A batch busy for longer than this (a decision retried for minutes, or a hang) makes the replica unready. */
+    static final Duration STUCK = Duration.ofMinutes(2);
+
+    private final SignalProcessor processor;
+    private final RemediatorMetrics metrics;
+    private final KafkaClientService clients;
+    private final Clock clock;
+    private final ExecutorService worker = DaemonThreads.scheduler("kafka-signals");
+    private final ScheduledExecutorService sweeper = DaemonThreads.scheduler("kafka-signals-quiet");
+    private volatile boolean started;
+    private volatile boolean stopping;
+    private volatile Instant busySince;
+    private final AtomicLong retries = new AtomicLong();
+
+    public SignalChannel(RemediatorConfig config, RuleRepository rules, RemediationPipeline pipeline, RemediatorMetrics metrics,
+                         ObjectMapper mapper, Clock clock, KafkaClientService clients) {
+        this.metrics = metrics;
+        this.clients = clients;
+        this.clock = clock;
+        SignalProcessor.Counters counters = new SignalProcessor.Counters() {
+            @Override
+            public void records(String result, long count) {
+                metrics.kafkaRecords(result, count);
+            }
+
+            @Override
+            public void deadLetter(PoisonRecord.Reason reason) {
+                metrics.deadLetter(reason.tag());
+            }
+        };
+        this.processor = new SignalProcessor(rules::current, new SignalParser(mapper), pipeline::acceptSignal,
+                alert -> pipeline.accept(List.of(alert)), counters, clock, config.kafka().maxSignalAge().orElse(null));
+    }
+
+    @Incoming(CHANNEL)
+    public CompletionStage<Void> consume(KafkaRecordBatch<byte[], byte[]> batch) {
+        return CompletableFuture.supplyAsync(() -> process(batch), worker).thenCompose(done -> done);
+    }
+
+    /** Takes and decides every record, then returns the acknowledgement of the batch (after its dead letters). */
+    private CompletionStage<Void> process(KafkaRecordBatch<byte[], byte[]> batch) {
+        Instant now = clock.instant();
+        busySince = now;
+        try {
+            Duration maxAge = processor.maxAge();
+            List<CompletableFuture<Void>> nacks = new ArrayList<>();
+            for (KafkaRecord<byte[], byte[]> message : batch.getRecords()) {
+                @SuppressWarnings("unchecked")
+                ConsumerRecord<byte[], byte[]> r = message.getMetadata(IncomingKafkaRecordMetadata.class).orElseThrow().getRecord();
+                TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                SignalProcessor.Taken taken = retrying(tp, () -> processor.take(r, now, maxAge));
+                if (taken == null || taken.skipped()) {
+                    continue;
+                }
+                if (taken.poison() != null) {
+                    PoisonRecord p = taken.poison();
+                    metrics.deadLetter(p.reason().tag());
+                    metrics.kafkaRecords("poison", 1);
+                    nacks.add(message.nack(new DeadLetterReason(p)).toCompletableFuture());
+                } else if (taken.alert() != null || !taken.matches().isEmpty()) {
+                    retrying(tp, () -> {
+                        processor.decide(taken);
+                        return taken;
+                    });
+                }
+            }
+            processor.flushCounts();
+            return CompletableFuture.allOf(nacks.toArray(CompletableFuture[]::new)).thenCompose(ignored -> ack(batch));
+        } finally {
+            busySince = null;
+        }
+    }
+
+    /** Acknowledges the batch's partitions this consumer still owns; the others are re-read by their new owner. */
+    private CompletionStage<Void> ack(KafkaRecordBatch<byte[], byte[]> batch) {
+        List<CompletableFuture<Void>> acks = new ArrayList<>();
+        batch.getLatestOffsetRecords().forEach((tp, latest) -> {
+            if (processor.owns(tp)) {
+                acks.add(latest.ack().toCompletableFuture());
+            }
+        });
+        return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new));
+    }
+
+    /**
+     * Runs {@code step} until it succeeds, with backoff (0.5 s doubling to 30 s), while the partition is ours and the
+     * service runs; null when given up. The connector keeps polling meanwhile (it pauses the partitions), so the
+     * consumer stays in its group.
+     */
+    private <T> T retrying(TopicPartition tp, java.util.function.Supplier<T> step) {
+        long backoff = 500;
+        while (true) {
+            try {
+                return step.get();
+            } catch (RuntimeException e) {
+                if (stopping || !processor.owns(tp)) {
+                    LOG.warnf("%s: given up retrying (%s): %s", tp, stopping ? "stopping" : "partition revoked", e.getMessage());
+                    return null;
+                }
+                retries.incrementAndGet();
+                metrics.kafkaRecords("retry", 1);
+                LOG.errorf("%s: could not record a decision, retrying in %d ms: %s", tp, backoff, e.getMessage());
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return null;
+                }
+                backoff = Math.min(30_000, backoff * 2);
+            }
+        }
+    }
+
+    @Override
+    public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        startSweeper();
+        if (partitions.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions));
+        Map<TopicPartition, Long> liveFrom = new HashMap<>();
+        committed.forEach((tp, om) -> {
+            if (om != null) {
+                liveFrom.put(tp, om.offset());
+            }
+        });
+        Map<TopicPartition, Long> seeks;
+        try (KafkaSpanReader reader = new KafkaSpanReader(clients.getConsumers(CHANNEL).get(0).configuration())) {
+            List<TopicPartition> uncommitted = partitions.stream().filter(tp -> !liveFrom.containsKey(tp)).toList();
+            Map<TopicPartition, Long> ends = uncommitted.isEmpty() ? Map.of() : reader.endOffsets(uncommitted);
+            seeks = processor.assigned(partitions, liveFrom, reader, ends);
+        }
+        seeks.forEach(consumer::seek);
+    }
+
+    @Override
+    public void onPartitionsRevoked(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        processor.revoked(partitions);
+    }
+
+    @Override
+    public void onPartitionsLost(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        processor.revoked(partitions);
+    }
+
+    private synchronized void startSweeper() {
+        if (started) {
+            return;
+        }
+        started = true;
+        metrics.gauge("remediator_kafka_window_targets", "Targets with Kafka window state on this replica (dropped once quiet)",
+                processor::windowTargets);
+        metrics.gauge("remediator_kafka_consumers_alive", "Kafka consumers of the signals channel on this replica that are running",
+                () -> stopping ? 0 : clients.getConsumers(CHANNEL).size());
+        sweeper.scheduleWithFixedDelay(() -> {
+            try {
+                processor.advanceQuietWindows();
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "quiet-window sweep failed");
+            }
+        }, 1, 1, TimeUnit.SECONDS);
+    }
+
+    void onStart(@Observes io.quarkus.runtime.StartupEvent event, RemediatorConfig config) {
+        if (config.kafka().bootstrapServers().isEmpty()) {
+            LOG.info("Kafka ingest is off: remediator.kafka.bootstrap-servers is not set (the signals channel is disabled); serving Alertmanager webhooks only");
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stopping = true;
+        sweeper.shutdownNow();
+        worker.shutdown();
+    }
+
+    /** Whether the channel has consumers (Kafka on and connected at least once). */
+    public boolean started() {
+        return started;
+    }
+
+    public int assignedPartitions() {
+        return processor.assignedPartitions();
+    }
+
+    /** Since when the current batch has been processed; null when idle. */
+    public Instant busySince() {
+        return busySince;
+    }
+
+    public long retries() {
+        return retries.get();
+    }
+
+    /** The nack reason: its message is the reason's tag, its cause the detail (the connector's DLQ headers). */
+    static final class DeadLetterReason extends RuntimeException {
+        final PoisonRecord poison;
+
+        DeadLetterReason(PoisonRecord poison) {
+            super(poison.reason().tag(), poison, false, false);
+            this.poison = poison;
+        }
+    }
+}
