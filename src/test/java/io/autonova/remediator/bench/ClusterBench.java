@@ -3,18 +3,14 @@ package io.autonova.remediator.bench;
 import io.autonova.remediator.fixtures.ClusterFixtures;
 import io.autonova.remediator.fixtures.IndexedCrudDispatcher;
 import io.autonova.remediator.fixtures.DeploymentController;
+import io.autonova.remediator.fixtures.ServiceProcess;
 import io.autonova.remediator.state.KubernetesStateStore;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -50,23 +46,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ClusterBench {
 
     static final int[] PORTS = {18601, 18602};
-    // HTTP/1.1 as Alertmanager speaks it: the JDK client would otherwise multiplex everything over one h2c connection.
-    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+    static final HttpClient HTTP = ServiceProcess.HTTP;
 
     private ClusterBench() {
     }
 
     public static void main(String[] args) throws Exception {
         String mode = args.length > 0 ? args[0] : "storm";
-        List<CustomResourceDefinitionContext> crds = List.of(crd("autonova.io", "Remediation"), crd("autonova.io", "RemediationPause"),
-                crd("argoproj.io", "Application"));
         // MOCK=stock: fabric8's dispatcher as shipped, whose every write scans all stored objects on one thread.
         boolean stock = "stock".equals(System.getenv("MOCK"));
         System.out.println("mock API server: " + (stock ? "stock fabric8 CRUD dispatcher (a scan of every object per write)"
                 : "fabric8 CRUD dispatcher with a name index (IndexedCrudDispatcher)"));
-        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                stock ? new KubernetesCrudDispatcher(crds) : new IndexedCrudDispatcher(crds), false);
-        server.init(InetAddress.getByName("127.0.0.1"), 0);
+        KubernetesMockServer server = ServiceProcess.mockApiServer(stock);
         KubernetesClient client = server.createClient();
         List<Process> replicas = new ArrayList<>();
         DeploymentController controller = new DeploymentController(client, 500);
@@ -88,11 +79,6 @@ public final class ClusterBench {
 
     private static String arg(String[] args, int i, String dflt) {
         return args.length > i ? args[i] : dflt;
-    }
-
-    private static CustomResourceDefinitionContext crd(String group, String kind) {
-        return new CustomResourceDefinitionContext.Builder().withGroup(group).withVersion("v1alpha1").withKind(kind)
-                .withPlural(kind.toLowerCase() + "s").withScope("Namespaced").build();
     }
 
     static List<String> seed(KubernetesClient client, int services, Map<String, String> labels) {
@@ -124,50 +110,23 @@ public final class ClusterBench {
     }
 
     static void startReplicas(KubernetesMockServer server, List<Process> replicas, String rules, Map<String, String> extra) throws Exception {
-        Path logs = Files.createDirectories(Path.of("target/cluster-bench"));
-        for (int i = 0; i < PORTS.length; i++) {
-            List<String> cmd = new ArrayList<>(List.of("java", "-XX:+UseSerialGC", "-Xmx256m"));
-            if (System.getenv("REPLICA_JFR") != null) {
-                cmd.add("-XX:StartFlightRecording=filename=target/cluster-bench/replica-" + (i + 1) + ".jfr,settings=profile");
+        Map<String, String> env = new HashMap<>(extra);
+        // Extra settings for the replicas, e.g. REPLICA_ENV=REMEDIATOR_WEBHOOK_PARALLELISM=32
+        for (String kv : System.getenv().getOrDefault("REPLICA_ENV", "").split(",")) {
+            if (kv.contains("=")) {
+                env.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
             }
-            cmd.addAll(List.of("-jar", "target/quarkus-app/quarkus-run.jar"));
-            ProcessBuilder pb = new ProcessBuilder(cmd);
-            Map<String, String> env = pb.environment();
-            env.put("QUARKUS_HTTP_PORT", String.valueOf(PORTS[i]));
-            env.put("QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", "http://127.0.0.1:" + server.getPort());
-            env.put("QUARKUS_KUBERNETES_CLIENT_TRUST_CERTS", "true");
-            env.put("REMEDIATOR_STATE_STORE", "kubernetes");
-            env.put("REMEDIATOR_REPLICA_ID", "replica-" + (i + 1));
-            env.put("REMEDIATOR_WEBHOOK_TOKEN", "bench-webhook");
-            env.put("REMEDIATOR_ADMIN_TOKEN", "bench-admin");
-            env.put("REMEDIATOR_RULES_DIR", rules);
-            env.put("QUARKUS_LOG_CATEGORY__IO_AUTONOVA__LEVEL", "WARN");
-            env.putAll(extra);
-            // Extra settings for the replicas, e.g. REPLICA_ENV=REMEDIATOR_WEBHOOK_PARALLELISM=32
-            for (String kv : System.getenv().getOrDefault("REPLICA_ENV", "").split(",")) {
-                if (kv.contains("=")) {
-                    env.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
-                }
-            }
-            pb.redirectErrorStream(true).redirectOutput(logs.resolve("replica-" + (i + 1) + ".log").toFile());
-            replicas.add(pb.start());
         }
-        for (int port : PORTS) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (true) {
-                try {
-                    if (HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready")).build(),
-                            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                        break;
-                    }
-                } catch (java.io.IOException e) {
-                    // not up yet
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("replica on port " + port + " not ready; see target/cluster-bench/");
-                }
-                Thread.sleep(50);
-            }
+        List<ServiceProcess> started = new ArrayList<>();
+        for (int i = 0; i < PORTS.length; i++) {
+            List<String> flags = System.getenv("REPLICA_JFR") == null ? List.of()
+                    : List.of("-XX:StartFlightRecording=filename=target/cluster-bench/replica-" + (i + 1) + ".jfr,settings=profile");
+            ServiceProcess p = ServiceProcess.start("replica-" + (i + 1), PORTS[i], server, rules, flags, env, Path.of("target/cluster-bench"));
+            started.add(p);
+            replicas.add(p.process());
+        }
+        for (ServiceProcess p : started) {
+            p.awaitReady(Duration.ofSeconds(60));
         }
     }
 

@@ -58,22 +58,27 @@ final class KafkaSpanReader implements SignalProcessor.SpanReader, AutoCloseable
     }
 
     @Override
-    public void read(TopicPartition tp, long from, long until, Consumer<ConsumerRecord<byte[], byte[]>> sink) {
-        consumer.assign(List.of(tp));
-        consumer.seek(tp, from);
-        // Under read_committed, aborted records and transaction markers leave gaps: the position, not the last
-        // record's offset, says when the span is read.
+    public void read(Map<TopicPartition, long[]> spans, Consumer<ConsumerRecord<byte[], byte[]>> sink) {
+        Map<TopicPartition, Long> until = new HashMap<>();
+        spans.forEach((tp, span) -> until.put(tp, span[1]));
+        consumer.assign(spans.keySet());
+        spans.forEach((tp, span) -> consumer.seek(tp, span[0]));
         long deadline = System.nanoTime() + READ_LIMIT.toNanos();
-        while (consumer.position(tp) < until) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(tp + ": span not read within " + READ_LIMIT.toSeconds() + " s (at offset "
-                        + consumer.position(tp) + " of " + until + ")");
+        // Under read_committed, aborted records and transaction markers leave gaps: the position, not the last
+        // record's offset, says when a span is read. A partition read to its end is paused.
+        while (true) {
+            List<TopicPartition> open = until.entrySet().stream().filter(e -> consumer.position(e.getKey()) < e.getValue()).map(Map.Entry::getKey).toList();
+            consumer.pause(until.keySet().stream().filter(tp -> !open.contains(tp)).toList());
+            if (open.isEmpty()) {
+                return;
             }
-            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL).records(tp)) {
-                if (r.offset() >= until) {
-                    return;
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(open + ": span not read within " + READ_LIMIT.toSeconds() + " s");
+            }
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
+                if (r.offset() < until.get(new TopicPartition(r.topic(), r.partition()))) {
+                    sink.accept(r);
                 }
-                sink.accept(r);
             }
         }
     }

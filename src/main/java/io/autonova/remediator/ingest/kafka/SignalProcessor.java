@@ -58,8 +58,8 @@ public final class SignalProcessor {
         /** Offsets of the first records at or after {@code since}, per partition; absent when there is none. */
         Map<TopicPartition, Long> offsetsSince(Collection<TopicPartition> partitions, Instant since);
 
-        /** Calls {@code sink} with every record of {@code tp} in [from, until), in order. */
-        void read(TopicPartition tp, long from, long until, java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> sink);
+        /** Calls {@code sink} with every record in [from, until) of each partition ({@code spans}: from, until), in order per partition. */
+        void read(Map<TopicPartition, long[]> spans, java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> sink);
     }
 
     /** One owned partition: its windows and the next offset not yet taken into them. */
@@ -121,6 +121,8 @@ public final class SignalProcessor {
         Map<TopicPartition, Long> starts = assigned.isEmpty() ? Map.of() : reader.offsetsSince(assigned, since);
         Map<TopicPartition, Long> seeks = new HashMap<>();
         List<Rule> signalRules = rules.get().signalRules();
+        Map<TopicPartition, PartitionState> rebuilding = new HashMap<>();
+        Map<TopicPartition, long[]> spans = new HashMap<>();
         for (TopicPartition tp : assigned) {
             Long until = committed.get(tp);
             Long start = starts.get(tp);
@@ -131,24 +133,29 @@ public final class SignalProcessor {
                 LOG.infof("%s: no committed offset; reading live from offset %d (the windows' span)", tp, from);
                 continue;
             }
-            PartitionState state = new PartitionState(until);
+            rebuilding.put(tp, new PartitionState(until));
             long from = start == null ? until : Math.min(start, until);
-            long[] rebuilt = {0};
             if (from < until) {
-                try {
-                    reader.read(tp, from, until, r -> {
-                        rebuilt[0]++;
-                        replay(r, state, signalRules);
-                    });
-                } catch (RuntimeException e) {
-                    // Live from the committed offset with what was read: a window may under-count, never over-count.
-                    counters.records("rebuild_incomplete", 1);
-                    LOG.errorf("%s: windows only partly rebuilt (%d records): %s", tp, rebuilt[0], e.getMessage());
-                }
+                spans.put(tp, new long[]{from, until});
             }
-            partitions.put(tp, state);
-            counters.records("rebuild", rebuilt[0]);
-            LOG.infof("%s: windows rebuilt from offset %d (%d records), live from %d", tp, from, rebuilt[0], until);
+        }
+        long[] rebuilt = {0};
+        if (!spans.isEmpty()) {
+            try {
+                reader.read(spans, r -> {
+                    rebuilt[0]++;
+                    replay(r, rebuilding.get(new TopicPartition(r.topic(), r.partition())), signalRules);
+                });
+            } catch (RuntimeException e) {
+                // Live from the committed offsets with what was read: a window may under-count, never over-count.
+                counters.records("rebuild_incomplete", 1);
+                LOG.errorf("windows only partly rebuilt (%d records): %s", rebuilt[0], e.getMessage());
+            }
+        }
+        partitions.putAll(rebuilding);
+        counters.records("rebuild", rebuilt[0]);
+        if (!rebuilding.isEmpty()) {
+            LOG.infof("%s: windows rebuilt from %d records; live from the committed offsets", rebuilding.keySet(), rebuilt[0]);
         }
         return seeks;
     }
