@@ -30,7 +30,7 @@ import java.util.Map;
  *
  * <p>Each round fills a topic with 2N request samples; both read all of it from the start and the rate is taken
  * over the second half only, once both are warm (the first half is the warm-up, as in JMH). The service's count is
- * its {@code remediator_kafka_records_total}, polled every 20 ms. About 1 target in 50 crosses 10% errors, so the
+ * its {@code remediator_kafka_records_total}, polled every 100 ms. About 1 target in 50 crosses 10% errors, so the
  * decide step runs too (refused by the rules' limits after the first few, as in an incident).
  *
  * <p>Args: events N (default 1,000,000), targets (default 1000), rounds (default 3).
@@ -120,7 +120,18 @@ public final class KafkaIngestBench {
     static double endToEnd(String bootstrap, KubernetesMockServer server, String topic, int events, int round) throws Exception {
         String group = "e2e-" + topic;
         commitZero(bootstrap, topic, group);
-        ServiceProcess replica = ServiceProcess.start("kafka-bench-" + round, 18631, server, "rules", List.of(), Map.of(
+        // REPLICA_JFR=1: a Flight Recording of the service per round in target/kafka-bench/.
+        List<String> flags = new ArrayList<>();
+        if (System.getenv("REPLICA_JFR") != null) {
+            flags.add("-XX:StartFlightRecording=filename=target/kafka-bench/replica-" + round + ".jfr,settings=profile");
+        }
+        // REPLICA_JVM="-Xmx1g ...": JVM flags of the service (after the defaults, so they win).
+        for (String f : System.getenv().getOrDefault("REPLICA_JVM", "").split(" ")) {
+            if (!f.isBlank()) {
+                flags.add(f);
+            }
+        }
+        ServiceProcess replica = ServiceProcess.start("kafka-bench-" + round, 18631, server, "rules", flags, Map.of(
                 "REMEDIATOR_KAFKA_BOOTSTRAP_SERVERS", bootstrap, "REMEDIATOR_KAFKA_TOPICS", topic, "REMEDIATOR_KAFKA_GROUP_ID", group,
                 "REMEDIATOR_KAFKA_DEAD_LETTER_TOPIC", topic + ".dlq"), Path.of("target/kafka-bench"));
         try {
@@ -141,10 +152,10 @@ public final class KafkaIngestBench {
                 if (now > deadline) {
                     throw new IllegalStateException("the service consumed " + n + " of " + 2 * events + " records in 5 minutes");
                 }
-                Thread.sleep(20);
+                Thread.sleep(100);
             }
         } finally {
-            replica.kill();
+            replica.stop(); // SIGTERM, so that a flight recording is written
         }
     }
 

@@ -12,12 +12,13 @@ import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
-import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordBatchMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Default;
 import jakarta.enterprise.event.Observes;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -106,12 +107,26 @@ public class SignalChannel implements KafkaConsumerRebalanceListener {
         busySince = now;
         try {
             Duration maxAge = processor.maxAge();
+            Instant staleBefore = maxAge == null ? null : now.minus(maxAge);
             List<CompletableFuture<Void>> nacks = new ArrayList<>();
-            for (KafkaRecord<byte[], byte[]> message : batch.getRecords()) {
-                @SuppressWarnings("unchecked")
-                ConsumerRecord<byte[], byte[]> r = message.getMetadata(IncomingKafkaRecordMetadata.class).orElseThrow().getRecord();
-                TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-                SignalProcessor.Taken taken = retrying(tp, () -> processor.take(r, now, maxAge));
+            // The batch's ConsumerRecords, in the order of its messages (partition by partition): reading each
+            // message's metadata instead costs more than parsing the record.
+            java.util.Iterator<KafkaRecord<byte[], byte[]>> messages = batch.getRecords().iterator();
+            @SuppressWarnings("unchecked")
+            ConsumerRecords<byte[], byte[]> records = batch.getMetadata(IncomingKafkaRecordBatchMetadata.class).orElseThrow().getRecords();
+            TopicPartition tp = null;
+            for (ConsumerRecord<byte[], byte[]> r : records) {
+                KafkaRecord<byte[], byte[]> message = messages.next();
+                if (tp == null || tp.partition() != r.partition() || !tp.topic().equals(r.topic())) {
+                    tp = new TopicPartition(r.topic(), r.partition());
+                }
+                TopicPartition partition = tp;
+                SignalProcessor.Taken taken;
+                try {
+                    taken = processor.take(partition, r, now, staleBefore);
+                } catch (RuntimeException e) {
+                    taken = retrying(partition, () -> processor.take(partition, r, now, staleBefore));
+                }
                 if (taken == null || taken.skipped()) {
                     continue;
                 }
@@ -121,9 +136,10 @@ public class SignalChannel implements KafkaConsumerRebalanceListener {
                     metrics.kafkaRecords("poison", 1);
                     nacks.add(message.nack(new DeadLetterReason(p)).toCompletableFuture());
                 } else if (taken.alert() != null || !taken.matches().isEmpty()) {
-                    retrying(tp, () -> {
-                        processor.decide(taken);
-                        return taken;
+                    SignalProcessor.Taken decided = taken;
+                    retrying(partition, () -> {
+                        processor.decide(decided);
+                        return decided;
                     });
                 }
             }

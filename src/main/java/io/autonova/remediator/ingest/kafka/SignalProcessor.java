@@ -190,20 +190,21 @@ public final class SignalProcessor {
      * dead-letter it. A record of a partition not owned, or already taken (read again after a rebalance), is skipped.
      * Nothing is decided here, so a failed decision can be retried without taking the record twice.
      */
-    public Taken take(ConsumerRecord<byte[], byte[]> r, Instant now, Duration maxAge) {
-        PartitionState state = partitions.get(new TopicPartition(r.topic(), r.partition()));
+    public Taken take(TopicPartition tp, ConsumerRecord<byte[], byte[]> r, Instant now, Instant staleBefore) {
+        PartitionState state = partitions.get(tp);
         if (state == null || r.offset() < state.next) {
             return Taken.SKIPPED;
         }
         synchronized (state) {
             // Advanced only once taken: a step that throws is retried on the same record.
-            Taken taken = takeInto(state, r, now, maxAge);
+            Taken taken = takeInto(state, r, now, staleBefore);
             state.next = r.offset() + 1;
             return taken;
         }
     }
 
-    private Taken takeInto(PartitionState state, ConsumerRecord<byte[], byte[]> r, Instant now, Duration maxAge) {
+    /** {@code staleBefore}: live signals older than this are ignored for acting (null: no limit). */
+    private Taken takeInto(PartitionState state, ConsumerRecord<byte[], byte[]> r, Instant now, Instant staleBefore) {
         if (AlertBackbone.isAlert(r.value())) {
             Alert alert;
             try {
@@ -215,7 +216,7 @@ public final class SignalProcessor {
                 ignored.increment();
                 return Taken.NOTHING;
             }
-            if (maxAge != null && alert.receivedAt() != null && alert.receivedAt().isBefore(now.minus(maxAge))) {
+            if (staleBefore != null && alert.receivedAt() != null && alert.receivedAt().isBefore(staleBefore)) {
                 stale.increment();
                 return Taken.NOTHING;
             }
@@ -231,7 +232,7 @@ public final class SignalProcessor {
             ignored.increment();
             return Taken.NOTHING;
         }
-        if (maxAge != null && signal.time().isBefore(now.minus(maxAge))) {
+        if (staleBefore != null && signal.time().isBefore(staleBefore)) {
             // A backlog or an offset reset must not act on an old condition: counted, never windowed.
             stale.increment();
             return Taken.NOTHING;
