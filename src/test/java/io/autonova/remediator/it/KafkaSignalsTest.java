@@ -231,6 +231,30 @@ class KafkaSignalsTest extends ClusterTestSupport {
     }
 
 
+    /**
+     * The API server refuses the episode's record twice (403, as while a RoleBinding propagates; the client itself
+     * retries 5xx): the decision is retried on the same record, with backoff, until it is recorded; the record is
+     * not taken into the window again (one crossing, one record).
+     */
+    @Test
+    void aDecisionThatCannotBeRecordedIsRetriedUntilItIs() throws Exception {
+        awaitAssigned();
+        String ns = namespace("kafka-retry");
+        deploy(ns, "payments", 3, Map.of(), Map.of());
+        double retries = consumed("retry");
+        server.expect().post().withPath("/apis/autonova.io/v1alpha1/namespaces/autonova-system/remediations")
+                .andReturn(403, "{\"kind\":\"Status\",\"code\":403,\"reason\":\"Forbidden\",\"message\":\"not yet (test)\"}").times(2);
+        Instant t = Instant.now().minusSeconds(30);
+        sample(ns, "payments", t, 200, 4);
+        sample(ns, "payments", t.plusSeconds(10), 200, 6);
+        sample(ns, "payments", t.plusSeconds(20), 200, 90);
+        await().atMost(Duration.ofSeconds(30)).until(() -> records(ns).size() == 1);
+        assertTrue(consumed("retry") >= retries + 1, "retried: " + (consumed("retry") - retries));
+        JsonPath rec = awaitPhase((String) records(ns).get(0).get("name"), "SUCCEEDED", "FAILED");
+        assertEquals("SUCCEEDED", rec.getString("status.phase"), rec.prettify());
+        assertTrue(given().get("/q/health/ready").then().extract().asString().contains("\"retries\""));
+    }
+
     /** A backlog or an offset reset must not act on an hours-old condition. */
     @Test
     void aSignalSixHoursOldNeverActs() throws Exception {
