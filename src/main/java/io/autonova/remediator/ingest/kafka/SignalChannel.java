@@ -109,6 +109,9 @@ public class SignalChannel implements KafkaConsumerRebalanceListener {
             Duration maxAge = processor.maxAge();
             Instant staleBefore = maxAge == null ? null : now.minus(maxAge);
             List<CompletableFuture<Void>> nacks = new ArrayList<>();
+            // Partitions with a record whose decision was given up (stopping, or revoked): never acknowledged here,
+            // so the record is read again by whoever owns the partition next.
+            java.util.Set<TopicPartition> abandoned = new java.util.HashSet<>();
             // The batch's ConsumerRecords, in the order of its messages (partition by partition): reading each
             // message's metadata instead costs more than parsing the record.
             java.util.Iterator<KafkaRecord<byte[], byte[]>> messages = batch.getRecords().iterator();
@@ -127,7 +130,11 @@ public class SignalChannel implements KafkaConsumerRebalanceListener {
                 } catch (RuntimeException e) {
                     taken = retrying(partition, () -> processor.take(partition, r, now, staleBefore));
                 }
-                if (taken == null || taken.skipped()) {
+                if (taken == null) {
+                    abandoned.add(partition);
+                    continue;
+                }
+                if (taken.skipped()) {
                     continue;
                 }
                 if (taken.poison() != null) {
@@ -137,24 +144,26 @@ public class SignalChannel implements KafkaConsumerRebalanceListener {
                     nacks.add(message.nack(new DeadLetterReason(p)).toCompletableFuture());
                 } else if (taken.alert() != null || !taken.matches().isEmpty()) {
                     SignalProcessor.Taken decided = taken;
-                    retrying(partition, () -> {
+                    if (retrying(partition, () -> {
                         processor.decide(decided);
                         return decided;
-                    });
+                    }) == null) {
+                        abandoned.add(partition);
+                    }
                 }
             }
             processor.flushCounts();
-            return CompletableFuture.allOf(nacks.toArray(CompletableFuture[]::new)).thenCompose(ignored -> ack(batch));
+            return CompletableFuture.allOf(nacks.toArray(CompletableFuture[]::new)).thenCompose(ignored -> ack(batch, abandoned));
         } finally {
             busySince = null;
         }
     }
 
-    /** Acknowledges the batch's partitions this consumer still owns; the others are re-read by their new owner. */
-    private CompletionStage<Void> ack(KafkaRecordBatch<byte[], byte[]> batch) {
+    /** Acknowledges the batch's partitions this consumer still owns and finished; the others are read again. */
+    private CompletionStage<Void> ack(KafkaRecordBatch<byte[], byte[]> batch, java.util.Set<TopicPartition> abandoned) {
         List<CompletableFuture<Void>> acks = new ArrayList<>();
         batch.getLatestOffsetRecords().forEach((tp, latest) -> {
-            if (processor.owns(tp)) {
+            if (processor.owns(tp) && !abandoned.contains(tp)) {
                 acks.add(latest.ack().toCompletableFuture());
             }
         });
