@@ -280,6 +280,40 @@ public final class ClusterBench {
                         + "max=%.1fms non2xx=%d api_calls=%d api_calls_per_delivered_alert=%.3f records=%d leases=%d rollbacks=%d%n",
                 env.containsKey("REMEDIATOR_KAFKA_WEBHOOK_BACKBONE") ? " (through Kafka)" : "", alerts, services, deliveries, sendSeconds, ms(sorted, 0.50), ms(sorted, 0.99), ms(sorted, 1.0), measured.non2xx(), total,
                 (double) total / delivered, records, leases, patches);
+        quiet(client, server);
+    }
+
+    /**
+     * After the storm, the same replicas at quiet load: one alert per delivery on a target never seen, every 20 ms,
+     * alternating replicas (each writes its episode's record: the first Kubernetes write). QUIET=0 skips it.
+     */
+    private static void quiet(KubernetesClient client, KubernetesMockServer server) throws Exception {
+        int n = Integer.parseInt(System.getenv().getOrDefault("QUIET", "200"));
+        if (n <= 0) {
+            return;
+        }
+        List<String> targets = seed(client, n, Map.of(), "quiet-");
+        Thread.sleep(2000); // the replicas' caches see the new Deployments
+        drain(server);
+        Map<Double, Long> before = firstWriteBuckets();
+        List<Long> latencies = new ArrayList<>();
+        int non2xx = 0;
+        for (int i = 0; i < n; i++) {
+            String[] t = targets.get(i).split("/");
+            long s0 = System.nanoTime();
+            int code = HTTP.send(post(PORTS[i % 2], webhook(List.<String[]>of(new String[]{t[0], t[1], String.format("%016x", 0xe000000L + i)}))),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+            latencies.add(System.nanoTime() - s0);
+            non2xx += code / 100 == 2 ? 0 : 1;
+            Thread.sleep(20);
+        }
+        Map<Double, Long> after = firstWriteBuckets();
+        Map<Double, Long> delta = new java.util.TreeMap<>();
+        after.forEach((le, c) -> delta.put(le, c - before.getOrDefault(le, 0L)));
+        Collections.sort(latencies);
+        System.out.printf("RESULT quiet alerts=%d (one per delivery, every 20 ms, new targets) webhook_p50=%.1fms webhook_p99=%.1fms non2xx=%d "
+                        + "first_write_p50<=%s first_write_p99<=%s records_written=%d%n", n, ms(latencies, 0.5), ms(latencies, 0.99), non2xx,
+                bucketQuantile(delta, 0.5), bucketQuantile(delta, 0.99), delta.getOrDefault(Double.POSITIVE_INFINITY, 0L));
     }
 
     record Round(List<Long> sorted, int non2xx, double sendSeconds) {
