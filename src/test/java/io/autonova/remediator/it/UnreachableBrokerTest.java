@@ -41,5 +41,8 @@ class UnreachableBrokerTest extends ClusterTestSupport {
         assertEquals("execute", answer.getString("results[0].outcome"));
         assertEquals("SUCCEEDED", awaitPhase(answer.getString("results[0].remediation"), "SUCCEEDED", "FAILED").getString("status.phase"));
         given().get("/q/health/ready").then().statusCode(200);
+        // Its consumer exists (it keeps trying); the gauge the "no Kafka consumer" alert reads is there from the start.
+        assertEquals(1.0, metric("remediator_kafka_consumers_alive"));
+        given().get("/q/health/live").then().statusCode(200);
     }
 }

@@ -1,7 +1,6 @@
 package io.autonova.remediator.ingest.kafka;
 
 import io.autonova.remediator.config.RemediatorConfig;
-import io.smallrye.reactive.messaging.health.HealthReport;
 import io.smallrye.reactive.messaging.providers.extension.HealthCenter;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -42,11 +41,7 @@ public class KafkaConsumersHealth implements HealthCheck {
         if (config.kafka().bootstrapServers().isEmpty()) {
             return b.withData("kafka", "off").build();
         }
-        for (HealthReport.ChannelInfo info : health.getLiveness().getChannels()) {
-            if (SignalChannel.CHANNEL.equals(info.getChannel()) && !info.isOk()) {
-                b.down().withData("failed", String.valueOf(info.getMessage()));
-            }
-        }
+        SignalChannel.failure(health).ifPresent(message -> b.down().withData("failed", message));
         Instant busy = channel.busySince();
         if (busy != null) {
             Duration d = Duration.between(busy, clock.instant());

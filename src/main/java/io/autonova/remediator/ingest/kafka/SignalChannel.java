@@ -236,10 +236,6 @@ public class SignalChannel implements KafkaConsumerRebalanceListener {
             return;
         }
         started = true;
-        metrics.gauge("remediator_kafka_window_targets", "Targets with Kafka window state on this replica (dropped once quiet)",
-                processor::windowTargets);
-        metrics.gauge("remediator_kafka_consumers_alive", "Kafka consumers of the signals channel on this replica that are running",
-                () -> stopping ? 0 : clients.getConsumers(CHANNEL).size());
         sweeper.scheduleWithFixedDelay(() -> {
             try {
                 processor.advanceQuietWindows();
@@ -249,10 +245,17 @@ public class SignalChannel implements KafkaConsumerRebalanceListener {
         }, 1, 1, TimeUnit.SECONDS);
     }
 
-    void onStart(@Observes io.quarkus.runtime.StartupEvent event, RemediatorConfig config) {
+    void onStart(@Observes io.quarkus.runtime.StartupEvent event, RemediatorConfig config,
+                 io.smallrye.reactive.messaging.providers.extension.HealthCenter health) {
         if (config.kafka().bootstrapServers().isEmpty()) {
             LOG.info("Kafka ingest is off: remediator.kafka.bootstrap-servers is not set (the signals channel is disabled); serving Alertmanager webhooks only");
+            return;
         }
+        // From the start, so that a consumer that never got going (broker unreachable, channel failed) shows as 0.
+        metrics.gauge("remediator_kafka_window_targets", "Targets with Kafka window state on this replica (dropped once quiet)",
+                processor::windowTargets);
+        metrics.gauge("remediator_kafka_consumers_alive", "Kafka consumers of the signals channel on this replica that are running",
+                () -> stopping || failure(health).isPresent() ? 0 : clients.getConsumers(CHANNEL).size());
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -261,9 +264,10 @@ public class SignalChannel implements KafkaConsumerRebalanceListener {
         worker.shutdown();
     }
 
-    /** Whether the channel has consumers (Kafka on and connected at least once). */
-    public boolean started() {
-        return started;
+    /** The connector's report of the channel's failure (its consumer closed), if it failed. */
+    static java.util.Optional<String> failure(io.smallrye.reactive.messaging.providers.extension.HealthCenter health) {
+        return health.getLiveness().getChannels().stream().filter(c -> CHANNEL.equals(c.getChannel()) && !c.isOk())
+                .map(c -> String.valueOf(c.getMessage())).findFirst();
     }
 
     public int assignedPartitions() {
