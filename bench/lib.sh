@@ -1,4 +1,4 @@
-# Shared by the benchmark scripts (sourced): a real Alertmanager on loopback, and wrk.
+# Shared by the benchmark scripts (sourced): a real Alertmanager on loopback, wrk, and start-up timing.
 
 # start_alertmanager WORKDIR PORT: loopback, no clustering, a receiver that sends nothing; sets am_pid.
 start_alertmanager() {
@@ -23,3 +23,18 @@ wrk_args() {
   CONNECTIONS=${2:-32}
   ROUNDS=${3:-3}
 }
+
+# Start-up timing (bench/startup.sh, bench/startup-ladder.sh): JAVA, FLAGS and PORT set by the caller.
+# time_to_ready JAR [AOT-FILE] -> ms from exec to /q/health/ready = 200; the app is stopped again.
+time_to_ready() {
+  local t0 pid extra=""
+  [ -n "${2:-}" ] && extra="-XX:AOTCache=$2"
+  t0=$(date +%s%N)
+  # shellcheck disable=SC2086
+  "$JAVA" $extra $FLAGS -jar "$1" > /dev/null 2>&1 &
+  pid=$!
+  until curl -sf -o /dev/null "http://127.0.0.1:$PORT/q/health/ready"; do sleep 0.01; done
+  echo $(( ($(date +%s%N) - t0) / 1000000 ))
+  kill $pid; wait $pid 2>/dev/null || true
+}
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }

@@ -5,6 +5,7 @@
 # bare app. Usage: bench/startup-ladder.sh [rounds=3]   (JAVA=<jdk> for another JVM)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 ROUNDS=${1:-3}
 PORT=18590
 JAVA=${JAVA:-java}
@@ -30,15 +31,6 @@ for e in $EXTENSIONS; do variant "${e#quarkus-}" "$e"; done
 variant all-extensions $EXTENSIONS
 
 export REMEDIATOR_WEBHOOK_TOKEN=w REMEDIATOR_ADMIN_TOKEN=a REMEDIATOR_STATE_STORE=memory QUARKUS_HTTP_PORT=$PORT
-time_to_ready() { # jar -> ms
-  local t0 pid
-  t0=$(date +%s%N)
-  "$JAVA" $FLAGS -jar "$1" > /dev/null 2>&1 &
-  pid=$!
-  until curl -sf -o /dev/null "http://127.0.0.1:$PORT/q/health/ready"; do sleep 0.01; done
-  echo $(( ($(date +%s%N) - t0) / 1000000 ))
-  kill $pid; wait $pid 2>/dev/null || true
-}
 NAMES="bare"; for e in $EXTENSIONS; do NAMES="$NAMES ${e#quarkus-}"; done; NAMES="$NAMES all-extensions service"
 : > /tmp/startup-ladder
 for r in $(seq "$ROUNDS"); do
@@ -48,7 +40,6 @@ for r in $(seq "$ROUNDS"); do
   done
 done
 echo "jvm: $("$JAVA" -version 2>&1 | head -1), flags: $FLAGS, medians of $ROUNDS starts"
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 bare=$(awk '$1 == "bare" { print $2 }' /tmp/startup-ladder | median)
 for n in $NAMES; do
   m=$(awk -v n="$n" '$1 == n { print $2 }' /tmp/startup-ladder | median)

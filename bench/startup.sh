@@ -6,6 +6,7 @@
 #   AOT=1 JAVA=.../temurin-25.../java bench/startup.sh                   # JDK 25: each app with its own AOT cache from a training run (JEP 483/514)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 STARTS=${1:-5}
 PORT=18590
 JAVA=${JAVA:-java}
@@ -30,17 +31,6 @@ train() { # jar aot-file
   kill $pid; wait $pid 2>/dev/null || true
 }
 
-time_to_ready() { # jar [aot-file] -> ms
-  local t0 pid extra=""
-  [ -n "${2:-}" ] && extra="-XX:AOTCache=$2"
-  t0=$(date +%s%N)
-  "$JAVA" $extra $FLAGS -jar "$1" > /dev/null 2>&1 &
-  pid=$!
-  ready
-  echo $(( ($(date +%s%N) - t0) / 1000000 ))
-  kill $pid; wait $pid 2>/dev/null || true
-}
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 SVC_AOT=""; BASE_AOT=""
 if [ "${AOT:-0}" = 1 ]; then
