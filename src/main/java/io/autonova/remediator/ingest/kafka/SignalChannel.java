@@ -216,19 +216,19 @@ public class SignalChannel implements KafkaConsumerRebalanceListener {
         try (KafkaSpanReader reader = new KafkaSpanReader(clients.getConsumers(CHANNEL).get(0).configuration())) {
             List<TopicPartition> uncommitted = partitions.stream().filter(tp -> !liveFrom.containsKey(tp)).toList();
             Map<TopicPartition, Long> ends = uncommitted.isEmpty() ? Map.of() : reader.endOffsets(uncommitted);
-            seeks = processor.assigned(partitions, liveFrom, reader, ends);
+            seeks = processor.assigned(consumer, partitions, liveFrom, reader, ends);
         }
         seeks.forEach(consumer::seek);
     }
 
     @Override
     public void onPartitionsRevoked(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-        processor.revoked(partitions);
+        processor.revoked(consumer, partitions);
     }
 
     @Override
     public void onPartitionsLost(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-        processor.revoked(partitions);
+        processor.revoked(consumer, partitions);
     }
 
     private synchronized void startSweeper() {

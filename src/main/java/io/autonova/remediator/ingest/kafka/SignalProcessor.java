@@ -62,12 +62,14 @@ public final class SignalProcessor {
         void read(Map<TopicPartition, long[]> spans, java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> sink);
     }
 
-    /** One owned partition: its windows and the next offset not yet taken into them. */
+    /** One owned partition: its windows, the next offset not yet taken into them, and which consumer owns it. */
     private static final class PartitionState {
         final SignalWindows windows = new SignalWindows();
+        final Object owner;
         volatile long next;
 
-        PartitionState(long next) {
+        PartitionState(Object owner, long next) {
+            this.owner = owner;
             this.next = next;
         }
     }
@@ -115,8 +117,8 @@ public final class SignalProcessor {
      * (a new group, or a partition that never had a record) have nothing known to be decided: the returned offset is
      * where the consumer must start reading them live (the span's start, or the end when the span is empty).
      */
-    public Map<TopicPartition, Long> assigned(Collection<TopicPartition> assigned, Map<TopicPartition, Long> committed, SpanReader reader,
-                                              Map<TopicPartition, Long> endOffsets) {
+    public Map<TopicPartition, Long> assigned(Object owner, Collection<TopicPartition> assigned, Map<TopicPartition, Long> committed,
+                                              SpanReader reader, Map<TopicPartition, Long> endOffsets) {
         Instant since = clock.instant().minus(span());
         Map<TopicPartition, Long> starts = assigned.isEmpty() ? Map.of() : reader.offsetsSince(assigned, since);
         Map<TopicPartition, Long> seeks = new HashMap<>();
@@ -128,12 +130,12 @@ public final class SignalProcessor {
             Long start = starts.get(tp);
             if (until == null) {
                 long from = start != null ? start : endOffsets.getOrDefault(tp, 0L);
-                partitions.put(tp, new PartitionState(from));
+                partitions.put(tp, new PartitionState(owner, from));
                 seeks.put(tp, from);
                 LOG.infof("%s: no committed offset; reading live from offset %d (the windows' span)", tp, from);
                 continue;
             }
-            rebuilding.put(tp, new PartitionState(until));
+            rebuilding.put(tp, new PartitionState(owner, until));
             long from = start == null ? until : Math.min(start, until);
             if (from < until) {
                 spans.put(tp, new long[]{from, until});
@@ -160,9 +162,14 @@ public final class SignalProcessor {
         return seeks;
     }
 
-    /** Partitions another member owns now: their state goes; what was not committed is re-read there. */
-    public void revoked(Collection<TopicPartition> revoked) {
-        revoked.forEach(partitions::remove);
+    /**
+     * Partitions {@code owner} no longer has: their state goes; what was not committed is re-read by the new owner.
+     * Only the owner's own state: a partition lost late may already belong to another consumer of this replica.
+     */
+    public void revoked(Object owner, Collection<TopicPartition> revoked) {
+        for (TopicPartition tp : revoked) {
+            partitions.computeIfPresent(tp, (k, state) -> state.owner == owner ? null : state);
+        }
     }
 
     public int assignedPartitions() {
