@@ -92,6 +92,10 @@ public interface RemediatorConfig {
         @WithDefault("false")
         boolean webhookBackbone();
 
+        /** A batch of signals in processing for longer than this (a decision retried, or a hang) makes the replica unready. */
+        @WithDefault("2m")
+        Duration stuckAfter();
+
         /** How long the webhook waits for the broker to acknowledge its alerts before answering 503. */
         @WithDefault("10s")
         Duration publishTimeout();

@@ -53,6 +53,11 @@ public final class KafkaTestConfig {
             }
 
             @Override
+            public java.time.Duration stuckAfter() {
+                return java.time.Duration.ofMinutes(2);
+            }
+
+            @Override
             public java.time.Duration publishTimeout() {
                 return publishTimeout;
             }

@@ -13,7 +13,7 @@ import java.time.Instant;
 
 /**
  * Readiness of the Kafka signals channel: down when the connector reports it failed (its consumer closed) or a batch
- * has been busy for {@link SignalChannel#STUCK} (a decision retried for minutes, or a hang). A broker that cannot be
+ * has been busy for {@code remediator.kafka.stuck-after} (a decision retried for minutes, or a hang). A broker that cannot be
  * reached is not a failure: polls return nothing and webhooks are still served.
  */
 @Readiness
@@ -45,7 +45,7 @@ public class KafkaConsumersHealth implements HealthCheck {
         Instant busy = channel.busySince();
         if (busy != null) {
             Duration d = Duration.between(busy, clock.instant());
-            if (d.compareTo(SignalChannel.STUCK) > 0) {
+            if (d.compareTo(config.kafka().stuckAfter()) > 0) {
                 b.down().withData("stuck", "a batch has been in processing for " + d.toSeconds() + " s");
             }
         }

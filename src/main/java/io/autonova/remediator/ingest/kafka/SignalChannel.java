@@ -62,8 +62,6 @@ public class SignalChannel implements KafkaConsumerRebalanceListener {
     private static final Logger LOG = Logger.getLogger(SignalChannel.class);
     public static final String CHANNEL = "signals";
     static final String LISTENER = "autonova-signals";
-    /** A batch busy for longer than this (a decision retried for minutes, or a hang) makes the replica unready. */
-    static final Duration STUCK = Duration.ofMinutes(2);
 
     private final SignalProcessor processor;
     private final RemediatorMetrics metrics;
