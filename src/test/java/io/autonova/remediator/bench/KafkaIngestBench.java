@@ -131,9 +131,15 @@ public final class KafkaIngestBench {
                 flags.add(f);
             }
         }
-        ServiceProcess replica = ServiceProcess.start("kafka-bench-" + round, 18631, server, "rules", flags, Map.of(
-                "REMEDIATOR_KAFKA_BOOTSTRAP_SERVERS", bootstrap, "REMEDIATOR_KAFKA_TOPICS", topic, "REMEDIATOR_KAFKA_GROUP_ID", group,
-                "REMEDIATOR_KAFKA_DEAD_LETTER_TOPIC", topic + ".dlq"), Path.of("target/kafka-bench"));
+        Map<String, String> env = new HashMap<>(Map.of("REMEDIATOR_KAFKA_BOOTSTRAP_SERVERS", bootstrap, "REMEDIATOR_KAFKA_TOPICS", topic,
+                "REMEDIATOR_KAFKA_GROUP_ID", group, "REMEDIATOR_KAFKA_DEAD_LETTER_TOPIC", topic + ".dlq"));
+        // REPLICA_ENV=K=V,K=V: settings of the service, e.g. REMEDIATOR_KAFKA_MAX_POLL_RECORDS=500.
+        for (String kv : System.getenv().getOrDefault("REPLICA_ENV", "").split(",")) {
+            if (kv.contains("=")) {
+                env.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+            }
+        }
+        ServiceProcess replica = ServiceProcess.start("kafka-bench-" + round, 18631, server, "rules", flags, env, Path.of("target/kafka-bench"));
         try {
             replica.awaitReady(Duration.ofSeconds(60));
             long half = 0;
