@@ -79,17 +79,7 @@ public class SignalChannel implements KafkaConsumerRebalanceListener {
         this.metrics = metrics;
         this.clients = clients;
         this.clock = clock;
-        SignalProcessor.Counters counters = new SignalProcessor.Counters() {
-            @Override
-            public void records(String result, long count) {
-                metrics.kafkaRecords(result, count);
-            }
-
-            @Override
-            public void deadLetter(PoisonRecord.Reason reason) {
-                metrics.deadLetter(reason.tag());
-            }
-        };
+        SignalProcessor.Counters counters = metrics::kafkaRecords;
         this.processor = new SignalProcessor(rules::current, new SignalParser(mapper), pipeline::acceptSignal,
                 alert -> pipeline.accept(List.of(alert)), counters, clock, config.kafka().maxSignalAge().orElse(null));
     }

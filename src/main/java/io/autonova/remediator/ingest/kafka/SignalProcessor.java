@@ -46,11 +46,9 @@ public final class SignalProcessor {
         void handle(Alert alert);
     }
 
-    /** Counters, for metrics. */
+    /** Counts of records by result, for metrics. */
     public interface Counters {
         void records(String result, long count);
-
-        void deadLetter(PoisonRecord.Reason reason);
     }
 
     /** Reads a partition's records from one offset up to another (a short-lived side consumer in production). */

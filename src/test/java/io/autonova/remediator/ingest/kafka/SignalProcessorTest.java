@@ -44,16 +44,7 @@ class SignalProcessorTest {
     final List<SignalWindows.Match> decided = new ArrayList<>();
     final Map<String, Long> counted = new HashMap<>();
     final SignalProcessor processor = new SignalProcessor(() -> RULES, new SignalParser(new ObjectMapper()), decided::add, null,
-            new SignalProcessor.Counters() {
-                @Override
-                public void records(String result, long count) {
-                    counted.merge(result, count, Long::sum);
-                }
-
-                @Override
-                public void deadLetter(PoisonRecord.Reason reason) {
-                }
-            }, Clock.fixed(NOW, ZoneOffset.UTC), null);
+            (result, count) -> counted.merge(result, count, Long::sum), Clock.fixed(NOW, ZoneOffset.UTC), null);
 
     /** A partition's log: offsets from 0, each record stamped by the broker 1 s after the previous, from 10 minutes ago. */
     static final class Log implements SignalProcessor.SpanReader {
@@ -131,15 +122,7 @@ class SignalProcessorTest {
         log.restart(0);
         assertEquals(Map.of(TP, 0L), processor.assigned("consumer-1", List.of(TP), Map.of(), log, Map.of(TP, 1L)), "from the span's first record");
         SignalProcessor other = new SignalProcessor(() -> RULES, new SignalParser(new ObjectMapper()), m -> { }, null,
-                new SignalProcessor.Counters() {
-                    @Override
-                    public void records(String result, long count) {
-                    }
-
-                    @Override
-                    public void deadLetter(PoisonRecord.Reason reason) {
-                    }
-                }, Clock.fixed(NOW.plus(Duration.ofHours(1)), ZoneOffset.UTC), null);
+                (result, count) -> { }, Clock.fixed(NOW.plus(Duration.ofHours(1)), ZoneOffset.UTC), null);
         assertEquals(Map.of(TP, 1L), other.assigned("consumer-1", List.of(TP), Map.of(), log, Map.of(TP, 1L)), "nothing in the span: from the end");
     }
 
