@@ -133,17 +133,15 @@ public final class SignalWindows {
      * Slides every window over the time its target has been quiet (see {@link WindowState#advance}) and
      * drops the targets left with nothing: a target that stops sending resolves on time, and the state kept
      * is bounded by the targets active within the longest window.
-     *
-     * @param emit false while the partition is still being rebuilt: state moves, nothing is emitted
      */
-    public List<Match> advance(java.time.Instant now, boolean emit) {
+    public List<Match> advance(java.time.Instant now) {
         List<Match> matches = new ArrayList<>();
         for (Map<String, Route> m : routes) {
             for (var it = m.values().iterator(); it.hasNext(); ) {
                 Route route = it.next();
                 for (int i = 0; i < route.states.length; i++) {
                     WindowState.Emission e = route.states[i].advance(now);
-                    if (e != null && emit) {
+                    if (e != null) {
                         matches.add(new Match(route.rules.get(i), route.last, e));
                     }
                 }

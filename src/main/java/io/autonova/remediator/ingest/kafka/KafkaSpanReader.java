@@ -53,7 +53,8 @@ final class KafkaSpanReader implements SignalProcessor.SpanReader, AutoCloseable
         return offsets;
     }
 
-    Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions) {
+    @Override
+    public Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions) {
         return consumer.endOffsets(partitions);
     }
 

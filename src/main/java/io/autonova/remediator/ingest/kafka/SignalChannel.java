@@ -69,7 +69,6 @@ public class SignalChannel implements KafkaConsumerRebalanceListener {
     private final Clock clock;
     private final ExecutorService worker = DaemonThreads.scheduler("kafka-signals");
     private final ScheduledExecutorService sweeper = DaemonThreads.scheduler("kafka-signals-quiet");
-    private volatile boolean started;
     private volatile boolean stopping;
     private volatile Instant busySince;
     private final AtomicLong retries = new AtomicLong();
@@ -99,7 +98,7 @@ public class SignalChannel implements KafkaConsumerRebalanceListener {
             List<CompletableFuture<Void>> nacks = new ArrayList<>();
             // Partitions with a record whose decision was given up (stopping, or revoked): never acknowledged here,
             // so the record is read again by whoever owns the partition next.
-            java.util.Set<TopicPartition> abandoned = new java.util.HashSet<>();
+            java.util.Set<TopicPartition> abandoned = new HashSet<>();
             // The batch's ConsumerRecords, in the order of its messages (partition by partition): reading each
             // message's metadata instead costs more than parsing the record.
             java.util.Iterator<KafkaRecord<byte[], byte[]>> messages = batch.getRecords().iterator();
@@ -189,7 +188,6 @@ public class SignalChannel implements KafkaConsumerRebalanceListener {
 
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-        startSweeper();
         if (partitions.isEmpty()) {
             return;
         }
@@ -202,9 +200,7 @@ public class SignalChannel implements KafkaConsumerRebalanceListener {
         });
         Map<TopicPartition, Long> seeks;
         try (KafkaSpanReader reader = new KafkaSpanReader(clients.getConsumers(CHANNEL).get(0).configuration())) {
-            List<TopicPartition> uncommitted = partitions.stream().filter(tp -> !liveFrom.containsKey(tp)).toList();
-            Map<TopicPartition, Long> ends = uncommitted.isEmpty() ? Map.of() : reader.endOffsets(uncommitted);
-            seeks = processor.assigned(consumer, partitions, liveFrom, reader, ends);
+            seeks = processor.assigned(consumer, partitions, liveFrom, reader);
         }
         seeks.forEach(consumer::seek);
     }
@@ -219,20 +215,6 @@ public class SignalChannel implements KafkaConsumerRebalanceListener {
         processor.revoked(consumer, partitions);
     }
 
-    private synchronized void startSweeper() {
-        if (started) {
-            return;
-        }
-        started = true;
-        sweeper.scheduleWithFixedDelay(() -> {
-            try {
-                processor.advanceQuietWindows();
-            } catch (RuntimeException e) {
-                LOG.errorf(e, "quiet-window sweep failed");
-            }
-        }, 1, 1, TimeUnit.SECONDS);
-    }
-
     void onStart(@Observes io.quarkus.runtime.StartupEvent event, RemediatorConfig config,
                  io.smallrye.reactive.messaging.providers.extension.HealthCenter health) {
         if (config.kafka().bootstrapServers().isEmpty()) {
@@ -244,6 +226,13 @@ public class SignalChannel implements KafkaConsumerRebalanceListener {
                 processor::windowTargets);
         metrics.gauge("remediator_kafka_consumers_alive", "Kafka consumers of the signals channel on this replica that are running",
                 () -> stopping || failure(health).isPresent() ? 0 : clients.getConsumers(CHANNEL).size());
+        sweeper.scheduleWithFixedDelay(() -> {
+            try {
+                processor.advanceQuietWindows();
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "quiet-window sweep failed");
+            }
+        }, 1, 1, TimeUnit.SECONDS);
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -273,11 +262,8 @@ public class SignalChannel implements KafkaConsumerRebalanceListener {
 
     /** The nack reason: its message is the reason's tag, its cause the detail (the connector's DLQ headers). */
     static final class DeadLetterReason extends RuntimeException {
-        final PoisonRecord poison;
-
         DeadLetterReason(PoisonRecord poison) {
             super(poison.reason().tag(), poison, false, false);
-            this.poison = poison;
         }
     }
 }

@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -55,6 +54,9 @@ public final class SignalProcessor {
     public interface SpanReader {
         /** Offsets of the first records at or after {@code since}, per partition; absent when there is none. */
         Map<TopicPartition, Long> offsetsSince(Collection<TopicPartition> partitions, Instant since);
+
+        /** The offsets the next records will have. */
+        Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions);
 
         /** Calls {@code sink} with every record in [from, until) of each partition ({@code spans}: from, until), in order per partition. */
         void read(Map<TopicPartition, long[]> spans, java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> sink);
@@ -116,18 +118,20 @@ public final class SignalProcessor {
      * where the consumer must start reading them live (the span's start, or the end when the span is empty).
      */
     public Map<TopicPartition, Long> assigned(Object owner, Collection<TopicPartition> assigned, Map<TopicPartition, Long> committed,
-                                              SpanReader reader, Map<TopicPartition, Long> endOffsets) {
+                                              SpanReader reader) {
         Instant since = clock.instant().minus(span());
         Map<TopicPartition, Long> starts = assigned.isEmpty() ? Map.of() : reader.offsetsSince(assigned, since);
         Map<TopicPartition, Long> seeks = new HashMap<>();
         List<Rule> signalRules = rules.get().signalRules();
         Map<TopicPartition, PartitionState> rebuilding = new HashMap<>();
         Map<TopicPartition, long[]> spans = new HashMap<>();
+        List<TopicPartition> fromEnd = assigned.stream().filter(tp -> !committed.containsKey(tp) && !starts.containsKey(tp)).toList();
+        Map<TopicPartition, Long> ends = fromEnd.isEmpty() ? Map.of() : reader.endOffsets(fromEnd);
         for (TopicPartition tp : assigned) {
             Long until = committed.get(tp);
             Long start = starts.get(tp);
             if (until == null) {
-                long from = start != null ? start : endOffsets.getOrDefault(tp, 0L);
+                long from = start != null ? start : ends.getOrDefault(tp, 0L);
                 partitions.put(tp, new PartitionState(owner, from));
                 seeks.put(tp, from);
                 LOG.infof("%s: no committed offset; reading live from offset %d (the windows' span)", tp, from);
@@ -307,7 +311,7 @@ public final class SignalProcessor {
             PartitionState state = e.getValue();
             List<SignalWindows.Match> resolved;
             synchronized (state) {
-                resolved = new ArrayList<>(state.windows.advance(now, true));
+                resolved = state.windows.advance(now);
                 targets += state.windows.size();
             }
             for (SignalWindows.Match m : resolved) {

@@ -75,6 +75,11 @@ class SignalProcessorTest {
         }
 
         @Override
+        public Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions) {
+            return Map.of(TP, (long) records.size());
+        }
+
+        @Override
         public void read(Map<TopicPartition, long[]> spans, Consumer<ConsumerRecord<byte[], byte[]>> sink) {
             long[] span = spans.get(TP);
             records.subList((int) span[0], (int) span[1]).forEach(sink);
@@ -93,7 +98,7 @@ class SignalProcessorTest {
         for (int i = 0; i < 3; i++) {
             log.restart(i);
         }
-        Map<TopicPartition, Long> seeks = processor.assigned("consumer-1", List.of(TP), Map.of(TP, 3L), log, Map.of());
+        Map<TopicPartition, Long> seeks = processor.assigned("consumer-1", List.of(TP), Map.of(TP, 3L), log);
         assertEquals(Map.of(), seeks, "a committed partition is read on from its committed offset");
         assertEquals(3L, counted.get("rebuild"));
         assertEquals(List.of(), decided, "nothing is decided while rebuilding");
@@ -105,7 +110,7 @@ class SignalProcessorTest {
     @Test
     void aRecordReadAgainIsNotTakenTwice() {
         Log log = new Log();
-        processor.assigned("consumer-1", List.of(TP), Map.of(TP, 0L), log, Map.of());
+        processor.assigned("consumer-1", List.of(TP), Map.of(TP, 0L), log);
         List<ConsumerRecord<byte[], byte[]>> three = List.of(log.restart(0), log.restart(1), log.restart(2));
         three.forEach(this::take);
         for (ConsumerRecord<byte[], byte[]> r : three) {
@@ -120,16 +125,16 @@ class SignalProcessorTest {
     void aPartitionWithoutACommittedOffsetIsReadLiveFromTheSpanOrTheEnd() {
         Log log = new Log();
         log.restart(0);
-        assertEquals(Map.of(TP, 0L), processor.assigned("consumer-1", List.of(TP), Map.of(), log, Map.of(TP, 1L)), "from the span's first record");
+        assertEquals(Map.of(TP, 0L), processor.assigned("consumer-1", List.of(TP), Map.of(), log), "from the span's first record");
         SignalProcessor other = new SignalProcessor(() -> RULES, new SignalParser(new ObjectMapper()), m -> { }, null,
                 (result, count) -> { }, Clock.fixed(NOW.plus(Duration.ofHours(1)), ZoneOffset.UTC), null);
-        assertEquals(Map.of(TP, 1L), other.assigned("consumer-1", List.of(TP), Map.of(), log, Map.of(TP, 1L)), "nothing in the span: from the end");
+        assertEquals(Map.of(TP, 1L), other.assigned("consumer-1", List.of(TP), Map.of(), log), "nothing in the span: from the end");
     }
 
     @Test
     void aPartitionLostLateByOneConsumerStaysWithTheConsumerThatHasItNow() {
         Log log = new Log();
-        processor.assigned("consumer-2", List.of(TP), Map.of(TP, 0L), log, Map.of());
+        processor.assigned("consumer-2", List.of(TP), Map.of(TP, 0L), log);
         processor.revoked("consumer-1", List.of(TP));
         assertTrue(processor.owns(TP), "consumer-1's late loss does not drop consumer-2's state");
         processor.revoked("consumer-2", List.of(TP));
@@ -140,7 +145,7 @@ class SignalProcessorTest {
     @Test
     void poisonIsHandedBackAndOldSignalsAreCountedStale() {
         Log log = new Log();
-        processor.assigned("consumer-1", List.of(TP), Map.of(TP, 0L), log, Map.of());
+        processor.assigned("consumer-1", List.of(TP), Map.of(TP, 0L), log);
         SignalProcessor.Taken poison = take(log.append("{not json"));
         assertNotNull(poison.poison());
         assertEquals(PoisonRecord.Reason.INVALID_JSON, poison.poison().reason());
