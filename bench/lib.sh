@@ -24,7 +24,19 @@ wrk_args() {
   ROUNDS=${3:-3}
 }
 
-# Start-up timing (bench/startup.sh, bench/startup-ladder.sh): JAVA, FLAGS and PORT set by the caller.
+# await_ready PORT: until the app on PORT answers /q/health/ready with 200.
+await_ready() { until curl -sf -o /dev/null "http://127.0.0.1:$1/q/health/ready"; do sleep 0.01; done; }
+
+# Start-up timing (bench/startup.sh, bench/startup-ladder.sh): the same port, JVM (JAVA=<jdk> for another) and
+# flags for every app; the service built if needed and started on the in-memory store.
+startup_settings() {
+  PORT=18590
+  JAVA=${JAVA:-java}
+  FLAGS="-XX:+UseSerialGC -Xmx96m"
+  [ -f target/quarkus-app/quarkus-run.jar ] || ./mvnw -B -q package -DskipTests
+  export REMEDIATOR_WEBHOOK_TOKEN=w REMEDIATOR_ADMIN_TOKEN=a REMEDIATOR_STATE_STORE=memory QUARKUS_HTTP_PORT=$PORT
+}
+
 # time_to_ready JAR [AOT-FILE] -> ms from exec to /q/health/ready = 200; the app is stopped again.
 time_to_ready() {
   local t0 pid extra=""
@@ -33,7 +45,7 @@ time_to_ready() {
   # shellcheck disable=SC2086
   "$JAVA" $extra $FLAGS -jar "$1" > /dev/null 2>&1 &
   pid=$!
-  until curl -sf -o /dev/null "http://127.0.0.1:$PORT/q/health/ready"; do sleep 0.01; done
+  await_ready "$PORT"
   echo $(( ($(date +%s%N) - t0) / 1000000 ))
   kill $pid; wait $pid 2>/dev/null || true
 }

@@ -7,11 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 ROUNDS=${1:-3}
-PORT=18590
-JAVA=${JAVA:-java}
-FLAGS="-XX:+UseSerialGC -Xmx96m"
+startup_settings
 EXTENSIONS="quarkus-rest-jackson quarkus-kubernetes-client quarkus-messaging-kafka quarkus-micrometer-registry-prometheus quarkus-smallrye-openapi"
-[ -f target/quarkus-app/quarkus-run.jar ] || ./mvnw -B -q package -DskipTests
 LADDER=target/startup-ladder
 add() { # dir artifact
   sed -i "s|    <dependency><groupId>io.quarkus</groupId><artifactId>quarkus-smallrye-health</artifactId></dependency>|&\n    <dependency><groupId>io.quarkus</groupId><artifactId>$2</artifactId></dependency>|" "$1/pom.xml"
@@ -30,7 +27,6 @@ for e in $EXTENSIONS; do variant "${e#quarkus-}" "$e"; done
 # shellcheck disable=SC2086
 variant all-extensions $EXTENSIONS
 
-export REMEDIATOR_WEBHOOK_TOKEN=w REMEDIATOR_ADMIN_TOKEN=a REMEDIATOR_STATE_STORE=memory QUARKUS_HTTP_PORT=$PORT
 NAMES="bare"; for e in $EXTENSIONS; do NAMES="$NAMES ${e#quarkus-}"; done; NAMES="$NAMES all-extensions service"
 : > /tmp/startup-ladder
 for r in $(seq "$ROUNDS"); do

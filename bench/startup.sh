@@ -8,23 +8,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 STARTS=${1:-5}
-PORT=18590
-JAVA=${JAVA:-java}
-FLAGS="-XX:+UseSerialGC -Xmx96m"
-[ -f target/quarkus-app/quarkus-run.jar ] || ./mvnw -B -q package -DskipTests
+startup_settings
 [ -f bench/startup-baseline/target/quarkus-app/quarkus-run.jar ] || ./mvnw -B -q -f bench/startup-baseline/pom.xml package -DskipTests
 SVC=target/quarkus-app/quarkus-run.jar
 BASE=bench/startup-baseline/target/quarkus-app/quarkus-run.jar
-export REMEDIATOR_WEBHOOK_TOKEN=w REMEDIATOR_ADMIN_TOKEN=a REMEDIATOR_STATE_STORE=memory QUARKUS_HTTP_PORT=$PORT
-
-ready() { until curl -sf -o /dev/null "http://127.0.0.1:$PORT/q/health/ready"; do sleep 0.01; done; }
 
 # A training run writes the cache on exit: start, a little traffic (the service: a webhook and the API), stop.
 train() { # jar aot-file
   rm -f "$2"
   "$JAVA" -XX:AOTCacheOutput="$2" $FLAGS -jar "$1" > /dev/null 2>&1 &
   local pid=$!
-  ready
+  await_ready "$PORT"
   curl -s -o /dev/null -H 'Authorization: Bearer w' -H 'Content-Type: application/json' "http://127.0.0.1:$PORT/api/v1/webhooks/alertmanager" \
     -d @src/test/resources/alertmanager/webhook-firing.json || true
   curl -s -o /dev/null -H 'Authorization: Bearer a' "http://127.0.0.1:$PORT/api/v1/remediations" || true

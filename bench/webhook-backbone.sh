@@ -32,7 +32,7 @@ start_service() { # PORT BACKBONE; in-memory store, the shipped rules, two consu
 direct_pid=$(start_service $DIRECT_PORT false)
 backbone_pid=$(start_service $BACKBONE_PORT true)
 for port in $DIRECT_PORT $BACKBONE_PORT; do
-  until curl -sf -o /dev/null "http://127.0.0.1:$port/q/health/ready"; do sleep 0.05; done
+  await_ready "$port"
 done
 status() { curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' -H "Authorization: Bearer bench-webhook" --data @bench/alerts-v4-webhook.json "$1"; }
 [ "$(status "http://127.0.0.1:$DIRECT_PORT/api/v1/webhooks/alertmanager")" = 200 ]

@@ -24,7 +24,7 @@ start_service() { # in-memory store (dry-run), the shipped rules
     QUARKUS_HTTP_PORT=$SVC_PORT QUARKUS_LOG_CATEGORY__IO_AUTONOVA__LEVEL=WARN \
     "${JAVA:-java}" $JAVA_FLAGS -jar target/quarkus-app/quarkus-run.jar > "$work/service.log" 2>&1 &
   svc_pid=$!
-  until curl -sf -o /dev/null "http://127.0.0.1:$SVC_PORT/q/health/ready"; do sleep 0.01; done
+  await_ready "$SVC_PORT"
 }
 
 # JVM start to ready: median of three starts.
