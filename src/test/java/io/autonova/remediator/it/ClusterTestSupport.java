@@ -80,8 +80,18 @@ public abstract class ClusterTestSupport {
     }
 
     JsonPath post(String body) {
+        return post(body, 200);
+    }
+
+    /** A webhook delivery answered with {@code status} (202 through the Kafka backbone). */
+    JsonPath post(String body, int status) {
         return given().header("Authorization", WEBHOOK).contentType(ContentType.JSON).body(body)
-                .when().post("/api/v1/webhooks/alertmanager").then().statusCode(200).extract().jsonPath();
+                .when().post("/api/v1/webhooks/alertmanager").then().statusCode(status).extract().jsonPath();
+    }
+
+    /** Kafka records of this replica with {@code result} (signal, stale, retry, alert, ...) so far. */
+    double kafkaRecords(String result) {
+        return metric("remediator_kafka_records_total{result=\"" + result + "\"}");
     }
 
     JsonPath record(String name) {

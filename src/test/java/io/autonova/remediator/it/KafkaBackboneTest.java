@@ -6,7 +6,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import org.junit.jupiter.api.Test;
 
@@ -14,7 +13,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -33,21 +31,12 @@ class KafkaBackboneTest extends ClusterTestSupport {
     }
 
 
-    private static JsonPath accepted(String body) {
-        return given().header("Authorization", WEBHOOK).contentType(ContentType.JSON).body(body)
-                .when().post("/api/v1/webhooks/alertmanager").then().statusCode(202).extract().jsonPath();
-    }
-
-    private double alertsDecided() {
-        return metric("remediator_kafka_records_total{result=\"alert\"}");
-    }
-
     @Test
     void anAcceptedAlertIsDecidedByTheConsumerOfItsTargetOnceHoweverOftenItIsSent() {
         String ns = namespace("backbone");
         deploy(ns, "checkout", 3, Map.of(), Map.of());
         Alerts.Spec alert = Alerts.firing(Map.of("alertname", "HighErrorRate", "severity", "critical", "namespace", ns, "service", "checkout"), "0.27");
-        JsonPath answer = accepted(Alerts.body(alert));
+        JsonPath answer = post(Alerts.body(alert), 202);
         assertEquals(1, answer.getInt("alerts"));
         assertEquals(1, answer.getInt("accepted"), "on the topic, acknowledged by the broker");
         assertEquals(List.of(), answer.getList("results"), "decided by the consumer, not in the answer");
@@ -59,16 +48,16 @@ class KafkaBackboneTest extends ClusterTestSupport {
         assertEquals("alertmanager", rec.getString("spec.trigger.source"));
         assertEquals(ClusterFixtures.image("checkout", 2), image(ns, "checkout"));
 
-        double decided = alertsDecided();
-        accepted(Alerts.body(alert)); // Alertmanager's re-send
-        await().atMost(Duration.ofSeconds(30)).until(() -> alertsDecided() > decided);
+        double decided = kafkaRecords("alert");
+        post(Alerts.body(alert), 202); // Alertmanager's re-send
+        await().atMost(Duration.ofSeconds(30)).until(() -> kafkaRecords("alert") > decided);
         assertEquals(1, records(ns).size(), "one episode");
         assertEquals(ClusterFixtures.image("checkout", 2), image(ns, "checkout"), "rolled back once");
     }
 
     @Test
     void anAlertNoRuleMatchesIsAnsweredInline() {
-        JsonPath answer = accepted(Alerts.body(Alerts.firing(Map.of("alertname", "DiskAlmostFull", "namespace", "ops", "service", "db"), null)));
+        JsonPath answer = post(Alerts.body(Alerts.firing(Map.of("alertname", "DiskAlmostFull", "namespace", "ops", "service", "db"), null)), 202);
         assertEquals(0, answer.getInt("accepted"));
         assertEquals("NO_MATCHING_RULE", answer.getString("results[0].reason"));
     }

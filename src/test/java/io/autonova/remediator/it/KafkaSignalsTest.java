@@ -71,12 +71,8 @@ class KafkaSignalsTest extends ClusterTestSupport {
         send(ns, deployment, "{\"type\":\"pod-restart\",\"namespace\":\"" + ns + "\",\"deployment\":\"" + deployment + "\",\"time\":\"" + time + "\"}");
     }
 
-    private double consumed(String result) {
-        return metric("remediator_kafka_records_total{result=\"" + result + "\"}");
-    }
-
     private double signalsConsumed() {
-        return consumed("signal");
+        return kafkaRecords("signal");
     }
 
     private void awaitConsumed(double before, int more) {
@@ -241,7 +237,7 @@ class KafkaSignalsTest extends ClusterTestSupport {
         awaitAssigned();
         String ns = namespace("kafka-retry");
         deploy(ns, "payments", 3, Map.of(), Map.of());
-        double retries = consumed("retry");
+        double retries = kafkaRecords("retry");
         server.expect().post().withPath("/apis/autonova.io/v1alpha1/namespaces/autonova-system/remediations")
                 .andReturn(403, "{\"kind\":\"Status\",\"code\":403,\"reason\":\"Forbidden\",\"message\":\"not yet (test)\"}").times(2);
         Instant t = Instant.now().minusSeconds(30);
@@ -249,7 +245,7 @@ class KafkaSignalsTest extends ClusterTestSupport {
         sample(ns, "payments", t.plusSeconds(10), 200, 6);
         sample(ns, "payments", t.plusSeconds(20), 200, 90);
         await().atMost(Duration.ofSeconds(30)).until(() -> records(ns).size() == 1);
-        assertTrue(consumed("retry") >= retries + 1, "retried: " + (consumed("retry") - retries));
+        assertTrue(kafkaRecords("retry") >= retries + 1, "retried: " + (kafkaRecords("retry") - retries));
         JsonPath rec = awaitPhase((String) records(ns).get(0).get("name"), "SUCCEEDED", "FAILED");
         assertEquals("SUCCEEDED", rec.getString("status.phase"), rec.prettify());
         assertTrue(given().get("/q/health/ready").then().extract().asString().contains("\"retries\""));
@@ -262,11 +258,11 @@ class KafkaSignalsTest extends ClusterTestSupport {
         String ns = namespace("kafka-old");
         deploy(ns, "ledger", 3, Map.of(), Map.of());
         Instant t = Instant.now().minus(Duration.ofHours(6));
-        double stale = consumed("stale");
+        double stale = kafkaRecords("stale");
         sample(ns, "ledger", t, 200, 100);
         sample(ns, "ledger", t.plusSeconds(10), 200, 100);
         sample(ns, "ledger", t.plusSeconds(20), 200, 100); // 50% errors, six hours ago
-        await().atMost(Duration.ofSeconds(20)).until(() -> consumed("stale") >= stale + 3);
+        await().atMost(Duration.ofSeconds(20)).until(() -> kafkaRecords("stale") >= stale + 3);
         assertEquals(List.of(), records(ns));
         assertEquals(ClusterFixtures.image("ledger", 3), image(ns, "ledger"));
     }
@@ -283,14 +279,14 @@ class KafkaSignalsTest extends ClusterTestSupport {
             try {
                 String ns = namespace("kafka-dlq");
                 deploy(ns, "orders", 3, Map.of(), Map.of());
-                double failed = consumed("dead_letter_failed");
+                double failed = kafkaRecords("dead_letter_failed");
                 send(ns, "orders", "{" + "x".repeat(8000)); // poison, and its dead letter is over the topic's limit
                 Instant t = Instant.now().minusSeconds(30);
                 sample(ns, "orders", t, 200, 4);
                 sample(ns, "orders", t.plusSeconds(10), 200, 6);
                 sample(ns, "orders", t.plusSeconds(20), 200, 90);
                 await().atMost(Duration.ofSeconds(60)).until(() -> records(ns).size() == 1);
-                assertEquals(1, consumed("dead_letter_failed") - failed, "counted, not silently lost");
+                assertEquals(1, kafkaRecords("dead_letter_failed") - failed, "counted, not silently lost");
                 String ready = given().get("/q/health/ready").then().statusCode(200).extract().asString();
                 assertTrue(ready.contains("kafka-consumers"), ready);
             } finally {
