@@ -52,8 +52,10 @@ public class ServiceRuntime {
             if (!reachable) {
                 LOG.errorf("state store 'kubernetes' is required but the API server did not answer; requests will fail with 503 until it does");
             }
-            store = new KubernetesStateStore(client, config.state().namespace(), config.state().globalName()).start(config.state().syncTimeout());
-            KubernetesEventRecorder recorder = new KubernetesEventRecorder(client, config.state().namespace(), identity, clock);
+            KubernetesStateStore kube = new KubernetesStateStore(client, config.state().namespace(), config.state().globalName())
+                    .start(config.state().syncTimeout());
+            store = kube;
+            KubernetesEventRecorder recorder = new KubernetesEventRecorder(client, config.state().namespace(), identity, clock, kube.writes());
             events = recorder;
             background = io.autonova.remediator.config.DaemonThreads.scheduler("event-series");
             long every = 30_000;

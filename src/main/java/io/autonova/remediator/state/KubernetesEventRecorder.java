@@ -25,12 +25,14 @@ import java.util.concurrent.TimeUnit;
  * {@code events.k8s.io/v1} Events, aggregated as client-go's recorder does: the first occurrence of a
  * (object, reason, note) creates an Event; later ones raise its {@code series.count}, written in one patch
  * per Event every {@code seriesInterval}. Writes run on one background thread with a bounded queue, so a
- * storm of decisions never waits on them.
+ * storm of decisions never waits on them, and each waits (up to {@link #MAX_DEFER}) for a pause in the state
+ * store's calls, so that they do not queue at the API server ahead of the records a storm must create.
  */
 public class KubernetesEventRecorder implements EventRecorder {
 
     private static final Logger LOG = Logger.getLogger(KubernetesEventRecorder.class);
     private static final int MAX_TRACKED = 10_000;
+    static final long MAX_DEFER = TimeUnit.SECONDS.toNanos(2);
     private static final DateTimeFormatter MICRO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSX").withZone(java.time.ZoneOffset.UTC);
 
     private static final class Series {
@@ -51,6 +53,7 @@ public class KubernetesEventRecorder implements EventRecorder {
     private final String stateNamespace;
     private final String instance;
     private final java.time.Clock clock;
+    private final StateWrites priority;
     private final Map<String, Series> series = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Series> eldest) {
@@ -63,8 +66,9 @@ public class KubernetesEventRecorder implements EventRecorder {
         return t;
     }, new ThreadPoolExecutor.DiscardPolicy());
 
-    public KubernetesEventRecorder(KubernetesClient client, String stateNamespace, String instance, java.time.Clock clock) {
+    public KubernetesEventRecorder(KubernetesClient client, String stateNamespace, String instance, java.time.Clock clock, StateWrites priority) {
         this.client = client;
+        this.priority = priority;
         this.stateNamespace = stateNamespace;
         this.instance = instance;
         this.clock = clock;
@@ -103,7 +107,7 @@ public class KubernetesEventRecorder implements EventRecorder {
                 .withEventTime(new MicroTime(MICRO.format(now.truncatedTo(ChronoUnit.MICROS)))).withReportingController("autonova.io/remediator")
                 .withReportingInstance(instance).withAction("Decide").withReason(reason).withNote(note).withType(warning ? "Warning" : "Normal")
                 .withRegarding(regarding).build();
-        writer.execute(() -> {
+        deferred(() -> {
             try {
                 client.resources(Event.class).inNamespace(namespace).resource(e).create();
             } catch (RuntimeException ex) {
@@ -123,7 +127,7 @@ public class KubernetesEventRecorder implements EventRecorder {
                 }
             }
         }
-        dirty.forEach((s, count) -> writer.execute(() -> {
+        dirty.forEach((s, count) -> deferred(() -> {
             try {
                 String patch = "{\"series\":{\"count\":" + count + ",\"lastObservedTime\":\"" + MICRO.format(s.last.truncatedTo(ChronoUnit.MICROS)) + "\"}}";
                 client.resources(Event.class).inNamespace(s.namespace).withName(s.name)
@@ -132,6 +136,19 @@ public class KubernetesEventRecorder implements EventRecorder {
                 LOG.debugf("could not update event series %s/%s: %s", s.namespace, s.name, ex.getMessage());
             }
         }));
+    }
+
+    /** Queues a write that goes ahead once the state store pauses, or {@link #MAX_DEFER} after it was queued. */
+    private void deferred(Runnable write) {
+        long queued = System.nanoTime();
+        writer.execute(() -> {
+            try {
+                priority.awaitIdle(queued + MAX_DEFER);
+            } catch (InterruptedException stopping) {
+                Thread.currentThread().interrupt();
+            }
+            write.run();
+        });
     }
 
     public void stop() {

@@ -79,11 +79,17 @@ public class KubernetesStateStore implements StateStore {
     private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
     private volatile boolean synced;
+    private final StateWrites writes = new StateWrites();
 
     public KubernetesStateStore(KubernetesClient client, String namespace, String globalName) {
         this.client = client;
         this.namespace = namespace;
         this.globalName = globalName;
+    }
+
+    /** The store's calls in flight: telemetry writers wait for a pause in them. */
+    public StateWrites writes() {
+        return writes;
     }
 
     /** Starts the watches; returns once every cache is filled, or after {@code timeout} (then {@link #checkReady()} says why). */
@@ -476,9 +482,12 @@ public class KubernetesStateStore implements StateStore {
     }
 
     /** A conditional write: false on 409 (exists, or changed since read), 503-type exception when unreachable. */
-    private static boolean write(String what, Runnable action) {
+    private boolean write(String what, Runnable action) {
         try {
-            action.run();
+            writes.during(() -> {
+                action.run();
+                return null;
+            });
             return true;
         } catch (KubernetesClientException e) {
             if (e.getCode() == 409) {
@@ -491,9 +500,9 @@ public class KubernetesStateStore implements StateStore {
         }
     }
 
-    private static <T> T call(String what, Supplier<T> action) {
+    private <T> T call(String what, Supplier<T> action) {
         try {
-            return action.get();
+            return writes.during(action);
         } catch (KubernetesClientException e) {
             throw new StoreUnavailableException("could not " + what + ": " + e.getMessage(), e);
         }

@@ -1,0 +1,41 @@
+package io.autonova.remediator.state;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * The state store's calls in flight, so that telemetry (Events) gives way to them at the API server. In a storm
+ * every new target needs its record created before its webhook may be answered; an Event is best-effort and can
+ * be written a moment later. A client-side priority, as API Priority and Fairness gives server-side.
+ */
+public final class StateWrites {
+
+    /** How long the store must have been idle before telemetry goes ahead. */
+    static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile long lastEnded = System.nanoTime() - QUIET_NANOS;
+
+    <T> T during(Supplier<T> call) {
+        inFlight.incrementAndGet();
+        try {
+            return call.get();
+        } finally {
+            lastEnded = System.nanoTime();
+            inFlight.decrementAndGet();
+        }
+    }
+
+    /** Whether the store has made no call for a moment. */
+    public boolean idle() {
+        return inFlight.get() == 0 && System.nanoTime() - lastEnded >= QUIET_NANOS;
+    }
+
+    /** Waits until the store is idle, or until {@code deadlineNanos} (of {@link System#nanoTime()}) has passed. */
+    public void awaitIdle(long deadlineNanos) throws InterruptedException {
+        while (!idle() && System.nanoTime() - deadlineNanos < 0) {
+            Thread.sleep(5);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package io.autonova.remediator.state;
+
+import io.fabric8.kubernetes.api.model.events.v1.Event;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CountDownLatch;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Events give way to the state store's calls at the API server, but are never held back for good. */
+@EnableKubernetesMockClient(crud = true)
+class KubernetesEventRecorderTest {
+
+    KubernetesClient client;
+    final StateWrites writes = new StateWrites();
+    final CountDownLatch release = new CountDownLatch(1);
+    KubernetesEventRecorder recorder;
+
+    @org.junit.jupiter.api.BeforeEach
+    void recorder() {
+        recorder = new KubernetesEventRecorder(client, "autonova-system", "replica-a", Clock.systemUTC(), writes);
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void stop() {
+        release.countDown();
+        recorder.stop();
+    }
+
+    private static RemediationRecord record() {
+        RemediationRecord r = new RemediationRecord();
+        r.name = "rule-0123456789abcdef-1";
+        r.createdAt = Instant.parse("2026-11-28T03:00:00Z");
+        r.spec.rule = "rule";
+        r.spec.target.namespace = "prod";
+        r.spec.target.deployment = "api";
+        return r;
+    }
+
+    private int events() {
+        return client.resources(Event.class).inAnyNamespace().list().getItems().size();
+    }
+
+    /** Holds one store call in flight until released; returns once it is in flight. */
+    private Thread hold() throws InterruptedException {
+        CountDownLatch started = new CountDownLatch(1);
+        Thread t = new Thread(() -> writes.during(() -> {
+            started.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        }));
+        t.start();
+        started.await();
+        return t;
+    }
+
+    @Test
+    void anEventWaitsWhileTheStoreHasACallInFlightAndIsWrittenOnceItEnds() throws Exception {
+        Thread call = hold();
+        assertTrue(!writes.idle());
+        recorder.emit(record(), true, "RemediationRefused", "COOLDOWN: last action 3 minutes ago");
+        Thread.sleep(500);
+        assertEquals(0, events(), "no Event while a record write is in flight");
+        release.countDown();
+        call.join();
+        await().atMost(Duration.ofSeconds(5)).until(() -> events() == 2); // on the record and on the Deployment
+    }
+
+    @Test
+    void aStoreThatNeverPausesDelaysEventsButDoesNotStarveThem() throws Exception {
+        hold();
+        recorder.emit(record(), true, "RemediationRefused", "RATE_LIMITED: 3 actions in the last hour");
+        await().atMost(Duration.ofSeconds(10)).until(() -> events() == 2);
+        assertTrue(!writes.idle(), "written while the store was still busy");
+    }
+}
