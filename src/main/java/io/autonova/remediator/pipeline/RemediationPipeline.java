@@ -178,7 +178,11 @@ public class RemediationPipeline {
         }
         List<java.util.concurrent.Future<AlertResult>> futures = new ArrayList<>(work.size());
         for (var w : work) {
-            futures.add(deciders.submit(w::get));
+                long queued = System.nanoTime();
+            futures.add(deciders.submit(() -> {
+                trace("queued", queued); // a storm's deliveries wait here for the pool's threads
+                return w.get();
+            }));
         }
         List<AlertResult> results = new ArrayList<>(work.size());
         RuntimeException failed = null;
@@ -286,7 +290,7 @@ public class RemediationPipeline {
             lock.unlock();
             if (LOG.isDebugEnabled()) {
                 long took = System.nanoTime() - t0;
-                if (took > 200_000_000L) {
+                if (took > 100_000_000L) {
                     LOG.debugf("slow decision for %s on %s: %d ms (%d ms waiting for the episode lock) %s", rule.name(), target.key(),
                             took / 1_000_000, (locked - t0) / 1_000_000, TRACE.get());
                 }
