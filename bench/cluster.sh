@@ -3,8 +3,9 @@
 #   bench/cluster.sh storm [alerts=10000] [services=200] [seconds=10]   alert storm: latency, API calls per alert, objects (BACKBONE=1: through Kafka)
 #   bench/cluster.sh takeover [kill|term]                                 a replica dies mid-verification: time to finish
 #   bench/cluster.sh resend [seconds=10] [connections=32] [rounds=3]     re-sends with the Kubernetes store vs Alertmanager
-# Environment switches: TRACE=1 (replicas log decisions slower than 200 ms with the slow write),
-# REPLICA_JFR=1 (Flight Recorder files in target/cluster-bench/), REPLICA_ENV=K=V,K=V (settings for the replicas).
+# Environment switches: TRACE=1 (replicas log decisions slower than 100 ms: queueing, lock, slow write),
+# REPLICA_JFR=1 (Flight Recorder files in target/cluster-bench/), REPLICA_ENV=K=V,K=V (settings for the replicas),
+# REHEARSALS=n storms before the measured one (default 1), WARM_OPENS=n episodes opened in the warm-up (default 2000), QUIET=n.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-storm}; shift || true

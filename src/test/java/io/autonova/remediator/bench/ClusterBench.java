@@ -47,6 +47,8 @@ public final class ClusterBench {
 
     static final int[] PORTS = {18601, 18602};
     static final HttpClient HTTP = ServiceProcess.HTTP;
+    /** The indexed mock's dispatcher (null with MOCK=stock): how long the API server itself took per request. */
+    static IndexedCrudDispatcher MOCK;
 
     private ClusterBench() {
     }
@@ -57,7 +59,8 @@ public final class ClusterBench {
         boolean stock = "stock".equals(System.getenv("MOCK"));
         System.out.println("mock API server: " + (stock ? "stock fabric8 CRUD dispatcher (a scan of every object per write)"
                 : "fabric8 CRUD dispatcher with a name index (IndexedCrudDispatcher)"));
-        KubernetesMockServer server = ServiceProcess.mockApiServer(stock);
+        MOCK = stock ? null : new IndexedCrudDispatcher(ServiceProcess.CRDS);
+        KubernetesMockServer server = stock ? ServiceProcess.mockApiServer(true) : ServiceProcess.mockApiServer(MOCK);
         KubernetesClient client = server.createClient();
         List<Process> replicas = new ArrayList<>();
         DeploymentController controller = new DeploymentController(client, 500);
@@ -192,6 +195,18 @@ public final class ClusterBench {
             }
             HTTP.send(post(PORTS[i % 2], webhook(batch).replace("\"value\":\"0.31\"", "\"value\":\"0.01\"")), HttpResponse.BodyHandlers.discarding());
         }
+        // ...and the path a storm's first deliveries take, opening an episode (one record create per target): 2,000 new
+        // targets, one delivery at a time. A replica that has run for a while has compiled it; without this, each storm's
+        // burst of creates is also when the JIT compiles them (WARM_OPENS=0 leaves it out).
+        int opens = Integer.parseInt(System.getenv().getOrDefault("WARM_OPENS", "2000"));
+        for (int i = 0; i < opens / 10; i++) {
+            List<String[]> batch = new ArrayList<>();
+            for (int j = 0; j < 10; j++) {
+                int n = i * 10 + j;
+                batch.add(new String[]{"warm-open-" + n / 100, "svc-" + n, String.format("%016x", 0xd000000L + n)});
+            }
+            HTTP.send(post(PORTS[i % 2], webhook(batch).replace("\"value\":\"0.31\"", "\"value\":\"0.01\"")), HttpResponse.BodyHandlers.discarding());
+        }
         // What one API call costs on this mock server, for reading the figures below.
         long p0 = System.nanoTime();
         for (int i = 0; i < 100; i++) {
@@ -242,7 +257,9 @@ public final class ClusterBench {
         int recordsBefore = client.genericKubernetesResources(KubernetesStateStore.REMEDIATION).inNamespace("autonova-system").list().getItems().size();
         int leasesBefore = client.leases().inNamespace("autonova-system").list().getItems().size();
         Map<String, Long> cpuBefore = threadCpu(replicas);
+        long stormStart = System.nanoTime();
         Round measured = round(targets, alerts, services, seconds, 0xa000000L);
+        printMockBusy(stormStart);
         Map<String, Long> cpuAfter = threadCpu(replicas);
         double sendSeconds = measured.sendSeconds();
         // Let the admitted rollbacks run to their end (the controller is played), then count what reached the API server.
@@ -396,6 +413,19 @@ public final class ClusterBench {
                 .map(e -> String.format("%s=%.2f", e.getKey(), e.getValue() / 100.0 / seconds)).toList());
         delta.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(12)
                 .forEach(e -> System.out.printf("  %-40s %.2f cores%n", e.getKey(), e.getValue() / 100.0 / seconds));
+    }
+
+    /** How busy the mock API server itself was: its answering time in the storm's first half second and overall. */
+    private static void printMockBusy(long since) {
+        if (MOCK == null) {
+            return;
+        }
+        List<long[]> served = MOCK.servedSince(since);
+        long burst = served.stream().filter(s -> s[0] - since < 500_000_000L).mapToLong(s -> s[1]).sum();
+        long total = served.stream().mapToLong(s -> s[1]).sum();
+        List<Long> each = served.stream().map(s -> s[1]).sorted().toList();
+        System.out.printf("MOCK answering time: first 0.5 s of the storm %.0f ms busy (%d requests); whole storm %.0f ms (%d requests), per request p50=%.2fms p99=%.2fms max=%.1fms%n",
+                burst / 1e6, served.stream().filter(s -> s[0] - since < 500_000_000L).count(), total / 1e6, served.size(), ms(each, 0.5), ms(each, 0.99), ms(each, 1.0));
     }
 
     /** The alert-to-first-write histogram summed over both replicas: upper bound in seconds to cumulative count. */
