@@ -205,7 +205,7 @@ public class EpisodeFolds {
 
     void flushQuietly() {
         try {
-            flush();
+            runtime.store().inBackground(this::flush);
         } catch (RuntimeException e) {
             LOG.warnf("could not write folded alerts yet: %s", e.getMessage());
         }

@@ -48,7 +48,7 @@ public class RecordRetention {
         scheduler = DaemonThreads.scheduler("record-retention");
         scheduler.scheduleWithFixedDelay(() -> {
             try {
-                collect();
+                runtime.store().inBackground(this::collect);
             } catch (RuntimeException e) {
                 LOG.warnf("record retention failed this round: %s", e.getMessage());
             }

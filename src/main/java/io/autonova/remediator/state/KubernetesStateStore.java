@@ -92,6 +92,11 @@ public class KubernetesStateStore implements StateStore {
         return writes;
     }
 
+    @Override
+    public void inBackground(Runnable housekeeping) {
+        writes.inBackground(housekeeping);
+    }
+
     /** Starts the watches; returns once every cache is filled, or after {@code timeout} (then {@link #checkReady()} says why). */
     public KubernetesStateStore start(Duration timeout) {
         informers.add(inform(client.genericKubernetesResources(REMEDIATION).inNamespace(namespace).withLabel(MANAGED_BY, MANAGER)

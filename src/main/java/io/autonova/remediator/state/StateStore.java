@@ -71,6 +71,14 @@ public interface StateStore {
     /** False when no such pause exists. */
     boolean deletePause(String id);
 
+    /**
+     * Runs housekeeping (coalesced folds, retention) whose calls give way to the decisions' calls: each waits for
+     * a pause in them, for a bounded time, so that a storm's records are not queued behind a flush.
+     */
+    default void inBackground(Runnable housekeeping) {
+        housekeeping.run();
+    }
+
     /** Throws {@link StoreUnavailableException} when the store cannot be reached or its cache is not synced. */
     void checkReady();
 

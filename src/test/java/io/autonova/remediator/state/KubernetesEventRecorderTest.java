@@ -48,38 +48,21 @@ class KubernetesEventRecorderTest {
         return client.resources(Event.class).inAnyNamespace().list().getItems().size();
     }
 
-    /** Holds one store call in flight until released; returns once it is in flight. */
-    private Thread hold() throws InterruptedException {
-        CountDownLatch started = new CountDownLatch(1);
-        Thread t = new Thread(() -> writes.during(() -> {
-            started.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return null;
-        }));
-        t.start();
-        started.await();
-        return t;
-    }
-
     @Test
     void anEventWaitsWhileTheStoreHasACallInFlightAndIsWrittenOnceItEnds() throws Exception {
-        Thread call = hold();
+        var call = StateWritesTest.decisionCall(writes, release);
         assertTrue(!writes.idle());
         recorder.emit(record(), true, "RemediationRefused", "COOLDOWN: last action 3 minutes ago");
         Thread.sleep(500);
         assertEquals(0, events(), "no Event while a record write is in flight");
         release.countDown();
-        call.join();
+        call.get();
         await().atMost(Duration.ofSeconds(5)).until(() -> events() == 2); // on the record and on the Deployment
     }
 
     @Test
     void aStoreThatNeverPausesDelaysEventsButDoesNotStarveThem() throws Exception {
-        hold();
+        StateWritesTest.decisionCall(writes, release);
         recorder.emit(record(), true, "RemediationRefused", "RATE_LIMITED: 3 actions in the last hour");
         await().atMost(Duration.ofSeconds(10)).until(() -> events() == 2);
         assertTrue(!writes.idle(), "written while the store was still busy");
