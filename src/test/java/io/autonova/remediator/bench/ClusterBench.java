@@ -251,7 +251,8 @@ public final class ClusterBench {
             List<String> rehearsal = seed(client, services, Map.of(), "rehearsal" + n + "-");
             Map<String, Long> c0 = threadCpu(replicas);
             Round cold = round(rehearsal, alerts, services, seconds, 0xc000000L + n * 0x100000L);
-            System.out.printf("REHEARSAL %d storm: webhook_p50=%.1fms webhook_p99=%.1fms non2xx=%d%n", n, cold.p(0.5), cold.p(0.99), cold.non2xx());
+            System.out.printf("REHEARSAL %d storm: webhook_p50=%.1fms webhook_p99=%.1fms non2xx=%d; %s%n", n, cold.p(0.5), cold.p(0.99), cold.non2xx(),
+                    cold.slowWhen());
             printCpu(c0, threadCpu(replicas), cold.sendSeconds());
             Thread.sleep(3000);
             drain(server);
@@ -270,6 +271,7 @@ public final class ClusterBench {
         System.out.println("In the storm's first second:");
         printCpu(cpuBefore, cpuBurst.join(), 1.0);
         printMockBusy(stormStart);
+        System.out.println("Measured storm: " + measured.slowWhen());
         Map<String, Long> cpuAfter = threadCpu(replicas);
         double sendSeconds = measured.sendSeconds();
         // Let the admitted rollbacks run to their end (the controller is played), then count what reached the API server.
@@ -343,9 +345,18 @@ public final class ClusterBench {
                 bucketQuantile(delta, 0.5), bucketQuantile(delta, 0.99), delta.getOrDefault(Double.POSITIVE_INFINITY, 0L));
     }
 
-    record Round(List<Long> sorted, int non2xx, double sendSeconds) {
+    /** Latencies sorted, and the deliveries slower than 100 ms as (sent at, took) in nanoseconds from the round's start. */
+    record Round(List<Long> sorted, int non2xx, double sendSeconds, List<long[]> slow) {
         double p(double q) {
             return ms(sorted, q);
+        }
+
+        /** When the slow deliveries were sent: in the burst (every target new) or later, and at which seconds. */
+        String slowWhen() {
+            long burst = slow.stream().filter(s -> s[0] < 500_000_000L).count();
+            java.util.SortedMap<Long, Long> later = new java.util.TreeMap<>();
+            slow.stream().filter(s -> s[0] >= 500_000_000L).forEach(s -> later.merge(s[0] / 1_000_000_000L, 1L, Long::sum));
+            return String.format("deliveries over 100 ms: %d, sent in the first 0.5 s: %d, later by second sent: %s", slow.size(), burst, later);
         }
     }
 
@@ -363,6 +374,7 @@ public final class ClusterBench {
             bodies.add(webhook(batch));
         }
         ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<long[]> slow = new ConcurrentLinkedQueue<>();
         AtomicInteger non2xx = new AtomicInteger();
         ScheduledExecutorService pacer = Executors.newScheduledThreadPool(2);
         List<CompletableFuture<?>> sent = Collections.synchronizedList(new ArrayList<>());
@@ -375,7 +387,11 @@ public final class ClusterBench {
                 for (int port : ports) {
                     long s = System.nanoTime();
                     sent.add(HTTP.sendAsync(post(port, bodies.get(idx)), HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
-                        latencies.add(System.nanoTime() - s);
+                        long took = System.nanoTime() - s;
+                        latencies.add(took);
+                        if (took > 100_000_000L) {
+                            slow.add(new long[]{s - t0, took});
+                        }
                         if (e != null || r.statusCode() / 100 != 2) {
                             non2xx.incrementAndGet();
                         }
@@ -386,7 +402,7 @@ public final class ClusterBench {
         pacer.shutdown();
         pacer.awaitTermination(seconds + 60L, TimeUnit.SECONDS);
         CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
-        return new Round(latencies.stream().sorted().toList(), non2xx.get(), (System.nanoTime() - t0) / 1e9);
+        return new Round(latencies.stream().sorted().toList(), non2xx.get(), (System.nanoTime() - t0) / 1e9, List.copyOf(slow));
     }
 
     /** CPU time (clock ticks) of every thread of this JVM and the replicas, by process and thread name with digits folded (Linux /proc). */
