@@ -178,7 +178,7 @@ public class RemediationPipeline {
         }
         List<java.util.concurrent.Future<AlertResult>> futures = new ArrayList<>(work.size());
         for (var w : work) {
-                long queued = System.nanoTime();
+            long queued = System.nanoTime();
             futures.add(deciders.submit(() -> {
                 trace("queued", queued); // a storm's deliveries wait here for the pool's threads
                 return w.get();
