@@ -65,14 +65,14 @@ public class EpisodeFolds {
     void start(@Observes StartupEvent event) {
         long every = Math.max(10, config.execution().resendFlushInterval().toMillis());
         flusher = DaemonThreads.scheduler("episode-folds");
-        flusher.scheduleWithFixedDelay(this::flushQuietly, every, every, TimeUnit.MILLISECONDS);
+        flusher.scheduleWithFixedDelay(() -> flushQuietly(true), every, every, TimeUnit.MILLISECONDS);
     }
 
     void stop(@Observes ShutdownEvent event) {
         if (flusher != null) {
             flusher.shutdownNow();
         }
-        flushQuietly();
+        flushQuietly(false); // at shutdown the grace period is short: nothing to give way to
     }
 
     private Pending pendingFor(String record) {
@@ -203,9 +203,13 @@ public class EpisodeFolds {
                 + (r.status.decision == null ? "none" : r.status.decision.reason);
     }
 
-    void flushQuietly() {
+    void flushQuietly(boolean yielding) {
         try {
-            runtime.store().inBackground(this::flush);
+            if (yielding) {
+                runtime.store().inBackground(this::flush);
+            } else {
+                flush();
+            }
         } catch (RuntimeException e) {
             LOG.warnf("could not write folded alerts yet: %s", e.getMessage());
         }
