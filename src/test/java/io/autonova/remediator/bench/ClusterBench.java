@@ -113,20 +113,10 @@ public final class ClusterBench {
     }
 
     static void startReplicas(KubernetesMockServer server, List<Process> replicas, String rules, Map<String, String> extra) throws Exception {
-        Map<String, String> env = new HashMap<>(extra);
-        // Extra settings for the replicas, e.g. REPLICA_ENV=REMEDIATOR_WEBHOOK_PARALLELISM=32
-        for (String kv : System.getenv().getOrDefault("REPLICA_ENV", "").split(",")) {
-            if (kv.contains("=")) {
-                env.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
-            }
-        }
+        Map<String, String> env = ServiceProcess.benchEnv(extra);
         List<ServiceProcess> started = new ArrayList<>();
         for (int i = 0; i < PORTS.length; i++) {
-            List<String> flags = new ArrayList<>(List.of(System.getenv().getOrDefault("REPLICA_FLAGS", "").split(" ")));
-            flags.removeIf(String::isBlank);
-            if (System.getenv("REPLICA_JFR") != null) {
-                flags.add("-XX:StartFlightRecording=filename=target/cluster-bench/replica-" + (i + 1) + ".jfr,settings=profile");
-            }
+            List<String> flags = ServiceProcess.benchFlags(Path.of("target/cluster-bench/replica-" + (i + 1) + ".jfr"));
             ServiceProcess p = ServiceProcess.start("replica-" + (i + 1), PORTS[i], server, rules, flags, env, Path.of("target/cluster-bench"));
             started.add(p);
             replicas.add(p.process());

@@ -120,25 +120,9 @@ public final class KafkaIngestBench {
     static double endToEnd(String bootstrap, KubernetesMockServer server, String topic, int events, int round) throws Exception {
         String group = "e2e-" + topic;
         commitZero(bootstrap, topic, group);
-        // REPLICA_JFR=1: a Flight Recording of the service per round in target/kafka-bench/.
-        List<String> flags = new ArrayList<>();
-        if (System.getenv("REPLICA_JFR") != null) {
-            flags.add("-XX:StartFlightRecording=filename=target/kafka-bench/replica-" + round + ".jfr,settings=profile");
-        }
-        // REPLICA_JVM="-Xmx1g ...": JVM flags of the service (after the defaults, so they win).
-        for (String f : System.getenv().getOrDefault("REPLICA_JVM", "").split(" ")) {
-            if (!f.isBlank()) {
-                flags.add(f);
-            }
-        }
-        Map<String, String> env = new HashMap<>(Map.of("REMEDIATOR_KAFKA_BOOTSTRAP_SERVERS", bootstrap, "REMEDIATOR_KAFKA_TOPICS", topic,
+        List<String> flags = ServiceProcess.benchFlags(Path.of("target/kafka-bench/replica-" + round + ".jfr"));
+        Map<String, String> env = ServiceProcess.benchEnv(Map.of("REMEDIATOR_KAFKA_BOOTSTRAP_SERVERS", bootstrap, "REMEDIATOR_KAFKA_TOPICS", topic,
                 "REMEDIATOR_KAFKA_GROUP_ID", group, "REMEDIATOR_KAFKA_DEAD_LETTER_TOPIC", topic + ".dlq"));
-        // REPLICA_ENV=K=V,K=V: settings of the service, e.g. REMEDIATOR_KAFKA_MAX_POLL_RECORDS=500.
-        for (String kv : System.getenv().getOrDefault("REPLICA_ENV", "").split(",")) {
-            if (kv.contains("=")) {
-                env.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
-            }
-        }
         ServiceProcess replica = ServiceProcess.start("kafka-bench-" + round, 18631, server, "rules", flags, env, Path.of("target/kafka-bench"));
         try {
             replica.awaitReady(Duration.ofSeconds(60));
