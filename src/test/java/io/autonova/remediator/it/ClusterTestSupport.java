@@ -89,6 +89,12 @@ public abstract class ClusterTestSupport {
                 .when().post("/api/v1/webhooks/alertmanager").then().statusCode(status).extract().jsonPath();
     }
 
+    /** The API server answers every following create of a record with 403 {@code message}; say how often with the result. */
+    io.fabric8.mockwebserver.dsl.TimesOnceableOrHttpHeaderable<Void> recordCreatesForbidden(String message) {
+        return server.expect().post().withPath("/apis/autonova.io/v1alpha1/namespaces/autonova-system/remediations")
+                .andReturn(403, "{\"kind\":\"Status\",\"code\":403,\"reason\":\"Forbidden\",\"message\":\"" + message + "\"}");
+    }
+
     /** Kafka records of this replica with {@code result} (signal, stale, retry, alert, ...) so far. */
     double kafkaRecords(String result) {
         return metric("remediator_kafka_records_total{result=\"" + result + "\"}");

@@ -11,10 +11,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -124,12 +121,10 @@ class KafkaReplicasIT {
     }
 
     private static void restarts(String topic, List<String> namespaces, Instant from, int count) throws Exception {
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers(),
-                "key.serializer", StringSerializer.class, "value.serializer", StringSerializer.class))) {
+        try (SignalProducer signals = new SignalProducer(broker.bootstrapServers(), topic)) {
             for (String ns : namespaces) {
                 for (int i = 0; i < count; i++) {
-                    producer.send(new ProducerRecord<>(topic, ns + "/svc", "{\"type\":\"pod-restart\",\"namespace\":\"" + ns
-                            + "\",\"deployment\":\"svc\",\"time\":\"" + from.plusSeconds(i) + "\"}")).get();
+                    signals.restart(ns, "svc", from.plusSeconds(i));
                 }
             }
         }

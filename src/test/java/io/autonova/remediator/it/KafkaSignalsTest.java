@@ -10,11 +10,7 @@ import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,35 +36,21 @@ class KafkaSignalsTest extends ClusterTestSupport {
     @Inject
     SignalChannel channel;
 
-    private KafkaProducer<String, String> producer;
+    private SignalProducer signals;
 
     @BeforeEach
     void producer() {
-        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBrokerResource.broker.bootstrapServers(),
-                ProducerConfig.LINGER_MS_CONFIG, 0), new StringSerializer(), new StringSerializer());
+        signals = new SignalProducer();
         awaitAssigned();
     }
 
     @AfterEach
     void close() {
-        producer.close();
+        signals.close();
     }
 
     private void awaitAssigned() {
         await().atMost(Duration.ofSeconds(30)).until(() -> channel.assignedPartitions() == 4);
-    }
-
-    private void send(String ns, String deployment, String json) throws Exception {
-        producer.send(new ProducerRecord<>(KafkaBrokerResource.TOPIC, ns + "/" + deployment, json)).get();
-    }
-
-    private void sample(String ns, String deployment, Instant time, long requests, long errors) throws Exception {
-        send(ns, deployment, "{\"type\":\"request-sample\",\"namespace\":\"" + ns + "\",\"deployment\":\"" + deployment + "\",\"time\":\"" + time
-                + "\",\"requests\":" + requests + ",\"errors\":" + errors + "}");
-    }
-
-    private void restart(String ns, String deployment, Instant time) throws Exception {
-        send(ns, deployment, "{\"type\":\"pod-restart\",\"namespace\":\"" + ns + "\",\"deployment\":\"" + deployment + "\",\"time\":\"" + time + "\"}");
     }
 
     private double signalsConsumed() {
@@ -84,9 +66,9 @@ class KafkaSignalsTest extends ClusterTestSupport {
         String ns = namespace("kafka-rate");
         deploy(ns, "checkout", 3, Map.of(), Map.of());
         Instant t = Instant.now().minusSeconds(60);
-        sample(ns, "checkout", t, 200, 4);
-        sample(ns, "checkout", t.plusSeconds(10), 200, 6);
-        sample(ns, "checkout", t.plusSeconds(20), 200, 90); // 100 / 600 = 16.7% > 10%
+        signals.sample(ns, "checkout", t, 200, 4);
+        signals.sample(ns, "checkout", t.plusSeconds(10), 200, 6);
+        signals.sample(ns, "checkout", t.plusSeconds(20), 200, 90); // 100 / 600 = 16.7% > 10%
         await().atMost(Duration.ofSeconds(20)).until(() -> records(ns).size() == 1);
         String name = (String) records(ns).get(0).get("name");
         JsonPath rec = awaitPhase(name, "SUCCEEDED", "FAILED");
@@ -97,7 +79,7 @@ class KafkaSignalsTest extends ClusterTestSupport {
         assertEquals(ClusterFixtures.image("checkout", 2), image(ns, "checkout"));
 
         double before = signalsConsumed();
-        sample(ns, "checkout", t.plusSeconds(30), 200, 100); // still crossing: same episode, no second action
+        signals.sample(ns, "checkout", t.plusSeconds(30), 200, 100); // still crossing: same episode, no second action
         awaitConsumed(before, 1);
         assertEquals(1, records(ns).size());
     }
@@ -108,9 +90,9 @@ class KafkaSignalsTest extends ClusterTestSupport {
         deploy(ns, "quiet", 3, Map.of(), Map.of());
         Instant t = Instant.now().minusSeconds(30);
         double before = signalsConsumed();
-        sample(ns, "quiet", t, 30, 20);
-        sample(ns, "quiet", t.plusSeconds(5), 30, 20);
-        sample(ns, "quiet", t.plusSeconds(10), 30, 20); // 67% errors, but 90 < 100 requests
+        signals.sample(ns, "quiet", t, 30, 20);
+        signals.sample(ns, "quiet", t.plusSeconds(5), 30, 20);
+        signals.sample(ns, "quiet", t.plusSeconds(10), 30, 20); // 67% errors, but 90 < 100 requests
         awaitConsumed(before, 3);
         assertEquals(List.of(), records(ns));
         assertEquals(ClusterFixtures.image("quiet", 3), image(ns, "quiet"));
@@ -122,13 +104,13 @@ class KafkaSignalsTest extends ClusterTestSupport {
         deploy(ns, "worker", 3, Map.of(), Map.of());
         Instant t = Instant.now().minusSeconds(300);
         double before = signalsConsumed();
-        restart(ns, "worker", t.plusSeconds(100));
-        restart(ns, "worker", t.plusSeconds(130));
-        restart(ns, "worker", t.plusSeconds(110)); // out of order, within 30s lateness: counts
-        restart(ns, "worker", t.plusSeconds(95));  // 35s behind the newest: late, dropped
+        signals.restart(ns, "worker", t.plusSeconds(100));
+        signals.restart(ns, "worker", t.plusSeconds(130));
+        signals.restart(ns, "worker", t.plusSeconds(110)); // out of order, within 30s lateness: counts
+        signals.restart(ns, "worker", t.plusSeconds(95));  // 35s behind the newest: late, dropped
         awaitConsumed(before, 4);
         assertEquals(List.of(), records(ns), "3 restarts counted, not > 3");
-        restart(ns, "worker", t.plusSeconds(131));
+        signals.restart(ns, "worker", t.plusSeconds(131));
         await().atMost(Duration.ofSeconds(20)).until(() -> records(ns).size() == 1);
         JsonPath rec = record((String) records(ns).get(0).get("name"));
         assertEquals("4.0", rec.getString("spec.trigger.value"));
@@ -139,13 +121,13 @@ class KafkaSignalsTest extends ClusterTestSupport {
     void poisonRecordsGoToTheDeadLetterTopicAndThePartitionMovesOn() throws Exception {
         String ns = namespace("kafka-dlq");
         deploy(ns, "parser", 3, Map.of(), Map.of());
-        send(ns, "parser", "{this is not json");
-        send(ns, "parser", "{\"type\":\"request-sample\",\"namespace\":\"" + ns + "\",\"deployment\":\"parser\",\"time\":\"" + Instant.now()
+        signals.send(ns, "parser", "{this is not json");
+        signals.send(ns, "parser", "{\"type\":\"request-sample\",\"namespace\":\"" + ns + "\",\"deployment\":\"parser\",\"time\":\"" + Instant.now()
                 + "\",\"requests\":5,\"errors\":9}");
         // Same key, so same partition: these come after the poison and must still be processed.
         Instant t = Instant.now().minusSeconds(20);
         for (int i = 0; i < 4; i++) {
-            restart(ns, "parser", t.plusSeconds(i));
+            signals.restart(ns, "parser", t.plusSeconds(i));
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> records(ns).size() == 1);
 
@@ -180,7 +162,7 @@ class KafkaSignalsTest extends ClusterTestSupport {
         Instant t = Instant.now().minusSeconds(60);
         for (String ns : namespaces) {
             for (int i = 0; i < 6; i++) {
-                restart(ns, "svc", t.plusSeconds(i)); // crosses at the 4th, re-crossing events after it are the same episode
+                signals.restart(ns, "svc", t.plusSeconds(i)); // crosses at the 4th, re-crossing events after it are the same episode
             }
         }
         for (String ns : namespaces) {
@@ -206,8 +188,8 @@ class KafkaSignalsTest extends ClusterTestSupport {
         JsonPath acted = post(Alerts.body(Alerts.firing(Map.of("alertname", "HighErrorRate", "severity", "page", "namespace", ns, "service", "board"), "0.5")));
         awaitPhase(acted.getString("results[0].remediation"), "SUCCEEDED", "FAILED");
         io.restassured.RestAssured.given().contentType("application/json").body("{}").post("/api/v1/webhooks/alertmanager").then().statusCode(401);
-        sample(ns, "board", Instant.now(), 10, 0);
-        send(ns, "board", "{not json");
+        signals.sample(ns, "board", Instant.now(), 10, 0);
+        signals.send(ns, "board", "{not json");
         String dashboard = java.nio.file.Files.readString(java.nio.file.Path.of("monitoring/grafana/autonova-remediator.json"));
         java.util.Set<String> queried = new java.util.TreeSet<>();
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("remediator_[a-z_]+").matcher(dashboard);
@@ -238,12 +220,11 @@ class KafkaSignalsTest extends ClusterTestSupport {
         String ns = namespace("kafka-retry");
         deploy(ns, "payments", 3, Map.of(), Map.of());
         double retries = kafkaRecords("retry");
-        server.expect().post().withPath("/apis/autonova.io/v1alpha1/namespaces/autonova-system/remediations")
-                .andReturn(403, "{\"kind\":\"Status\",\"code\":403,\"reason\":\"Forbidden\",\"message\":\"not yet (test)\"}").times(2);
+        recordCreatesForbidden("not yet (test)").times(2);
         Instant t = Instant.now().minusSeconds(30);
-        sample(ns, "payments", t, 200, 4);
-        sample(ns, "payments", t.plusSeconds(10), 200, 6);
-        sample(ns, "payments", t.plusSeconds(20), 200, 90);
+        signals.sample(ns, "payments", t, 200, 4);
+        signals.sample(ns, "payments", t.plusSeconds(10), 200, 6);
+        signals.sample(ns, "payments", t.plusSeconds(20), 200, 90);
         await().atMost(Duration.ofSeconds(30)).until(() -> records(ns).size() == 1);
         assertTrue(kafkaRecords("retry") >= retries + 1, "retried: " + (kafkaRecords("retry") - retries));
         JsonPath rec = awaitPhase((String) records(ns).get(0).get("name"), "SUCCEEDED", "FAILED");
@@ -259,9 +240,9 @@ class KafkaSignalsTest extends ClusterTestSupport {
         deploy(ns, "ledger", 3, Map.of(), Map.of());
         Instant t = Instant.now().minus(Duration.ofHours(6));
         double stale = kafkaRecords("stale");
-        sample(ns, "ledger", t, 200, 100);
-        sample(ns, "ledger", t.plusSeconds(10), 200, 100);
-        sample(ns, "ledger", t.plusSeconds(20), 200, 100); // 50% errors, six hours ago
+        signals.sample(ns, "ledger", t, 200, 100);
+        signals.sample(ns, "ledger", t.plusSeconds(10), 200, 100);
+        signals.sample(ns, "ledger", t.plusSeconds(20), 200, 100); // 50% errors, six hours ago
         await().atMost(Duration.ofSeconds(20)).until(() -> kafkaRecords("stale") >= stale + 3);
         assertEquals(List.of(), records(ns));
         assertEquals(ClusterFixtures.image("ledger", 3), image(ns, "ledger"));
@@ -280,11 +261,11 @@ class KafkaSignalsTest extends ClusterTestSupport {
                 String ns = namespace("kafka-dlq");
                 deploy(ns, "orders", 3, Map.of(), Map.of());
                 double failed = kafkaRecords("dead_letter_failed");
-                send(ns, "orders", "{" + "x".repeat(8000)); // poison, and its dead letter is over the topic's limit
+                signals.send(ns, "orders", "{" + "x".repeat(8000)); // poison, and its dead letter is over the topic's limit
                 Instant t = Instant.now().minusSeconds(30);
-                sample(ns, "orders", t, 200, 4);
-                sample(ns, "orders", t.plusSeconds(10), 200, 6);
-                sample(ns, "orders", t.plusSeconds(20), 200, 90);
+                signals.sample(ns, "orders", t, 200, 4);
+                signals.sample(ns, "orders", t.plusSeconds(10), 200, 6);
+                signals.sample(ns, "orders", t.plusSeconds(20), 200, 90);
                 await().atMost(Duration.ofSeconds(60)).until(() -> records(ns).size() == 1);
                 assertEquals(1, kafkaRecords("dead_letter_failed") - failed, "counted, not silently lost");
                 String ready = given().get("/q/health/ready").then().statusCode(200).extract().asString();
@@ -305,8 +286,8 @@ class KafkaSignalsTest extends ClusterTestSupport {
         deploy(ns, "blink", 3, Map.of(), Map.of());
         Instant t = Instant.now();
         long sent = System.nanoTime();
-        restart(ns, "blink", t.minusSeconds(2));
-        restart(ns, "blink", t.minusSeconds(1)); // 2 restarts > 1 in the 10 s window of window-blink-restarts
+        signals.restart(ns, "blink", t.minusSeconds(2));
+        signals.restart(ns, "blink", t.minusSeconds(1)); // 2 restarts > 1 in the 10 s window of window-blink-restarts
         await().atMost(Duration.ofSeconds(20)).until(() -> records(ns).size() == 1);
         String name = (String) records(ns).get(0).get("name");
         assertEquals(1, record(name).getList("status.alerts.firing").size(), "the window's instance fires");

@@ -5,9 +5,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -41,14 +38,11 @@ class KafkaStuckTest extends ClusterTestSupport {
         given().get("/q/health/ready").then().statusCode(200);
         String ns = namespace("kafka-stuck");
         deploy(ns, "ledger", 3, Map.of(), Map.of());
-        server.expect().post().withPath("/apis/autonova.io/v1alpha1/namespaces/autonova-system/remediations")
-                .andReturn(403, "{\"kind\":\"Status\",\"code\":403,\"reason\":\"Forbidden\",\"message\":\"never (test)\"}").always();
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers", KafkaBrokerResource.broker.bootstrapServers()),
-                new StringSerializer(), new StringSerializer())) {
+        recordCreatesForbidden("never (test)").always();
+        try (SignalProducer signals = new SignalProducer()) {
             Instant t = Instant.now().minusSeconds(30);
             for (int i = 0; i < 3; i++) {
-                producer.send(new ProducerRecord<>(KafkaBrokerResource.TOPIC, ns + "/ledger", "{\"type\":\"request-sample\",\"namespace\":\"" + ns
-                        + "\",\"deployment\":\"ledger\",\"time\":\"" + t.plusSeconds(10L * i) + "\",\"requests\":200,\"errors\":90}")).get();
+                signals.sample(ns, "ledger", t.plusSeconds(10L * i), 200, 90);
             }
         }
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/q/health/ready").then().statusCode(503)
