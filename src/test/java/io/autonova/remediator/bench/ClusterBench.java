@@ -440,12 +440,14 @@ public final class ClusterBench {
         if (MOCK == null) {
             return;
         }
-        List<long[]> served = MOCK.servedSince(since);
-        long burst = served.stream().filter(s -> s[0] - since < 500_000_000L).mapToLong(s -> s[1]).sum();
-        long total = served.stream().mapToLong(s -> s[1]).sum();
-        List<Long> each = served.stream().map(s -> s[1]).sorted().toList();
-        System.out.printf("MOCK answering time: first 0.5 s of the storm %.0f ms busy (%d requests); whole storm %.0f ms (%d requests), per request p50=%.2fms p99=%.2fms max=%.1fms%n",
-                burst / 1e6, served.stream().filter(s -> s[0] - since < 500_000_000L).count(), total / 1e6, served.size(), ms(each, 0.5), ms(each, 0.99), ms(each, 1.0));
+        var served = MOCK.servedSince(since);
+        var burst = served.stream().filter(s -> s.start() - since < 500_000_000L).toList();
+        List<Long> each = served.stream().map(IndexedCrudDispatcher.Served::nanos).sorted().toList();
+        Map<String, Integer> kinds = new java.util.TreeMap<>();
+        burst.forEach(s -> kinds.merge(callKind(s.method(), s.path()), 1, Integer::sum));
+        System.out.printf("MOCK answering time: first 0.5 s of the storm %.0f ms busy (%d requests: %s); whole storm %.0f ms (%d requests), per request p50=%.2fms p99=%.2fms max=%.1fms%n",
+                burst.stream().mapToLong(IndexedCrudDispatcher.Served::nanos).sum() / 1e6, burst.size(), kinds,
+                served.stream().mapToLong(IndexedCrudDispatcher.Served::nanos).sum() / 1e6, served.size(), ms(each, 0.5), ms(each, 0.99), ms(each, 1.0));
     }
 
     /** The alert-to-first-write histogram summed over both replicas: upper bound in seconds to cumulative count. */
@@ -497,16 +499,21 @@ public final class ClusterBench {
         Map<String, Integer> calls = new java.util.TreeMap<>();
         RecordedRequest r;
         while ((r = server.takeRequest(100, TimeUnit.MILLISECONDS)) != null) {
-            String path = r.getPath().replaceAll("\\?.*", "");
-            String[] parts = path.split("/");
-            String resource = parts.length >= 2 && parts[parts.length - 2].matches("[a-z]+s") && !path.endsWith("/status")
-                    ? parts[parts.length - 2] : parts[parts.length - 1];
-            if (r.getMethod().equals("POST") || r.getPath().contains("watch=true") || r.getMethod().equals("GET") && path.endsWith("s")) {
-                resource = parts[parts.length - 1];
-            }
-            calls.merge(r.getMethod() + " " + resource, 1, Integer::sum);
+            calls.merge(callKind(r.getMethod(), r.getPath()), 1, Integer::sum);
         }
         return calls;
+    }
+
+    /** "POST remediations", "PUT remediations", "GET leases": a request by method and the resource it names. */
+    static String callKind(String method, String requestPath) {
+        String path = requestPath.replaceAll("\\?.*", "");
+        String[] parts = path.split("/");
+        String resource = parts.length >= 2 && parts[parts.length - 2].matches("[a-z]+s") && !path.endsWith("/status")
+                ? parts[parts.length - 2] : parts[parts.length - 1];
+        if (method.equals("POST") || requestPath.contains("watch=true") || method.equals("GET") && path.endsWith("s")) {
+            resource = parts[parts.length - 1];
+        }
+        return method + " " + resource;
     }
 
     private static void serve(KubernetesMockServer server, KubernetesClient client, List<Process> replicas, int services) throws Exception {
