@@ -15,6 +15,7 @@ import org.jboss.logging.Logger;
 
 import java.time.Instant;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -215,9 +216,11 @@ public class EpisodeFolds {
         }
     }
 
-    /** Writes what was folded to each record. */
+    /** Writes what was folded to each record, once: what folds in meanwhile waits for the next flush. */
     public void flush() {
-        for (String name : pending.keySet()) {
+        // A snapshot: walking the live map meets records that re-sends fold again while this flush writes them,
+        // and two that share a hash bin were then written back to back for as long as a re-send storm lasted.
+        for (String name : List.copyOf(pending.keySet())) {
             Pending p = pending.remove(name);
             if (p == null) {
                 continue;
