@@ -547,6 +547,11 @@ public final class ClusterBench {
             }
         }
         byPath.forEach((k, v) -> System.out.println(v + " " + k));
+        if (MOCK != null) {
+            Map<String, Integer> codes = new java.util.TreeMap<>();
+            MOCK.served().forEach(x -> codes.merge(x.method() + " " + x.code(), 1, Integer::sum));
+            System.out.println("answers by status since start: " + codes); // a run of 409s is a conflict loop
+        }
     }
 
     private static void takeover(KubernetesMockServer server, KubernetesClient client, List<Process> replicas, DeploymentController controller,
