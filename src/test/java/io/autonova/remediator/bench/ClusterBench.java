@@ -280,7 +280,7 @@ public final class ClusterBench {
                 .getItems().stream().anyMatch(r -> String.valueOf(r.getAdditionalProperties().get("status")).matches(".*phase=(PENDING|RUNNING|EVALUATING).*"))) {
             Thread.sleep(200);
         }
-        Thread.sleep(6000); // one flush of the folded counts
+        Thread.sleep(31_000); // a flush of the folded counts after the storm (resend-flush-interval, 30 s): all of them are counted
         Map<String, Integer> calls = drain(server);
         int total = calls.values().stream().mapToInt(Integer::intValue).sum();
         int patches = calls.getOrDefault("PATCH deployments", 0);
