@@ -77,6 +77,8 @@ class DeploymentManifestsTest {
                 {"Role/autonova-remediator-state", "", "configmaps", "list"},
                 {"Role/autonova-remediator-state", "", "configmaps", "watch"},
                 {"Role/autonova-remediator-state", "", "configmaps", "create"},
+                {"Role/autonova-remediator-state", "events.k8s.io", "events", "create"},
+                {"Role/autonova-remediator-state", "events.k8s.io", "events", "patch"},
                 {"ClusterRole/autonova-remediator-rollback", "events.k8s.io", "events", "create"},
                 {"ClusterRole/autonova-remediator-rollback", "events.k8s.io", "events", "patch"},
                 {"ClusterRole/autonova-remediator-rollback", "apps", "deployments", "get"},
@@ -85,26 +87,27 @@ class DeploymentManifestsTest {
                 {"ClusterRole/autonova-remediator-runbook", "apps", "deployments", "create"},
                 {"ClusterRole/autonova-remediator-runbook", "apps", "deployments", "delete"},
                 {"ClusterRole/autonova-remediator-runbook", "", "pods", "list"},
-                {"ClusterRole/autonova-remediator-runbook", "", "pods/log", "get"},
                 {"ClusterRole/autonova-remediator-runbook", "", "services", "get"},
                 {"ClusterRole/autonova-remediator-runbook", "", "services", "patch"},
                 {"ClusterRole/autonova-remediator-runbook", "discovery.k8s.io", "endpointslices", "list"},
                 {"ClusterRole/autonova-remediator-runbook", "autoscaling", "horizontalpodautoscalers", "list"},
-                {"ClusterRole/autonova-remediator-runbook", "batch", "jobs", "get"},
-                {"ClusterRole/autonova-remediator-runbook", "batch", "jobs", "list"},
-                {"ClusterRole/autonova-remediator-runbook", "batch", "jobs", "create"},
                 {"ClusterRole/autonova-remediator-runbook", "", "configmaps", "get"},
                 {"ClusterRole/autonova-remediator-runbook", "", "configmaps", "list"},
                 {"ClusterRole/autonova-remediator-runbook", "", "configmaps", "watch"},
                 {"ClusterRole/autonova-remediator-runbook", "", "configmaps", "create"},
                 {"ClusterRole/autonova-remediator-runbook", "", "configmaps", "patch"},
                 {"ClusterRole/autonova-remediator-runbook", "", "configmaps", "delete"},
-                {"ClusterRole/autonova-remediator-runbook", "", "secrets", "get"},
-                {"ClusterRole/autonova-remediator-runbook", "", "secrets", "list"},
-                {"ClusterRole/autonova-remediator-runbook", "", "secrets", "watch"},
-                {"ClusterRole/autonova-remediator-runbook", "", "secrets", "create"},
-                {"ClusterRole/autonova-remediator-runbook", "", "secrets", "patch"},
-                {"ClusterRole/autonova-remediator-runbook", "", "secrets", "delete"},
+                {"ClusterRole/autonova-remediator-migration", "batch", "jobs", "get"},
+                {"ClusterRole/autonova-remediator-migration", "batch", "jobs", "list"},
+                {"ClusterRole/autonova-remediator-migration", "batch", "jobs", "create"},
+                {"ClusterRole/autonova-remediator-migration", "", "pods", "list"},
+                {"ClusterRole/autonova-remediator-migration", "", "pods/log", "get"},
+                {"ClusterRole/autonova-remediator-config-secrets", "", "secrets", "get"},
+                {"ClusterRole/autonova-remediator-config-secrets", "", "secrets", "list"},
+                {"ClusterRole/autonova-remediator-config-secrets", "", "secrets", "watch"},
+                {"ClusterRole/autonova-remediator-config-secrets", "", "secrets", "create"},
+                {"ClusterRole/autonova-remediator-config-secrets", "", "secrets", "patch"},
+                {"ClusterRole/autonova-remediator-config-secrets", "", "secrets", "delete"},
                 {"ClusterRole/autonova-remediator-runbook", "external-secrets.io", "externalsecrets", "get"},
                 {"ClusterRole/autonova-remediator-runbook", "external-secrets.io", "externalsecrets", "patch"},
                 {"Role/autonova-remediator-argocd", "argoproj.io", "applications", "get"},
@@ -115,12 +118,14 @@ class DeploymentManifestsTest {
             assertTrue(grants(find(docs, role[0], role[1]), call[1], call[2], call[3]), String.join(" ", call));
         }
         for (String role : List.of("Role/autonova-remediator-state", "ClusterRole/autonova-remediator-rollback", "ClusterRole/autonova-remediator-runbook",
-                "Role/autonova-remediator-argocd")) {
+                "ClusterRole/autonova-remediator-migration", "ClusterRole/autonova-remediator-config-secrets", "Role/autonova-remediator-argocd")) {
             String[] r = role.split("/");
             granted += countVerbs(find(docs, r[0], r[1]));
         }
         assertEquals(calls.length, granted, "a verb is granted that the service never uses");
         assertTrue(docs.stream().noneMatch(d -> String.valueOf(d).contains("\"*\"") || String.valueOf(d).contains("verbs=[*]")), "no wildcards");
+        // Nothing is granted cluster-wide by default: workload rights come from RoleBindings in listed namespaces.
+        assertTrue(docs.stream().noneMatch(d -> "ClusterRoleBinding".equals(d.get("kind"))), "the base binds nothing cluster-wide");
     }
 
     @Test
@@ -202,7 +207,7 @@ class DeploymentManifestsTest {
 
     @Test
     void everyOverlayRendersIntoKubernetesObjectsWithoutUnknownFields() throws Exception {
-        for (String dir : List.of("k8s/base", "k8s/overlays/dev", "k8s/overlays/production", "k8s/overlays/namespaced")) {
+        for (String dir : List.of("k8s/base", "k8s/overlays/dev", "k8s/overlays/production", "k8s/overlays/cluster-wide")) {
             List<HasMetadata> objects = render(dir);
             List<String> problems = new ArrayList<>();
             for (HasMetadata o : objects) {
@@ -234,18 +239,29 @@ class DeploymentManifestsTest {
         assertEquals(List.of("Ingress", "Egress"), np.getSpec().getPolicyTypes());
         assertTrue(np.getSpec().getIngress().get(0).getPorts().get(0).getPort().getIntVal() == 8080);
 
-        // Namespaced: no cluster-wide binding of the roles that act on workloads; one RoleBinding per allowed namespace.
-        List<HasMetadata> scoped = render("k8s/overlays/namespaced");
-        assertTrue(scoped.stream().noneMatch(o -> o.getKind().equals("ClusterRoleBinding")), "no ClusterRoleBinding left");
-        var sd = (io.fabric8.kubernetes.api.model.apps.Deployment) scoped.stream().filter(o -> o.getKind().equals("Deployment")).findFirst().orElseThrow();
-        String allowed = sd.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
-                .filter(e -> e.getName().equals("REMEDIATOR_ALLOWED_NAMESPACES")).findFirst().orElseThrow().getValue();
-        for (String ns : allowed.split(",")) {
-            for (String role : List.of("autonova-remediator-rollback", "autonova-remediator-runbook")) {
-                assertTrue(scoped.stream().anyMatch(o -> o.getKind().equals("RoleBinding") && ns.equals(o.getMetadata().getNamespace())
-                        && role.equals(((io.fabric8.kubernetes.api.model.rbac.RoleBinding) o).getRoleRef().getName())), role + " bound in " + ns);
+        // The default (base and production) is namespaced: no cluster-wide binding of the roles that act on workloads,
+        // the rollback and runbook roles bound in each allowed namespace, Secrets bound nowhere.
+        for (List<HasMetadata> scoped : List.of(render("k8s/base"), prod)) {
+            assertTrue(scoped.stream().noneMatch(o -> o.getKind().equals("ClusterRoleBinding")), "no ClusterRoleBinding");
+            assertTrue(scoped.stream().noneMatch(o -> o.getKind().equals("RoleBinding")
+                    && ((io.fabric8.kubernetes.api.model.rbac.RoleBinding) o).getRoleRef().getName().equals("autonova-remediator-config-secrets")),
+                    "Secrets are bound nowhere by default");
+            var sd = (io.fabric8.kubernetes.api.model.apps.Deployment) scoped.stream().filter(o -> o.getKind().equals("Deployment")).findFirst().orElseThrow();
+            String allowed = sd.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+                    .filter(e -> e.getName().equals("REMEDIATOR_ALLOWED_NAMESPACES")).findFirst().orElseThrow().getValue();
+            for (String ns : allowed.split(",")) {
+                for (String role : List.of("autonova-remediator-rollback", "autonova-remediator-runbook")) {
+                    assertTrue(scoped.stream().anyMatch(o -> o.getKind().equals("RoleBinding") && ns.equals(o.getMetadata().getNamespace())
+                            && role.equals(((io.fabric8.kubernetes.api.model.rbac.RoleBinding) o).getRoleRef().getName())), role + " bound in " + ns);
+                }
             }
         }
+        // Cluster-wide only as the explicit overlay, which drops the allow list with the per-namespace bindings.
+        List<HasMetadata> wide = render("k8s/overlays/cluster-wide");
+        assertEquals(3, wide.stream().filter(o -> o.getKind().equals("ClusterRoleBinding")).count());
+        assertTrue(wide.stream().noneMatch(o -> o.getKind().equals("RoleBinding") && "apps".equals(o.getMetadata().getNamespace())));
+        var wd = (io.fabric8.kubernetes.api.model.apps.Deployment) wide.stream().filter(o -> o.getKind().equals("Deployment")).findFirst().orElseThrow();
+        assertTrue(wd.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream().noneMatch(e -> e.getName().equals("REMEDIATOR_ALLOWED_NAMESPACES")));
     }
 
     @SuppressWarnings("unchecked")

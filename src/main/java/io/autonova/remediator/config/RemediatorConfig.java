@@ -34,9 +34,15 @@ public interface RemediatorConfig {
 
     /**
      * The only namespaces the service may act in (with RBAC bound per namespace); targets elsewhere are refused
-     * with NAMESPACE_NOT_ALLOWED. Unset: every namespace.
+     * with NAMESPACE_NOT_ALLOWED. Unset: every namespace but the protected and denied ones.
      */
     Optional<java.util.Set<String>> allowedNamespaces();
+
+    /**
+     * Namespaces never acted in, on top of those always refused (kube-system, kube-public, kube-node-lease, the
+     * service's own and Argo CD's): NAMESPACE_PROTECTED.
+     */
+    Optional<java.util.Set<String>> deniedNamespaces();
 
     interface Records {
         /** Finished records are deleted this long after they finished. */
@@ -191,6 +197,12 @@ public interface RemediatorConfig {
         /** Snapshot ConfigMaps and Secrets labelled autonova.io/config-history=true on every change (for configuration-rollback). */
         @WithDefault("true")
         boolean enabled();
+
+        /**
+         * The namespaces whose Secrets are snapshotted and may be restored ({@code *}: every namespace the service may
+         * act in). Unset: Secrets are never read, kept or restored, and the service needs no Secret rights at all.
+         */
+        Optional<java.util.Set<String>> secretNamespaces();
 
         /** Contents kept per object. */
         @WithDefault("10")

@@ -22,6 +22,7 @@ public enum FailureReason {
     VERIFICATION_FAILED("the signal did not clear after the rollback", true),
     VERIFICATION_INCONCLUSIVE("the signal could not be read (no data, NaN, errors or warnings): not counted as healthy", true),
     API_ERROR("the Kubernetes API kept failing"),
+    TARGET_REFUSED("the run's target or parameters were refused at execution (a protected namespace or an invalid name): nothing was sent", true),
     ABORTED("an operator aborted the run"),
     COMPENSATION_FAILED("undoing an earlier step failed; the target waits for a human", true);
 

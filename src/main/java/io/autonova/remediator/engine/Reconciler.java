@@ -208,6 +208,10 @@ public class Reconciler {
         StepResult result;
         try {
             result = step.act(context(rec, now), inputs);
+        } catch (io.autonova.remediator.domain.TargetRefused e) {
+            // Not a transient error: the record names a target this service must never touch. Never retried.
+            LOG.errorf("remediation %s, step %s: %s", name, step.name(), e.getMessage());
+            result = StepResult.fail(FailureReason.TARGET_REFUSED, e.getMessage());
         } catch (RuntimeException e) {
             int attempts = s.attempts + 1;
             if (attempts >= API_ATTEMPTS) {

@@ -128,8 +128,9 @@ public class RemediationPipeline {
     }
 
     private Decision notAllowed(Target target) {
-        return new Decision(Outcome.REFUSE, Reason.NAMESPACE_NOT_ALLOWED, Reason.NAMESPACE_NOT_ALLOWED.description() + ": " + target.namespace()
-                + " is not in " + runtime.allowedNamespaces().map(java.util.TreeSet::new).orElseThrow());
+        Reason reason = runtime.guard().check(target.namespace()) == io.autonova.remediator.domain.NamespaceGuard.Verdict.NOT_ALLOWED
+                ? Reason.NAMESPACE_NOT_ALLOWED : Reason.NAMESPACE_PROTECTED;
+        return new Decision(Outcome.REFUSE, reason, reason.description() + ": " + runtime.guard().refusal(target.namespace()).orElseThrow());
     }
 
     /** What one matching rule would do with an alert now: its target, and the policy's decision. Writes nothing. */

@@ -24,6 +24,7 @@ public enum Reason {
     CONCURRENCY_LIMIT(true, "the maximum number of remediations in flight is reached"),
     INVALID_TARGET(false, "the target rendered from the alert's labels is not a valid Kubernetes name"),
     NAMESPACE_NOT_ALLOWED(false, "the target's namespace is not one this service may act in (remediator.allowed-namespaces)"),
+    NAMESPACE_PROTECTED(false, "the target's namespace is never acted in (the control plane's, the remediator's own, Argo CD's, or remediator.denied-namespaces)"),
     NO_MATCHING_RULE(false, "no rule matches the alert");
 
     private final boolean transientReason;

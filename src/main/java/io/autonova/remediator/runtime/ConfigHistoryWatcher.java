@@ -46,23 +46,36 @@ public class ConfigHistoryWatcher {
         if (client == null || runtime.dryRun() || !config.configHistory().enabled()) {
             return;
         }
-        FabricClusterActions cluster = new FabricClusterActions(client);
+        java.util.Set<String> secrets = config.configHistory().secretNamespaces().orElse(java.util.Set.of());
+        // Snapshots are written beside their source: never in a namespace the service must not act in.
+        var cluster = new io.autonova.remediator.cluster.GuardedClusterActions(new FabricClusterActions(client), runtime.guard(),
+                config.argocd().namespace(), secrets);
         int keep = config.configHistory().keep();
+        boolean allSecrets = secrets.contains("*");
         if (runtime.allowedNamespaces().isPresent()) {
             // RBAC is bound per namespace then: one watch per allowed namespace, never a cluster-wide one.
             for (String ns : runtime.allowedNamespaces().get()) {
                 informers.add(client.configMaps().inNamespace(ns).withLabel(ConfigHistory.OPT_IN, "true")
                         .inform(handler(c -> ConfigHistory.record(cluster, c, clock.instant(), keep)), 0));
-                informers.add(client.secrets().inNamespace(ns).withLabel(ConfigHistory.OPT_IN, "true")
-                        .inform(handler(s -> ConfigHistory.record(cluster, s, clock.instant(), keep)), 0));
+                if (allSecrets || secrets.contains(ns)) {
+                    informers.add(client.secrets().inNamespace(ns).withLabel(ConfigHistory.OPT_IN, "true")
+                            .inform(handler(s -> ConfigHistory.record(cluster, s, clock.instant(), keep)), 0));
+                }
             }
         } else {
             informers.add(client.configMaps().inAnyNamespace().withLabel(ConfigHistory.OPT_IN, "true")
                     .inform(handler(c -> ConfigHistory.record(cluster, c, clock.instant(), keep)), 0));
-            informers.add(client.secrets().inAnyNamespace().withLabel(ConfigHistory.OPT_IN, "true")
-                    .inform(handler(s -> ConfigHistory.record(cluster, s, clock.instant(), keep)), 0));
+            if (allSecrets) {
+                informers.add(client.secrets().inAnyNamespace().withLabel(ConfigHistory.OPT_IN, "true")
+                        .inform(handler(s -> ConfigHistory.record(cluster, s, clock.instant(), keep)), 0));
+            } else {
+                for (String ns : secrets) {
+                    informers.add(client.secrets().inNamespace(ns).withLabel(ConfigHistory.OPT_IN, "true")
+                            .inform(handler(s -> ConfigHistory.record(cluster, s, clock.instant(), keep)), 0));
+                }
+            }
         }
-        LOG.infof("keeping the last %d contents of ConfigMaps and Secrets labelled %s=true", keep, ConfigHistory.OPT_IN);
+        LOG.infof("keeping the last %d contents of ConfigMaps (and of Secrets in %s) labelled %s=true", keep, secrets.isEmpty() ? "no namespace" : new java.util.TreeSet<>(secrets), ConfigHistory.OPT_IN);
     }
 
     private static <T extends HasMetadata> ResourceEventHandler<T> handler(Consumer<T> snapshot) {

@@ -33,12 +33,13 @@ public class ServiceRuntime {
     private final String identity;
     private final java.util.concurrent.ScheduledExecutorService background;
     private final KubernetesClient client;
-    private final java.util.Set<String> allowedNamespaces;
+    private final io.autonova.remediator.domain.NamespaceGuard guard;
 
     @jakarta.inject.Inject
     public ServiceRuntime(RemediatorConfig config, jakarta.enterprise.inject.Instance<KubernetesClient> clients, java.time.Clock clock) {
         identity = config.replicaId().orElseGet(ServiceRuntime::hostName);
-        allowedNamespaces = config.allowedNamespaces().map(java.util.Set::copyOf).orElse(null);
+        guard = new io.autonova.remediator.domain.NamespaceGuard(config.state().namespace(), config.argocd().namespace(),
+                config.deniedNamespaces().orElse(java.util.Set.of()), config.allowedNamespaces().orElse(null));
         RemediatorConfig.StoreMode mode = config.state().store();
         // The client is built only when there may be a cluster to talk to: it is costly to start.
         boolean wanted = mode == RemediatorConfig.StoreMode.KUBERNETES || mode == RemediatorConfig.StoreMode.AUTO && clusterConfigured();
@@ -61,7 +62,9 @@ public class ServiceRuntime {
             long every = 30_000;
             background.scheduleWithFixedDelay(recorder::flushSeries, every, every, TimeUnit.MILLISECONDS);
             dryRun = config.dryRun();
-            ClusterActions real = new FabricClusterActions(client);
+            // Every call a step makes is checked against the guard again, whatever a record says its target is.
+            ClusterActions real = new io.autonova.remediator.cluster.GuardedClusterActions(new FabricClusterActions(client), guard,
+                    config.argocd().namespace(), config.configHistory().secretNamespaces().orElse(java.util.Set.of()));
             cluster = dryRun ? new DryRunClusterActions(real) : real;
             LOG.infof("state store: Kubernetes (records, leases, pauses and policy state in namespace %s, API server %s); replica %s; dry-run: %s",
                     config.state().namespace(), client.getMasterUrl(), identity, dryRun);
@@ -118,9 +121,9 @@ public class ServiceRuntime {
     /** As above, acting only in {@code allowedNamespaces} (null: every namespace). */
     public ServiceRuntime(StateStore store, ClusterActions cluster, EventRecorder events, String identity, boolean dryRun,
                           java.util.Set<String> allowedNamespaces) {
-        this.allowedNamespaces = allowedNamespaces == null ? null : java.util.Set.copyOf(allowedNamespaces);
+        this.guard = new io.autonova.remediator.domain.NamespaceGuard("autonova-system", "argocd", java.util.Set.of(), allowedNamespaces);
         this.store = store;
-        this.cluster = cluster;
+        this.cluster = cluster == null ? null : new io.autonova.remediator.cluster.GuardedClusterActions(cluster, guard, "argocd", null);
         this.events = events;
         this.identity = identity;
         this.dryRun = dryRun;
@@ -172,14 +175,19 @@ public class ServiceRuntime {
         return dryRun;
     }
 
-    /** True when this service may act in the namespace (no list configured: everywhere). */
-    public boolean mayActIn(String namespace) {
-        return allowedNamespaces == null || allowedNamespaces.contains(namespace);
+    /** Where this service may act: protected namespaces, the deny list, the allow list. */
+    public io.autonova.remediator.domain.NamespaceGuard guard() {
+        return guard;
     }
 
-    /** The namespaces it may act in, or empty for every namespace. */
+    /** True when this service may act in the namespace. */
+    public boolean mayActIn(String namespace) {
+        return guard.check(namespace) == io.autonova.remediator.domain.NamespaceGuard.Verdict.ALLOWED;
+    }
+
+    /** The namespaces it may act in, or empty for every namespace not refused. */
     public java.util.Optional<java.util.Set<String>> allowedNamespaces() {
-        return java.util.Optional.ofNullable(allowedNamespaces);
+        return guard.allowed();
     }
 
     /** The client, for watches outside the state store (configuration history); empty without a cluster. */

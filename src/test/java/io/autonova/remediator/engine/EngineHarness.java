@@ -162,9 +162,18 @@ final class EngineHarness {
         return replica(id, crashAfterStoreWrite, crashAfterClusterWrite, false);
     }
 
+    /** A replica whose cluster calls pass the namespace guard, as the service's do. */
+    Reconciler guardedReplica(String id, io.autonova.remediator.domain.NamespaceGuard guard) {
+        return replica(id, 0, new io.autonova.remediator.cluster.GuardedClusterActions(crashing(new FabricClusterActions(client), 0), guard, "argocd", null));
+    }
+
     private Reconciler replica(String id, int crashAfterStoreWrite, int crashAfterClusterWrite, boolean dryRun) {
         ClusterActions real = crashing(new FabricClusterActions(client), crashAfterClusterWrite);
-        return new Reconciler(crashing(store, crashAfterStoreWrite), dryRun ? new io.autonova.remediator.cluster.DryRunClusterActions(real) : real,
+        return replica(id, crashAfterStoreWrite, dryRun ? new io.autonova.remediator.cluster.DryRunClusterActions(real) : real);
+    }
+
+    private Reconciler replica(String id, int crashAfterStoreWrite, ClusterActions cluster) {
+        return new Reconciler(crashing(store, crashAfterStoreWrite), cluster,
                 List.of(new ImmediateRollback(), new SelectiveRollback(), new io.autonova.remediator.scenarios.DatabaseMigrationRollback(), new io.autonova.remediator.scenarios.ConfigurationRollback(), new io.autonova.remediator.scenarios.GradualRollback()), EventRecorder.NONE, clock,
                 new Reconciler.Settings(id, LEASE, Duration.ofSeconds(2), Duration.ofMinutes(5), "argocd", prometheus, List.of()), new Reconciler.Outcomes() {
                     @Override
