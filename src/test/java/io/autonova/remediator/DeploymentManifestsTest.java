@@ -2,6 +2,8 @@ package io.autonova.remediator;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 
+import io.autonova.remediator.cluster.Permissions;
+import io.autonova.remediator.rules.Scenario;
 import io.autonova.remediator.state.KubernetesStateStore;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
@@ -52,80 +54,57 @@ class DeploymentManifestsTest {
         assertEquals(KubernetesStateStore.PAUSE.getPlural(), ((Map<?, ?>) pauses.get("names")).get("plural"));
     }
 
+    /** (apiGroup, resource, verb) triples a role grants. */
+    @SuppressWarnings("unchecked")
+    static java.util.Set<String> granted(Map<String, Object> role) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (Map<String, Object> rule : (List<Map<String, Object>>) role.get("rules")) {
+            for (String g : (List<String>) rule.get("apiGroups")) {
+                for (String r : (List<String>) rule.get("resources")) {
+                    for (String v : (List<String>) rule.get("verbs")) {
+                        out.add(g + " " + r + " " + v);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    static java.util.Set<String> needed(List<Permissions.Permission> perms, String namespace) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        perms.stream().filter(p -> p.namespace().equals(namespace)).forEach(p -> out.add(p.group() + " " + p.resource() + " " + p.verb()));
+        return out;
+    }
+
+    /**
+     * Both directions: every call the service needs (Permissions, which the service checks against the API server at start) is
+     * granted by the shipped roles, and nothing else is; each scenario's calls are in the ClusterRole named for it.
+     */
     @Test
     void rbacGrantsEveryCallTheServiceMakesAndNoMore() throws IOException {
         List<Map<String, Object>> docs = documents();
-        // (role, apiGroup, resource, verb) for each call in KubernetesStateStore, FabricClusterActions and the history watcher.
-        String[][] calls = {
-                {"Role/autonova-remediator-state", "autonova.io", "remediations", "get"},
-                {"Role/autonova-remediator-state", "autonova.io", "remediations", "list"},
-                {"Role/autonova-remediator-state", "autonova.io", "remediations", "watch"},
-                {"Role/autonova-remediator-state", "autonova.io", "remediations", "create"},
-                {"Role/autonova-remediator-state", "autonova.io", "remediations", "update"},
-                {"Role/autonova-remediator-state", "autonova.io", "remediations", "delete"},
-                {"Role/autonova-remediator-state", "autonova.io", "remediationpauses", "list"},
-                {"Role/autonova-remediator-state", "autonova.io", "remediationpauses", "watch"},
-                {"Role/autonova-remediator-state", "autonova.io", "remediationpauses", "create"},
-                {"Role/autonova-remediator-state", "autonova.io", "remediationpauses", "delete"},
-                {"Role/autonova-remediator-state", "coordination.k8s.io", "leases", "get"},
-                {"Role/autonova-remediator-state", "coordination.k8s.io", "leases", "list"},
-                {"Role/autonova-remediator-state", "coordination.k8s.io", "leases", "watch"},
-                {"Role/autonova-remediator-state", "coordination.k8s.io", "leases", "create"},
-                {"Role/autonova-remediator-state", "coordination.k8s.io", "leases", "update"},
-                {"Role/autonova-remediator-state", "", "configmaps", "get"},
-                {"Role/autonova-remediator-state", "", "configmaps", "update"},
-                {"Role/autonova-remediator-state", "", "configmaps", "list"},
-                {"Role/autonova-remediator-state", "", "configmaps", "watch"},
-                {"Role/autonova-remediator-state", "", "configmaps", "create"},
-                {"Role/autonova-remediator-state", "events.k8s.io", "events", "create"},
-                {"Role/autonova-remediator-state", "events.k8s.io", "events", "patch"},
-                {"ClusterRole/autonova-remediator-rollback", "events.k8s.io", "events", "create"},
-                {"ClusterRole/autonova-remediator-rollback", "events.k8s.io", "events", "patch"},
-                {"ClusterRole/autonova-remediator-rollback", "apps", "deployments", "get"},
-                {"ClusterRole/autonova-remediator-rollback", "apps", "deployments", "patch"},
-                {"ClusterRole/autonova-remediator-rollback", "apps", "replicasets", "list"},
-                {"ClusterRole/autonova-remediator-runbook", "apps", "deployments", "create"},
-                {"ClusterRole/autonova-remediator-runbook", "apps", "deployments", "delete"},
-                {"ClusterRole/autonova-remediator-runbook", "", "pods", "list"},
-                {"ClusterRole/autonova-remediator-runbook", "", "services", "get"},
-                {"ClusterRole/autonova-remediator-runbook", "", "services", "patch"},
-                {"ClusterRole/autonova-remediator-runbook", "discovery.k8s.io", "endpointslices", "list"},
-                {"ClusterRole/autonova-remediator-runbook", "autoscaling", "horizontalpodautoscalers", "list"},
-                {"ClusterRole/autonova-remediator-runbook", "", "configmaps", "get"},
-                {"ClusterRole/autonova-remediator-runbook", "", "configmaps", "list"},
-                {"ClusterRole/autonova-remediator-runbook", "", "configmaps", "watch"},
-                {"ClusterRole/autonova-remediator-runbook", "", "configmaps", "create"},
-                {"ClusterRole/autonova-remediator-runbook", "", "configmaps", "patch"},
-                {"ClusterRole/autonova-remediator-runbook", "", "configmaps", "delete"},
-                {"ClusterRole/autonova-remediator-migration", "batch", "jobs", "get"},
-                {"ClusterRole/autonova-remediator-migration", "batch", "jobs", "list"},
-                {"ClusterRole/autonova-remediator-migration", "batch", "jobs", "create"},
-                {"ClusterRole/autonova-remediator-migration", "", "pods", "list"},
-                {"ClusterRole/autonova-remediator-migration", "", "pods/log", "get"},
-                {"ClusterRole/autonova-remediator-config-secrets", "", "secrets", "get"},
-                {"ClusterRole/autonova-remediator-config-secrets", "", "secrets", "list"},
-                {"ClusterRole/autonova-remediator-config-secrets", "", "secrets", "watch"},
-                {"ClusterRole/autonova-remediator-config-secrets", "", "secrets", "create"},
-                {"ClusterRole/autonova-remediator-config-secrets", "", "secrets", "patch"},
-                {"ClusterRole/autonova-remediator-config-secrets", "", "secrets", "delete"},
-                {"ClusterRole/autonova-remediator-runbook", "external-secrets.io", "externalsecrets", "get"},
-                {"ClusterRole/autonova-remediator-runbook", "external-secrets.io", "externalsecrets", "patch"},
-                {"Role/autonova-remediator-argocd", "argoproj.io", "applications", "get"},
-                {"Role/autonova-remediator-argocd", "argoproj.io", "applications", "patch"}};
-        int granted = 0;
-        for (String[] call : calls) {
-            String[] role = call[0].split("/");
-            assertTrue(grants(find(docs, role[0], role[1]), call[1], call[2], call[3]), String.join(" ", call));
+        var everything = Permissions.required("autonova-system", List.of("apps"), java.util.EnumSet.allOf(Scenario.class), true, List.of("*"), "argocd");
+        assertEquals(needed(everything, "autonova-system"), granted(find(docs, "Role", "autonova-remediator-state")), "state namespace");
+        assertEquals(needed(everything, "argocd"), granted(find(docs, "Role", "autonova-remediator-argocd")), "Argo CD");
+        java.util.Set<String> workload = new java.util.TreeSet<>();
+        for (String role : List.of("rollback", "runbook", "migration", "config-secrets")) {
+            workload.addAll(granted(find(docs, "ClusterRole", "autonova-remediator-" + role)));
         }
-        for (String role : List.of("Role/autonova-remediator-state", "ClusterRole/autonova-remediator-rollback", "ClusterRole/autonova-remediator-runbook",
-                "ClusterRole/autonova-remediator-migration", "ClusterRole/autonova-remediator-config-secrets", "Role/autonova-remediator-argocd")) {
-            String[] r = role.split("/");
-            granted += countVerbs(find(docs, r[0], r[1]));
-        }
-        assertEquals(calls.length, granted, "a verb is granted that the service never uses");
+        assertEquals(needed(everything, "apps"), workload, "a target namespace");
+        // The split: scenarios 1-2 need only the rollback role; history and scenarios 3 and 5 the runbook role; 4 migration.
+        assertTrue(granted(find(docs, "ClusterRole", "autonova-remediator-rollback")).containsAll(
+                needed(Permissions.required("s", List.of("apps"), List.of(Scenario.IMMEDIATE_ROLLBACK, Scenario.SELECTIVE_ROLLBACK), false, List.of(), "argocd"), "apps")));
+        java.util.Set<String> runbook = new java.util.TreeSet<>(granted(find(docs, "ClusterRole", "autonova-remediator-rollback")));
+        runbook.addAll(granted(find(docs, "ClusterRole", "autonova-remediator-runbook")));
+        assertTrue(runbook.containsAll(needed(Permissions.required("s", List.of("apps"), List.of(Scenario.GRADUAL_ROLLBACK, Scenario.CONFIGURATION_ROLLBACK),
+                true, List.of(), "argocd"), "apps")));
+        java.util.Set<String> migration = new java.util.TreeSet<>(granted(find(docs, "ClusterRole", "autonova-remediator-rollback")));
+        migration.addAll(granted(find(docs, "ClusterRole", "autonova-remediator-migration")));
+        assertTrue(migration.containsAll(needed(Permissions.required("s", List.of("apps"), List.of(Scenario.DATABASE_MIGRATION_ROLLBACK), false, List.of(), "argocd"), "apps")));
         assertTrue(docs.stream().noneMatch(d -> String.valueOf(d).contains("\"*\"") || String.valueOf(d).contains("verbs=[*]")), "no wildcards");
         // Nothing is granted cluster-wide by default: workload rights come from RoleBindings in listed namespaces.
         assertTrue(docs.stream().noneMatch(d -> "ClusterRoleBinding".equals(d.get("kind"))), "the base binds nothing cluster-wide");
+        assertTrue(granted(find(docs, "ClusterRole", "autonova-remediator-runbook")).stream().noneMatch(g -> g.split(" ")[1].equals("secrets")), "Secrets in their own role");
     }
 
     @Test
@@ -262,25 +241,5 @@ class DeploymentManifestsTest {
         assertTrue(wide.stream().noneMatch(o -> o.getKind().equals("RoleBinding") && "apps".equals(o.getMetadata().getNamespace())));
         var wd = (io.fabric8.kubernetes.api.model.apps.Deployment) wide.stream().filter(o -> o.getKind().equals("Deployment")).findFirst().orElseThrow();
         assertTrue(wd.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream().noneMatch(e -> e.getName().equals("REMEDIATOR_ALLOWED_NAMESPACES")));
-    }
-
-    @SuppressWarnings("unchecked")
-    private static boolean grants(Map<String, Object> role, String group, String resource, String verb) {
-        for (Map<String, Object> rule : (List<Map<String, Object>>) role.get("rules")) {
-            if (((List<String>) rule.get("apiGroups")).contains(group) && ((List<String>) rule.get("resources")).contains(resource)
-                    && ((List<String>) rule.get("verbs")).contains(verb)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static int countVerbs(Map<String, Object> role) {
-        int n = 0;
-        for (Map<String, Object> rule : (List<Map<String, Object>>) role.get("rules")) {
-            n += ((List<String>) rule.get("resources")).size() * ((List<String>) rule.get("verbs")).size();
-        }
-        return n;
     }
 }

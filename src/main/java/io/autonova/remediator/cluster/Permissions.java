@@ -1,0 +1,90 @@
+package io.autonova.remediator.cluster;
+
+import io.autonova.remediator.rules.Scenario;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The Kubernetes permissions the service needs for what it is configured to do: its own state, and in each namespace
+ * it may act in, the calls of the scenarios its rules use. The same list k8s/base/rbac.yaml grants; checked at start
+ * (and again periodically) with SelfSubjectAccessReviews so a missing verb is said loudly instead of failing a run.
+ */
+public final class Permissions {
+
+    /** One call: {@code namespace} empty for cluster-wide. */
+    public record Permission(String namespace, String group, String resource, String verb, String why) {
+        public String describe() {
+            return verb + " " + resource + (group.isEmpty() ? "" : "." + group) + (namespace.isEmpty() ? " (all namespaces)" : " in " + namespace)
+                    + " (" + why + ")";
+        }
+    }
+
+    private Permissions() {
+    }
+
+    /**
+     * @param actIn            namespaces it may act in; an empty list means every namespace (cluster-wide RBAC)
+     * @param secretNamespaces namespaces whose Secrets it keeps and restores ({@code *}: all of {@code actIn})
+     */
+    public static List<Permission> required(String stateNamespace, Collection<String> actIn, Collection<Scenario> scenarios, boolean configHistory,
+                                            Collection<String> secretNamespaces, String argoNamespace) {
+        Set<Permission> out = new LinkedHashSet<>();
+        String s = stateNamespace;
+        verbs(out, s, "autonova.io", "remediations", "records", "get", "list", "watch", "create", "update", "delete");
+        verbs(out, s, "autonova.io", "remediationpauses", "pauses", "list", "watch", "create", "delete");
+        verbs(out, s, "coordination.k8s.io", "leases", "run ownership and target state", "get", "list", "watch", "create", "update");
+        verbs(out, s, "", "configmaps", "policy state", "get", "update", "list", "watch", "create");
+        verbs(out, s, "events.k8s.io", "events", "Events on records", "create", "patch");
+        List<String> where = actIn.isEmpty() ? List.of("") : List.copyOf(actIn);
+        for (String ns : where) {
+            verbs(out, ns, "apps", "deployments", "rollback", "get", "patch");
+            verbs(out, ns, "apps", "replicasets", "rollback", "list");
+            verbs(out, ns, "events.k8s.io", "events", "Events on targets", "create", "patch");
+            if (scenarios.contains(Scenario.GRADUAL_ROLLBACK)) {
+                verbs(out, ns, "apps", "deployments", "gradual-rollback", "create", "delete");
+                verbs(out, ns, "", "pods", "gradual-rollback", "list");
+                verbs(out, ns, "", "services", "gradual-rollback", "get", "patch");
+                verbs(out, ns, "discovery.k8s.io", "endpointslices", "gradual-rollback", "list");
+                verbs(out, ns, "autoscaling", "horizontalpodautoscalers", "gradual-rollback", "list");
+            }
+            if (scenarios.contains(Scenario.DATABASE_MIGRATION_ROLLBACK)) {
+                verbs(out, ns, "batch", "jobs", "database-migration-rollback", "get", "list", "create");
+                verbs(out, ns, "", "pods", "database-migration-rollback", "list");
+                verbs(out, ns, "", "pods/log", "database-migration-rollback", "get");
+            }
+            if (configHistory || scenarios.contains(Scenario.CONFIGURATION_ROLLBACK)) {
+                verbs(out, ns, "", "configmaps", "configuration history", "get", "list", "watch", "create", "patch", "delete");
+            }
+            if (scenarios.contains(Scenario.CONFIGURATION_ROLLBACK)) {
+                verbs(out, ns, "external-secrets.io", "externalsecrets", "configuration-rollback of External Secrets", "get", "patch");
+            }
+        }
+        boolean allSecrets = secretNamespaces.contains("*");
+        for (String ns : allSecrets ? where : secretNamespaces) {
+            verbs(out, ns, "", "secrets", "configuration history of Secrets", "get", "list", "watch", "create", "patch", "delete");
+        }
+        if (scenarios.contains(Scenario.IMMEDIATE_ROLLBACK) || scenarios.contains(Scenario.SELECTIVE_ROLLBACK)) {
+            // Only used when a target names its Argo CD Application; asked for, not required (see optional()).
+            verbs(out, argoNamespace, "argoproj.io", "applications", "Argo CD", "get", "patch");
+        }
+        return new ArrayList<>(out);
+    }
+
+    /** Reported but not making the service unready when missing: Argo CD and External Secrets may not be installed. */
+    public static boolean optional(Permission p) {
+        return p.group().equals("argoproj.io") || p.group().equals("external-secrets.io");
+    }
+
+    private static void verbs(Set<Permission> out, String ns, String group, String resource, String why, String... verbs) {
+        for (String v : verbs) {
+            // The first reason given for a call is kept (records before history, and so on).
+            if (out.stream().noneMatch(p -> p.namespace().equals(ns) && p.group().equals(group) && p.resource().equals(resource) && p.verb().equals(v))) {
+                out.add(new Permission(ns, group, resource, v, why));
+            }
+        }
+    }
+}
