@@ -25,8 +25,8 @@ class DeploymentManifestsTest {
     @SuppressWarnings("unchecked")
     static List<Map<String, Object>> documents() throws IOException {
         List<Map<String, Object>> docs = new ArrayList<>();
-        try (Stream<Path> files = Files.list(Path.of("k8s/base"))) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
+        try (Stream<Path> files = Stream.concat(Files.list(Path.of("k8s/base")), Files.list(Path.of("k8s/components/argocd")))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".yaml") && !p.endsWith("kustomization.yaml")).sorted().toList()) {
                 for (Object o : new Yaml().loadAll(Files.readString(f))) {
                     if (o != null) {
                         docs.add((Map<String, Object>) o);
@@ -54,15 +54,18 @@ class DeploymentManifestsTest {
         assertEquals(KubernetesStateStore.PAUSE.getPlural(), ((Map<?, ?>) pauses.get("names")).get("plural"));
     }
 
-    /** (apiGroup, resource, verb) triples a role grants. */
+    /** (apiGroup, resource, verb, resource name) a role grants. */
     @SuppressWarnings("unchecked")
     static java.util.Set<String> granted(Map<String, Object> role) {
         java.util.Set<String> out = new java.util.TreeSet<>();
         for (Map<String, Object> rule : (List<Map<String, Object>>) role.get("rules")) {
+            List<String> names = (List<String>) rule.getOrDefault("resourceNames", List.of(""));
             for (String g : (List<String>) rule.get("apiGroups")) {
                 for (String r : (List<String>) rule.get("resources")) {
                     for (String v : (List<String>) rule.get("verbs")) {
-                        out.add(g + " " + r + " " + v);
+                        for (String n : names) {
+                            out.add((g + " " + r + " " + v + " " + n).trim());
+                        }
                     }
                 }
             }
@@ -72,7 +75,7 @@ class DeploymentManifestsTest {
 
     static java.util.Set<String> needed(List<Permissions.Permission> perms, String namespace) {
         java.util.Set<String> out = new java.util.TreeSet<>();
-        perms.stream().filter(p -> p.namespace().equals(namespace)).forEach(p -> out.add(p.group() + " " + p.resource() + " " + p.verb()));
+        perms.stream().filter(p -> p.namespace().equals(namespace)).forEach(p -> out.add((p.group() + " " + p.resource() + " " + p.verb() + " " + p.name()).trim()));
         return out;
     }
 
@@ -83,7 +86,7 @@ class DeploymentManifestsTest {
     @Test
     void rbacGrantsEveryCallTheServiceMakesAndNoMore() throws IOException {
         List<Map<String, Object>> docs = documents();
-        var everything = Permissions.required("autonova-system", List.of("apps"), java.util.EnumSet.allOf(Scenario.class), true, List.of("*"), "argocd");
+        var everything = Permissions.required("autonova-system", "autonova-remediator-policy", List.of("apps"), java.util.EnumSet.allOf(Scenario.class), true, List.of("*"), "argocd");
         assertEquals(needed(everything, "autonova-system"), granted(find(docs, "Role", "autonova-remediator-state")), "state namespace");
         assertEquals(needed(everything, "argocd"), granted(find(docs, "Role", "autonova-remediator-argocd")), "Argo CD");
         java.util.Set<String> workload = new java.util.TreeSet<>();
@@ -93,14 +96,14 @@ class DeploymentManifestsTest {
         assertEquals(needed(everything, "apps"), workload, "a target namespace");
         // The split: scenarios 1-2 need only the rollback role; history and scenarios 3 and 5 the runbook role; 4 migration.
         assertTrue(granted(find(docs, "ClusterRole", "autonova-remediator-rollback")).containsAll(
-                needed(Permissions.required("s", List.of("apps"), List.of(Scenario.IMMEDIATE_ROLLBACK, Scenario.SELECTIVE_ROLLBACK), false, List.of(), "argocd"), "apps")));
+                needed(Permissions.required("s", "p", List.of("apps"), List.of(Scenario.IMMEDIATE_ROLLBACK, Scenario.SELECTIVE_ROLLBACK), false, List.of(), "argocd"), "apps")));
         java.util.Set<String> runbook = new java.util.TreeSet<>(granted(find(docs, "ClusterRole", "autonova-remediator-rollback")));
         runbook.addAll(granted(find(docs, "ClusterRole", "autonova-remediator-runbook")));
-        assertTrue(runbook.containsAll(needed(Permissions.required("s", List.of("apps"), List.of(Scenario.GRADUAL_ROLLBACK, Scenario.CONFIGURATION_ROLLBACK),
+        assertTrue(runbook.containsAll(needed(Permissions.required("s", "p", List.of("apps"), List.of(Scenario.GRADUAL_ROLLBACK, Scenario.CONFIGURATION_ROLLBACK),
                 true, List.of(), "argocd"), "apps")));
         java.util.Set<String> migration = new java.util.TreeSet<>(granted(find(docs, "ClusterRole", "autonova-remediator-rollback")));
         migration.addAll(granted(find(docs, "ClusterRole", "autonova-remediator-migration")));
-        assertTrue(migration.containsAll(needed(Permissions.required("s", List.of("apps"), List.of(Scenario.DATABASE_MIGRATION_ROLLBACK), false, List.of(), "argocd"), "apps")));
+        assertTrue(migration.containsAll(needed(Permissions.required("s", "p", List.of("apps"), List.of(Scenario.DATABASE_MIGRATION_ROLLBACK), false, List.of(), "argocd"), "apps")));
         assertTrue(docs.stream().noneMatch(d -> String.valueOf(d).contains("\"*\"") || String.valueOf(d).contains("verbs=[*]")), "no wildcards");
         // Nothing is granted cluster-wide by default: workload rights come from RoleBindings in listed namespaces.
         assertTrue(docs.stream().noneMatch(d -> "ClusterRoleBinding".equals(d.get("kind"))), "the base binds nothing cluster-wide");

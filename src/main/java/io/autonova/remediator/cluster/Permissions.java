@@ -15,11 +15,11 @@ import java.util.Set;
  */
 public final class Permissions {
 
-    /** One call: {@code namespace} empty for cluster-wide. */
-    public record Permission(String namespace, String group, String resource, String verb, String why) {
+    /** One call: {@code namespace} empty for cluster-wide, {@code name} empty for any object. */
+    public record Permission(String namespace, String group, String resource, String name, String verb, String why) {
         public String describe() {
-            return verb + " " + resource + (group.isEmpty() ? "" : "." + group) + (namespace.isEmpty() ? " (all namespaces)" : " in " + namespace)
-                    + " (" + why + ")";
+            return verb + " " + resource + (group.isEmpty() ? "" : "." + group) + (name.isEmpty() ? "" : " " + name)
+                    + (namespace.isEmpty() ? " (all namespaces)" : " in " + namespace) + " (" + why + ")";
         }
     }
 
@@ -30,14 +30,15 @@ public final class Permissions {
      * @param actIn            namespaces it may act in; an empty list means every namespace (cluster-wide RBAC)
      * @param secretNamespaces namespaces whose Secrets it keeps and restores ({@code *}: all of {@code actIn})
      */
-    public static List<Permission> required(String stateNamespace, Collection<String> actIn, Collection<Scenario> scenarios, boolean configHistory,
+    public static List<Permission> required(String stateNamespace, String policyConfigMap, Collection<String> actIn, Collection<Scenario> scenarios, boolean configHistory,
                                             Collection<String> secretNamespaces, String argoNamespace) {
         Set<Permission> out = new LinkedHashSet<>();
         String s = stateNamespace;
         verbs(out, s, "autonova.io", "remediations", "records", "get", "list", "watch", "create", "update", "delete");
         verbs(out, s, "autonova.io", "remediationpauses", "pauses", "list", "watch", "create", "delete");
         verbs(out, s, "coordination.k8s.io", "leases", "run ownership and target state", "get", "list", "watch", "create", "update");
-        verbs(out, s, "", "configmaps", "policy state", "get", "update", "list", "watch", "create");
+        named(out, s, "", "configmaps", policyConfigMap, "policy state", "get", "update");
+        verbs(out, s, "", "configmaps", "policy state", "list", "watch", "create");
         verbs(out, s, "events.k8s.io", "events", "Events on records", "create", "patch");
         List<String> where = actIn.isEmpty() ? List.of("") : List.copyOf(actIn);
         for (String ns : where) {
@@ -80,10 +81,15 @@ public final class Permissions {
     }
 
     private static void verbs(Set<Permission> out, String ns, String group, String resource, String why, String... verbs) {
+        named(out, ns, group, resource, "", why, verbs);
+    }
+
+    private static void named(Set<Permission> out, String ns, String group, String resource, String name, String why, String... verbs) {
         for (String v : verbs) {
             // The first reason given for a call is kept (records before history, and so on).
-            if (out.stream().noneMatch(p -> p.namespace().equals(ns) && p.group().equals(group) && p.resource().equals(resource) && p.verb().equals(v))) {
-                out.add(new Permission(ns, group, resource, v, why));
+            if (out.stream().noneMatch(p -> p.namespace().equals(ns) && p.group().equals(group) && p.resource().equals(resource)
+                    && p.name().equals(name) && p.verb().equals(v))) {
+                out.add(new Permission(ns, group, resource, name, v, why));
             }
         }
     }

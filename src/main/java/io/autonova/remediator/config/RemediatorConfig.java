@@ -44,6 +44,10 @@ public interface RemediatorConfig {
      */
     Optional<java.util.Set<String>> deniedNamespaces();
 
+    /** How often the service account's permissions are checked against what the configuration needs (SelfSubjectAccessReview). */
+    @WithDefault("60s")
+    java.time.Duration permissionCheckInterval();
+
     interface Records {
         /** Finished records are deleted this long after they finished. */
         @WithDefault("30d")

@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * Asks the API server, as the service's own identity, whether it may make every call its configuration needs
  * (SelfSubjectAccessReview, allowed for every authenticated user). A missing permission is logged by name and makes the
  * replica unready: a rollback that would fail with 403 at 3 a.m. is found at deploy time instead. Checked again every
- * minute, so granting the verb makes it ready without a restart, and taking one away is noticed.
+ * {@code remediator.permission-check-interval}, so granting the verb makes it ready without a restart, and taking one away is noticed.
  */
 @ApplicationScoped
 public class PermissionCheck {
@@ -58,7 +58,7 @@ public class PermissionCheck {
         metrics.gauge("remediator_permissions_missing", "Kubernetes permissions the configuration needs and the service account lacks",
                 () -> missing.size());
         scheduler = DaemonThreads.scheduler("permission-check");
-        scheduler.scheduleWithFixedDelay(this::checkSafely, 0, 60, TimeUnit.SECONDS);
+        scheduler.scheduleWithFixedDelay(this::checkSafely, 0, config.permissionCheckInterval().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     void stop(@Observes ShutdownEvent event) {
@@ -82,7 +82,7 @@ public class PermissionCheck {
         for (Rule r : rules.current().rules()) {
             used.add(r.scenario());
         }
-        List<Permission> needed = Permissions.required(config.state().namespace(), runtime.allowedNamespaces().orElse(Set.of()), used,
+        List<Permission> needed = Permissions.required(config.state().namespace(), config.state().globalName(), runtime.allowedNamespaces().orElse(Set.of()), used,
                 config.configHistory().enabled() && !runtime.dryRun(), config.configHistory().secretNamespaces().orElse(Set.of()),
                 config.argocd().namespace());
         List<Permission> lacking = new ArrayList<>();
@@ -120,7 +120,7 @@ public class PermissionCheck {
         String[] rs = p.resource().split("/", 2);
         SelfSubjectAccessReview review = client.authorization().v1().selfSubjectAccessReview().create(new SelfSubjectAccessReviewBuilder()
                 .withNewSpec().withNewResourceAttributes().withNamespace(p.namespace().isEmpty() ? null : p.namespace()).withGroup(p.group())
-                .withResource(rs[0]).withSubresource(rs.length > 1 ? rs[1] : null).withVerb(p.verb()).endResourceAttributes().endSpec().build());
+                .withResource(rs[0]).withSubresource(rs.length > 1 ? rs[1] : null).withName(p.name().isEmpty() ? null : p.name()).withVerb(p.verb()).endResourceAttributes().endSpec().build());
         return review == null || review.getStatus() == null ? null : review.getStatus().getAllowed();
     }
 

@@ -103,17 +103,59 @@ public class KubernetesEventRecorder implements EventRecorder {
             series.put(key, new Series(namespace, name, now));
             s = series.get(key);
         }
-        Event e = new EventBuilder().withMetadata(new ObjectMetaBuilder().withName(s.name).withNamespace(namespace).build())
-                .withEventTime(new MicroTime(MICRO.format(now.truncatedTo(ChronoUnit.MICROS)))).withReportingController("autonova.io/remediator")
-                .withReportingInstance(instance).withAction("Decide").withReason(reason).withNote(note).withType(warning ? "Warning" : "Normal")
-                .withRegarding(regarding).build();
+        String eventName = s.name;
         deferred(() -> {
             try {
+                Event e = new EventBuilder().withMetadata(new ObjectMetaBuilder().withName(eventName).withNamespace(namespace).build())
+                        .withEventTime(new MicroTime(MICRO.format(now.truncatedTo(ChronoUnit.MICROS)))).withReportingController("autonova.io/remediator")
+                        .withReportingInstance(instance).withAction("Decide").withReason(reason).withNote(note).withType(warning ? "Warning" : "Normal")
+                        .withRegarding(withUid(regarding)).build();
                 client.resources(Event.class).inNamespace(namespace).resource(e).create();
             } catch (RuntimeException ex) {
-                LOG.debugf("could not write event %s/%s: %s", namespace, e.getMetadata().getName(), ex.getMessage());
+                // Said once per namespace at WARN (a 403 here is missing RBAC, not noise), then at debug.
+                if (warnedNamespaces.add(namespace)) {
+                    LOG.warnf("could not write event %s/%s: %s", namespace, eventName, ex.getMessage());
+                } else {
+                    LOG.debugf("could not write event %s/%s: %s", namespace, eventName, ex.getMessage());
+                }
             }
         });
+    }
+
+    private final java.util.Set<String> warnedNamespaces = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private record Uid(String uid, long at) {
+    }
+
+    private static final long UID_TTL = TimeUnit.MINUTES.toNanos(10);
+    private final Map<String, Uid> uids = new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Uid> eldest) {
+            return size() > MAX_TRACKED;
+        }
+    };
+
+    /**
+     * The object's UID on the reference: {@code kubectl describe} selects Events by {@code involvedObject.uid}, so an Event
+     * without it is stored but never shown there. Looked up once per object (cached 10 minutes: a recreated object gets
+     * a new UID); an object that does not exist gets an Event without one.
+     */
+    private ObjectReference withUid(ObjectReference ref) {
+        String key = ref.getKind() + "/" + ref.getNamespace() + "/" + ref.getName();
+        Uid known;
+        synchronized (uids) {
+            known = uids.get(key);
+        }
+        if (known == null || System.nanoTime() - known.at() > UID_TTL) {
+            io.fabric8.kubernetes.api.model.HasMetadata o = ref.getKind().equals("Deployment")
+                    ? client.apps().deployments().inNamespace(ref.getNamespace()).withName(ref.getName()).get()
+                    : client.genericKubernetesResources(KubernetesStateStore.REMEDIATION).inNamespace(ref.getNamespace()).withName(ref.getName()).get();
+            known = new Uid(o == null ? null : o.getMetadata().getUid(), System.nanoTime());
+            synchronized (uids) {
+                uids.put(key, known);
+            }
+        }
+        return known.uid() == null ? ref : new ObjectReferenceBuilder(ref).withUid(known.uid()).build();
     }
 
     /** Writes the counts of repeated occurrences: one patch per Event that repeated since the last flush. */

@@ -1,0 +1,240 @@
+package io.autonova.remediator.realcluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.autonova.remediator.fixtures.RealCluster;
+import io.autonova.remediator.fixtures.ServiceProcess;
+import io.autonova.remediator.it.Alerts;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The service on a real API server with real controllers (scripts/cluster), installed from k8s/base and running as its
+ * own ServiceAccount with a TokenRequest token: every call it makes must be allowed by the shipped RBAC, every object
+ * it writes must pass the real CRD schema and Event validation, and rollbacks are carried out by the real Deployment
+ * controller.
+ */
+class RealClusterIT {
+
+    static final Path LOGS = Path.of("target/real-cluster-it");
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final ResourceDefinitionContext REMEDIATIONS = new ResourceDefinitionContext.Builder().withGroup("autonova.io").withVersion("v1alpha1")
+            .withKind("Remediation").withPlural("remediations").withNamespaced(true).build();
+    static final String STATE = "autonova-system";
+    static final String APPS = "apps";
+    static final String SA = "system:serviceaccount:autonova-system:autonova-remediator";
+
+    static RealCluster cluster;
+    static KubernetesClient admin;
+    static ServiceProcess service;
+    static String token;
+
+    @BeforeAll
+    static void install() throws Exception {
+        cluster = RealCluster.shared();
+        admin = cluster.admin();
+        for (String ns : List.of(APPS, "other")) {
+            if (admin.namespaces().withName(ns).get() == null) {
+                admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+            }
+        }
+        // The base as an operator applies it: CRDs, RBAC bound in the listed namespace only, the service's own objects.
+        cluster.kubectlWith(cluster.render("k8s/base"), "apply", "--server-side", "--force-conflicts", "-f", "-");
+        cluster.kubectl("wait", "--for=condition=Established", "crd/remediations.autonova.io", "crd/remediationpauses.autonova.io", "--timeout=30s");
+        token = cluster.token(STATE, "autonova-remediator");
+        Path rules = Files.createDirectories(LOGS.resolve("rules"));
+        Files.writeString(rules.resolve("rules.yaml"), """
+                global:
+                  rateLimit: {count: 100, window: 1h}
+                  maxInFlight: 10
+                defaults:
+                  cooldown: 1m
+                  targetRateLimit: {count: 10, window: 1h}
+                  ruleRateLimit: {count: 100, window: 1h}
+                  maxConsecutive: {count: 10, within: 24h}
+                rules:
+                  - name: high-error-rate
+                    matchers: ['alertname="HighErrorRate"']
+                    threshold: {value: annotation:value, op: ">", bound: 0.10}
+                    target: {namespace: "{{ $labels.namespace }}", deployment: "{{ $labels.service }}"}
+                    scenario: immediate-rollback
+                """);
+        service = startService("real-1", 18711, Map.of());
+    }
+
+    static ServiceProcess startService(String id, int port, Map<String, String> extra) throws Exception {
+        Map<String, String> env = new java.util.HashMap<>(cluster.serviceEnv(token));
+        env.put("REMEDIATOR_STATE_STORE", "kubernetes");
+        env.put("REMEDIATOR_STATE_NAMESPACE", STATE);
+        env.put("REMEDIATOR_ALLOWED_NAMESPACES", APPS);
+        env.put("REMEDIATOR_EXECUTION_POLL_INTERVAL", "200ms");
+        env.put("REMEDIATOR_EXECUTION_VERIFY_TIMEOUT", "60s");
+        env.put("REMEDIATOR_PERMISSION_CHECK_INTERVAL", "1s");
+        env.put("QUARKUS_LOG_CATEGORY__IO_AUTONOVA__LEVEL", "INFO");
+        env.putAll(extra);
+        ServiceProcess p = ServiceProcess.start(id, port, LOGS.resolve("rules").toString(), List.of(), env, LOGS);
+        try {
+            return p.awaitReady(Duration.ofSeconds(60));
+        } catch (RuntimeException e) {
+            p.kill();
+            throw e;
+        }
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (service != null) {
+            service.stop();
+        }
+        if (admin != null) {
+            admin.close();
+        }
+    }
+
+    /** A Deployment with real revision history: {@code images} rolled out one after the other by the real controller. */
+    static Deployment deploy(String ns, String name, String... images) {
+        Deployment d = new DeploymentBuilder().withNewMetadata().withName(name).withNamespace(ns).endMetadata()
+                .withNewSpec().withReplicas(2).withNewSelector().addToMatchLabels("app", name).endSelector()
+                .withNewTemplate().withNewMetadata().addToLabels("app", name).endMetadata()
+                .withNewSpec().addNewContainer().withName("app").withImage(images[0]).endContainer().endSpec().endTemplate().endSpec().build();
+        admin.apps().deployments().inNamespace(ns).resource(d).create();
+        awaitRolledOut(ns, name);
+        for (int i = 1; i < images.length; i++) {
+            String image = images[i];
+            admin.apps().deployments().inNamespace(ns).withName(name).edit(x -> {
+                x.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(image);
+                return x;
+            });
+            awaitRolledOut(ns, name);
+        }
+        return admin.apps().deployments().inNamespace(ns).withName(name).get();
+    }
+
+    static void awaitRolledOut(String ns, String name) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            Deployment d = admin.apps().deployments().inNamespace(ns).withName(name).get();
+            var s = d.getStatus();
+            return s != null && s.getObservedGeneration() != null && s.getObservedGeneration() >= d.getMetadata().getGeneration()
+                    && d.getSpec().getReplicas().equals(s.getUpdatedReplicas()) && d.getSpec().getReplicas().equals(s.getAvailableReplicas())
+                    && d.getSpec().getReplicas().equals(s.getReplicas());
+        });
+    }
+
+    static String image(String ns, String name) {
+        return admin.apps().deployments().inNamespace(ns).withName(name).get().getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+    }
+
+    static JsonNode post(ServiceProcess replica, Alerts.Spec alert) throws Exception {
+        HttpResponse<String> r = ServiceProcess.HTTP.send(replica.webhook(Alerts.body(alert)), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        return JSON.readTree(r.body()).get("results");
+    }
+
+    static GenericKubernetesResource record(String name) {
+        return admin.genericKubernetesResources(REMEDIATIONS).inNamespace(STATE).withName(name).get();
+    }
+
+    @SuppressWarnings("unchecked")
+    static String phase(String name) {
+        GenericKubernetesResource r = record(name);
+        Object status = r == null ? null : r.getAdditionalProperties().get("status");
+        return status == null ? null : String.valueOf(((Map<String, Object>) status).get("phase"));
+    }
+
+    static String awaitFinished(String name) {
+        await().atMost(Duration.ofSeconds(90)).until(() -> {
+            String p = phase(name);
+            return p != null && List.of("SUCCEEDED", "FAILED", "ABORTED", "REFUSED", "CLEARED", "DRY_RUN").contains(p);
+        });
+        return phase(name);
+    }
+
+    /** A name of its own per run, so a cluster kept between runs (AUTONOVA_TEST_CLUSTER) needs no clean-up. */
+    static String unique(String base) {
+        return base + "-" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
+    }
+
+    @Test
+    void immediateRollbackIsCarriedOutByTheRealDeploymentController() throws Exception {
+        String api = unique("api");
+        deploy(APPS, api, "registry.local/api:1.0", "registry.local/api:2.0");
+        JsonNode results = post(service, Alerts.firing(Map.of("alertname", "HighErrorRate", "namespace", APPS, "service", api), "0.4"));
+        assertEquals("ALL_CHECKS_PASSED", results.get(0).get("reason").asText(), results.toString());
+        String name = results.get(0).get("remediation").asText();
+
+        assertEquals("SUCCEEDED", awaitFinished(name), () -> String.valueOf(record(name)));
+        assertEquals("registry.local/api:1.0", image(APPS, api));
+        awaitRolledOut(APPS, api);
+        // What the real controller made of it: a third revision with the first one's template, as `kubectl rollout undo`.
+        String history = cluster.kubectl("rollout", "history", "deployment/" + api, "-n", APPS);
+        assertTrue(history.contains("2 ") && history.contains("3 ") && !history.contains("\n1 "), history);
+        // The decision and outcome are on the Deployment, accepted by the real events.k8s.io/v1 validation.
+        String events = cluster.kubectl("get", "events.events.k8s.io", "-n", APPS, "--field-selector", "regarding.name=" + api,
+                "-o", "jsonpath={range .items[*]}{.reportingController} {.reason} {.note}{\"\\n\"}{end}");
+        assertTrue(events.contains("autonova"), events);
+        String describe = cluster.kubectl("describe", "deployment", api, "-n", APPS);
+        assertTrue(describe.contains("RemediationSucceeded") && describe.contains("autonova.io/remediator"), describe);
+    }
+
+    @Test
+    void alertsAimedAtProtectedOrUnlistedNamespacesAreRefusedAndWriteNothing() throws Exception {
+        int before = admin.genericKubernetesResources(REMEDIATIONS).inNamespace(STATE).list().getItems().size();
+        for (var c : List.of(List.of("kube-system", "NAMESPACE_PROTECTED"), List.of(STATE, "NAMESPACE_PROTECTED"), List.of("other", "NAMESPACE_NOT_ALLOWED"))) {
+            JsonNode results = post(service, Alerts.firing(Map.of("alertname", "HighErrorRate", "namespace", c.get(0), "service", "coredns"), "0.9"));
+            assertEquals(c.get(1), results.get(0).get("reason").asText(), results.toString());
+        }
+        assertEquals(before, admin.genericKubernetesResources(REMEDIATIONS).inNamespace(STATE).list().getItems().size());
+    }
+
+    /** The shipped RBAC, asked of the real authorizer: what the service needs in its namespaces, and nothing it must not have. */
+    @Test
+    void theServiceAccountMayDoWhatTheCodeNeedsAndNothingElse() throws Exception {
+        for (String allowed : List.of("patch deployments -n apps", "list replicasets -n apps", "create jobs -n apps", "get pods --subresource=log -n apps",
+                "create events.events.k8s.io -n apps", "update remediations.autonova.io -n autonova-system", "update leases -n autonova-system",
+                "create events.events.k8s.io -n autonova-system")) {
+            assertEquals("yes", canI(allowed), allowed);
+        }
+        for (String refused : List.of("get secrets -n apps", "list secrets -A", "get secrets -n kube-system", "patch deployments -n other",
+                "patch deployments -n kube-system", "create jobs -n kube-system", "create jobs -n other", "create pods -n apps",
+                "delete remediations.autonova.io -n apps", "create clusterrolebindings", "impersonate serviceaccounts -n kube-system")) {
+            assertEquals("no", canI(refused), refused);
+        }
+        JsonNode ready = JSON.readTree(service.get("/q/health/ready").body());
+        assertEquals("UP", ready.get("status").asText(), ready.toString());
+    }
+
+    static String canI(String what) throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of("auth", "can-i"));
+        args.addAll(List.of(what.split(" ")));
+        args.addAll(List.of("--as", SA));
+        String out = cluster.kubectlResult(null, args.toArray(String[]::new)).out().trim();
+        return out.substring(out.lastIndexOf('\n') + 1); // after kubectl's warnings
+    }
+
+    /** Every overlay is accepted by the real API server (schema, RBAC objects, PDB, NetworkPolicy), not only rendered. */
+    @Test
+    void everyOverlayPassesServerSideValidation() throws Exception {
+        for (String overlay : List.of("k8s/base", "k8s/overlays/dev", "k8s/overlays/production", "k8s/overlays/cluster-wide")) {
+            RealCluster.Result r = cluster.kubectlResult(cluster.render(overlay), "apply", "--dry-run=server", "--server-side", "--force-conflicts", "-f", "-");
+            assertEquals(0, r.code(), overlay + ":\n" + r.out());
+        }
+    }
+}
