@@ -92,6 +92,11 @@ public interface ClusterActions {
     /** Applies a JSON merge patch to an ExternalSecret. */
     void mergePatchExternalSecret(String namespace, String name, Map<String, Object> patch);
 
+    /** True when Secrets in the namespace may be read and restored (remediator.config-history.secret-namespaces). */
+    default boolean handlesSecrets(String namespace) {
+        return true;
+    }
+
     /** True when writes are only described, not sent. */
     default boolean dryRun() {
         return false;

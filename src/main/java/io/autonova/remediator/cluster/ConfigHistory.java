@@ -33,8 +33,11 @@ public final class ConfigHistory {
     public static final String CONTENT_HASH = "autonova.io/content-hash";
 
     /** One kept content of an object: its hash, when it was first and last seen, and the snapshot holding it. */
-    public record Version(String hash, Instant firstSeen, Instant seenAt, String snapshot) {
+    public record Version(String hash, Instant firstSeen, Instant seenAt, String snapshot, boolean knownBad) {
     }
+
+    /** On a snapshot whose content a run rolled back from: never restored again by a later run. */
+    public static final String ROLLED_BACK_BY = "autonova.io/rolled-back-by";
 
     private ConfigHistory() {
     }
@@ -135,12 +138,24 @@ public final class ConfigHistory {
         List<? extends HasMetadata> snaps = kind.equals("Secret") ? cluster.secrets(namespace, Map.of(SNAPSHOT_OF, source, SNAPSHOT_KIND, "Secret"))
                 : cluster.configMaps(namespace, Map.of(SNAPSHOT_OF, source, SNAPSHOT_KIND, "ConfigMap"));
         return snaps.stream().sorted(BY_SEEN.reversed()).map(s -> new Version(annotation(s, CONTENT_HASH), Instant.parse(annotation(s, FIRST_SEEN_AT)),
-                Instant.parse(annotation(s, SEEN_AT)), s.getMetadata().getName())).toList();
+                Instant.parse(annotation(s, SEEN_AT)), s.getMetadata().getName(), s.getMetadata().getAnnotations() != null
+                && s.getMetadata().getAnnotations().containsKey(ROLLED_BACK_BY))).toList();
     }
 
+    /** Marks the snapshot of a content a run rolled back from as known bad. */
+    public static void markRolledBackFrom(ClusterActions cluster, String kind, String namespace, String source, String hash, String run) {
+        String patch = "[{\"op\":\"add\",\"path\":\"/metadata/annotations/autonova.io~1rolled-back-by\",\"value\":\"" + run + "\"}]";
+        String name = snapshotName(source, hash);
+        if (kind.equals("Secret")) {
+            cluster.patchSecret(namespace, name, patch);
+        } else {
+            cluster.patchConfigMap(namespace, name, patch);
+        }
+    }
+
+    /** A content that comes back is seen again, but keeps when it was first seen: a restore of A over B does not make A look new. */
     private static String seenPatch(Instant now) {
-        return "[{\"op\":\"replace\",\"path\":\"/metadata/annotations/autonova.io~1seen-at\",\"value\":\"" + now + "\"},"
-                + "{\"op\":\"replace\",\"path\":\"/metadata/annotations/autonova.io~1first-seen-at\",\"value\":\"" + now + "\"}]";
+        return "[{\"op\":\"replace\",\"path\":\"/metadata/annotations/autonova.io~1seen-at\",\"value\":\"" + now + "\"}]";
     }
 
     static String annotation(HasMetadata o, String key) {

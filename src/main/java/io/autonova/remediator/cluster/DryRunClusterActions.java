@@ -175,4 +175,9 @@ public class DryRunClusterActions implements ClusterActions {
     private static String abbreviate(String s) {
         return s.length() > 2000 ? s.substring(0, 2000) + "..." : s;
     }
+
+    @Override
+    public boolean handlesSecrets(String namespace) {
+        return delegate.handlesSecrets(namespace);
+    }
 }

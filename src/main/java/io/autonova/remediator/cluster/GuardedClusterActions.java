@@ -219,6 +219,11 @@ public class GuardedClusterActions implements ClusterActions {
     }
 
     @Override
+    public boolean handlesSecrets(String namespace) {
+        return secretNamespaces == null || secretNamespaces.contains(namespace);
+    }
+
+    @Override
     public boolean dryRun() {
         return delegate.dryRun();
     }

@@ -162,6 +162,10 @@ final class ConfigRestore {
         for (String ref : references(d.getSpec().getTemplate().getSpec())) {
             String kind = ref.substring(0, ref.indexOf('/'));
             String name = ref.substring(ref.indexOf('/') + 1);
+            if (kind.equals("Secret") && !ctx.cluster().handlesSecrets(t.namespace())) {
+                notes.add(ref + ": Secrets in " + t.namespace() + " are not kept or restored (remediator.config-history.secret-namespaces)");
+                continue;
+            }
             HasMetadata o = read(ctx, kind, name);
             if (o == null || !ConfigHistory.optedIn(o)) {
                 continue;
@@ -182,7 +186,12 @@ final class ConfigRestore {
             if (versions.get(at).firstSeen().isBefore(since)) {
                 continue; // unchanged in the window
             }
-            ConfigHistory.Version previous = at + 1 < versions.size() ? versions.get(at + 1) : null;
+            // The newest earlier content no run rolled back from.
+            ConfigHistory.Version previous = versions.stream().skip(at + 1).filter(v -> !v.knownBad()).findFirst().orElse(null);
+            if (previous == null && versions.stream().skip(at + 1).anyMatch(ConfigHistory.Version::knownBad)) {
+                notes.add(ref + ": every earlier content was rolled back from by a run before");
+                continue;
+            }
             String es = externalSecretOwner(o);
             if (es != null) {
                 external.add(Map.of("secret", name, "externalSecret", es));
@@ -244,6 +253,10 @@ final class ConfigRestore {
             if (r.kind() != StepResult.Kind.DONE) {
                 return r;
             }
+            if (!ctx.dryRun()) {
+                ConfigHistory.markRolledBackFrom(ctx.cluster(), item.get("kind"), ctx.target().namespace(), item.get("name"), item.get("fromHash"),
+                        ctx.record().name);
+            }
             done.add(item.get("kind") + " " + item.get("name"));
         }
         return StepResult.done((ctx.dryRun() ? "dry-run: would restore " : "restored ") + done + " to their earlier content");
@@ -303,9 +316,10 @@ final class ConfigRestore {
             Map<String, String> data = snap instanceof Secret s ? s.getData() : ((ConfigMap) snap).getData();
             ops.add(Map.of("op", "add", "path", "/data", "value", data == null ? Map.of() : data));
             if (snap instanceof ConfigMap c) {
+                // fabric8 reads an absent map as empty: a path is patched only where the server's JSON has it.
                 Map<String, String> bin = c.getBinaryData();
-                boolean has = ((ConfigMap) o).getBinaryData() != null;
-                if (bin != null) {
+                boolean has = ((ConfigMap) o).getBinaryData() != null && !((ConfigMap) o).getBinaryData().isEmpty();
+                if (bin != null && !bin.isEmpty()) {
                     ops.add(Map.of("op", "add", "path", "/binaryData", "value", bin));
                 } else if (has) {
                     ops.add(Map.of("op", "remove", "path", "/binaryData"));
@@ -354,7 +368,8 @@ final class ConfigRestore {
                 }
                 List<Map<String, Object>> ops = new ArrayList<>();
                 ops.add(Map.of("op", "test", "path", "/metadata/resourceVersion", "value", d.getMetadata().getResourceVersion()));
-                if (ann == null) {
+                if (ann == null || ann.isEmpty()) {
+                    // fabric8 reads absent annotations as an empty map; adding below a member the server lacks is a 422.
                     ops.add(Map.of("op", "add", "path", "/spec/template/metadata/annotations", "value", Map.of(RESTARTED_AT, inputs.get("restartedAt"))));
                 } else {
                     ops.add(Map.of("op", "add", "path", "/spec/template/metadata/annotations/kubectl.kubernetes.io~1restartedAt", "value", inputs.get("restartedAt")));

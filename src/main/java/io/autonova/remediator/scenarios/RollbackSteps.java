@@ -204,6 +204,7 @@ final class RollbackSteps {
      * {@code test}) means someone wrote meanwhile, so it reads and checks again; after three, {@code exhausted}.
      */
     static StepResult lookAgainOnConflict(Attempt attempt, StepResult exhausted) {
+        String last = "";
         for (int i = 0; i < 3; i++) {
             try {
                 return attempt.run();
@@ -211,11 +212,14 @@ final class RollbackSteps {
                 if (e.getCode() != 409 && e.getCode() != 422) {
                     throw e;
                 }
+                last = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException(e);
             }
         }
-        return exhausted;
+        // What the API server said the last time: a precondition that never holds reads differently from a busy object.
+        return new StepResult(exhausted.kind(), exhausted.outputs(), exhausted.message() + " (last answer: " + last + ")", exhausted.reason(),
+                exhausted.checkAgainIn());
     }
 
     /** Prepends a test of the resourceVersion the plan was checked against: a write in between fails the patch. */

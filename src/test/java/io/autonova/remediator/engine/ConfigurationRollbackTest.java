@@ -102,7 +102,11 @@ class ConfigurationRollbackTest {
     }
 
     private String admit(String ns, Map<String, String> parameters) {
-        String name = h.admit(ns, "checkout", SCENARIO, null, parameters);
+        return admit(ns, parameters, 1);
+    }
+
+    private String admit(String ns, Map<String, String> parameters, int episode) {
+        String name = h.admit(ns, "checkout", SCENARIO, null, parameters, episode);
         RemediationRecord r = h.record(name).copy();
         r.spec.trigger.startsAt = h.clock.now.minus(Duration.ofMinutes(1));
         r.spec.trigger.alertname = "HighErrorRate";
@@ -117,6 +121,31 @@ class ConfigurationRollbackTest {
     private String restartedAt(String ns) {
         var ann = h.deployment(ns, "checkout").getSpec().getTemplate().getMetadata().getAnnotations();
         return ann == null ? null : ann.get("kubectl.kubernetes.io/restartedAt");
+    }
+
+    /**
+     * After A is restored over bad B, A must not look freshly changed (its first-seen time kept), and B, rolled back from,
+     * is never restored by a later run: a second alert within changedWithin finds nothing to restore instead of putting B back.
+     */
+    @Test
+    void aRestoredContentDoesNotLookNewAndTheBadOneIsNeverRestoredAgain() {
+        String ns = cluster(Map.of("FEATURE_X", "on", "LOG_LEVEL", "info"), null);
+        String first = admit(ns, Map.of("changedWithin", "15m"));
+        assertEquals("done", h.drive(h.replica("a", 0, 0), first, 100));
+        assertEquals(Phase.SUCCEEDED, h.record(first).status.phase, h.record(first).status.message);
+        assertEquals(Map.of("FEATURE_X", "off", "LOG_LEVEL", "info"), config(ns));
+        h.playControllers(); // the watcher sees A come back
+        var versions = ConfigHistory.versions(new io.autonova.remediator.cluster.FabricClusterActions(client), "ConfigMap", ns, "checkout-config");
+        assertTrue(versions.stream().anyMatch(ConfigHistory.Version::knownBad), versions.toString());
+        assertTrue(versions.stream().filter(v -> !v.knownBad()).allMatch(v -> v.firstSeen().isBefore(h.clock.now.minus(Duration.ofMinutes(15)))),
+                "A keeps its first-seen time: " + versions);
+
+        h.clock.now = h.clock.now.plus(Duration.ofMinutes(2));
+        String second = admit(ns, Map.of("changedWithin", "15m"), 2);
+        h.drive(h.replica("a", 0, 0), second, 100);
+        assertEquals(Map.of("FEATURE_X", "off", "LOG_LEVEL", "info"), config(ns), "B is not put back");
+        assertEquals(Phase.FAILED, h.record(second).status.phase, h.record(second).status.message);
+        assertEquals("CONFIG_HISTORY_MISSING", h.record(second).status.failureReason, h.record(second).status.message);
     }
 
     @Test

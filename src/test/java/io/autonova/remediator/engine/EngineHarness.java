@@ -131,12 +131,16 @@ final class EngineHarness {
     }
 
     String admit(String ns, String deployment, String scenario, String argoApp, Map<String, String> parameters) {
+        return admit(ns, deployment, scenario, argoApp, parameters, 1);
+    }
+
+    String admit(String ns, String deployment, String scenario, String argoApp, Map<String, String> parameters, int episode) {
         RemediationRecord r = new RemediationRecord();
         r.spec.parameters.putAll(parameters);
-        r.name = scenario + "-" + ns + "-1";
+        r.name = scenario + "-" + ns + "-" + episode;
         r.createdAt = clock.instant();
         r.spec.rule = "test-rule";
-        r.spec.episode = 1;
+        r.spec.episode = episode;
         r.spec.scenario = scenario;
         r.spec.target.namespace = ns;
         r.spec.target.deployment = deployment;

@@ -59,6 +59,10 @@ class RealClusterIT {
         // The base as an operator applies it: CRDs, RBAC bound in the listed namespace only, the service's own objects.
         cluster.kubectlWith(cluster.render("k8s/base"), "apply", "--server-side", "--force-conflicts", "-f", "-");
         cluster.kubectl("wait", "--for=condition=Established", "crd/remediations.autonova.io", "crd/remediationpauses.autonova.io", "--timeout=30s");
+        // Secrets opted in for apps, as the rbac.yaml comment says: the binding beside the setting.
+        cluster.kubectlWith(cluster.kubectl("create", "rolebinding", "autonova-remediator-config-secrets", "-n", APPS,
+                "--clusterrole=autonova-remediator-config-secrets", "--serviceaccount=autonova-system:autonova-remediator", "--dry-run=client", "-o", "yaml"),
+                "apply", "-f", "-");
         token = cluster.token(STATE, "autonova-remediator");
         Path rules = Files.createDirectories(LOGS.resolve("rules"));
         Files.writeString(rules.resolve("rules.yaml"), """
@@ -76,6 +80,25 @@ class RealClusterIT {
                     threshold: {value: annotation:value, op: ">", bound: 0.10}
                     target: {namespace: "{{ $labels.namespace }}", deployment: "{{ $labels.service }}"}
                     scenario: immediate-rollback
+                  - name: restarts
+                    matchers: ['alertname="PodRestartsHigh"']
+                    target: {namespace: "{{ $labels.namespace }}", deployment: "{{ $labels.deployment }}"}
+                    scenario: selective-rollback
+                  - name: latency
+                    matchers: ['alertname="LatencyDegraded"']
+                    target: {namespace: "{{ $labels.namespace }}", deployment: "{{ $labels.deployment }}"}
+                    scenario: gradual-rollback
+                    parameters: {scaleBadTo: "1", drain: 1s, watch: 3s}
+                  - name: migration
+                    matchers: ['alertname="MigrationErrors"']
+                    target: {namespace: "{{ $labels.namespace }}", deployment: "{{ $labels.deployment }}"}
+                    scenario: database-migration-rollback
+                    parameters: {reversible: "true", migrationTimeout: 2m}
+                  - name: config
+                    matchers: ['alertname="ConfigErrors"']
+                    target: {namespace: "{{ $labels.namespace }}", deployment: "{{ $labels.deployment }}"}
+                    scenario: configuration-rollback
+                    parameters: {changedWithin: 1h}
                 """);
         service = startService("real-1", 18711, Map.of());
     }
@@ -88,6 +111,7 @@ class RealClusterIT {
         env.put("REMEDIATOR_EXECUTION_POLL_INTERVAL", "200ms");
         env.put("REMEDIATOR_EXECUTION_VERIFY_TIMEOUT", "60s");
         env.put("REMEDIATOR_PERMISSION_CHECK_INTERVAL", "1s");
+        env.put("REMEDIATOR_CONFIG_HISTORY_SECRET_NAMESPACES", APPS);
         env.put("QUARKUS_LOG_CATEGORY__IO_AUTONOVA__LEVEL", "INFO");
         env.putAll(extra);
         ServiceProcess p = ServiceProcess.start(id, port, LOGS.resolve("rules").toString(), List.of(), env, LOGS);
@@ -111,10 +135,17 @@ class RealClusterIT {
 
     /** A Deployment with real revision history: {@code images} rolled out one after the other by the real controller. */
     static Deployment deploy(String ns, String name, String... images) {
+        return deploy(ns, name, c -> {
+        }, images);
+    }
+
+    static Deployment deploy(String ns, String name, java.util.function.Consumer<io.fabric8.kubernetes.api.model.Container> container, String... images) {
+        var c = new io.fabric8.kubernetes.api.model.ContainerBuilder().withName("app").withImage(images[0]).build();
+        container.accept(c);
         Deployment d = new DeploymentBuilder().withNewMetadata().withName(name).withNamespace(ns).endMetadata()
                 .withNewSpec().withReplicas(2).withNewSelector().addToMatchLabels("app", name).endSelector()
                 .withNewTemplate().withNewMetadata().addToLabels("app", name).endMetadata()
-                .withNewSpec().addNewContainer().withName("app").withImage(images[0]).endContainer().endSpec().endTemplate().endSpec().build();
+                .withNewSpec().withContainers(c).endSpec().endTemplate().endSpec().build();
         admin.apps().deployments().inNamespace(ns).resource(d).create();
         awaitRolledOut(ns, name);
         for (int i = 1; i < images.length; i++) {
@@ -194,6 +225,136 @@ class RealClusterIT {
         assertTrue(describe.contains("RemediationSucceeded") && describe.contains("autonova.io/remediator"), describe);
     }
 
+    static String act(String alertname, String deployment) throws Exception {
+        JsonNode results = post(service, Alerts.firing(Map.of("alertname", alertname, "namespace", APPS, "deployment", deployment), null));
+        assertEquals("ALL_CHECKS_PASSED", results.get(0).get("reason").asText(), results.toString());
+        return results.get(0).get("remediation").asText();
+    }
+
+    @Test
+    void selectiveRollbackOfOneDeploymentLeavesItsNeighbourAlone() throws Exception {
+        String bad = unique("worker");
+        String neighbour = unique("cart");
+        deploy(APPS, bad, "registry.local/worker:1.0", "registry.local/worker:2.0");
+        deploy(APPS, neighbour, "registry.local/cart:1.0", "registry.local/cart:2.0");
+        String rv = admin.apps().deployments().inNamespace(APPS).withName(neighbour).get().getMetadata().getResourceVersion();
+        String name = act("PodRestartsHigh", bad);
+        assertEquals("SUCCEEDED", awaitFinished(name), () -> String.valueOf(record(name)));
+        assertEquals("registry.local/worker:1.0", image(APPS, bad));
+        awaitRolledOut(APPS, bad);
+        assertEquals(rv, admin.apps().deployments().inNamespace(APPS).withName(neighbour).get().getMetadata().getResourceVersion(), "untouched");
+    }
+
+    @Test
+    void gradualRollbackMovesTheServiceAndRealEndpointSlicesFollow() throws Exception {
+        String web = unique("web");
+        deploy(APPS, web, "registry.local/web:1.0", "registry.local/web:2.0");
+        admin.services().inNamespace(APPS).resource(new io.fabric8.kubernetes.api.model.ServiceBuilder().withNewMetadata().withName(web).endMetadata()
+                .withNewSpec().addToSelector("app", web).addNewPort().withPort(80).withNewTargetPort(8080).endPort().endSpec().build()).create();
+        await().atMost(Duration.ofSeconds(30)).until(() -> endpoints(web).size() == 2);
+        String uid = admin.apps().deployments().inNamespace(APPS).withName(web).get().getMetadata().getUid();
+        String name = act("LatencyDegraded", web);
+        // While the copy takes the traffic, the real EndpointSlice controller lists only the copy's pods.
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            var svc = admin.services().inNamespace(APPS).withName(web).get();
+            return svc.getSpec().getSelector().containsKey("autonova.io/rollback")
+                    && endpoints(web).stream().allMatch(p -> p.startsWith(web + "-rollback-")) && !endpoints(web).isEmpty();
+        });
+        assertEquals("SUCCEEDED", awaitFinished(name), () -> String.valueOf(record(name)));
+        assertEquals("registry.local/web:1.0", image(APPS, web), "the original itself runs the previous version");
+        assertEquals(uid, admin.apps().deployments().inNamespace(APPS).withName(web).get().getMetadata().getUid(), "never re-created");
+        assertEquals(Map.of("app", web), admin.services().inNamespace(APPS).withName(web).get().getSpec().getSelector());
+        await().atMost(Duration.ofSeconds(30)).until(() -> admin.apps().deployments().inNamespace(APPS).withName(web + "-rollback").get() == null
+                && endpoints(web).size() == 2 && endpoints(web).stream().noneMatch(p -> p.contains("-rollback-")));
+    }
+
+    /** The pods the real EndpointSlice controller lists as ready endpoints of a Service. */
+    static List<String> endpoints(String service) {
+        return admin.discovery().v1().endpointSlices().inNamespace(APPS).withLabel("kubernetes.io/service-name", service).list().getItems().stream()
+                .flatMap(s -> s.getEndpoints() == null ? java.util.stream.Stream.empty() : s.getEndpoints().stream())
+                .filter(e -> e.getConditions() != null && Boolean.TRUE.equals(e.getConditions().getReady()) && e.getTargetRef() != null)
+                .map(e -> e.getTargetRef().getName()).toList();
+    }
+
+    /** The undo Job a release ships: suspended, labelled for its Deployment, annotated with the image it undoes. */
+    static void shipUndo(String deployment, String image, boolean fails) {
+        var labels = new java.util.HashMap<String, String>(Map.of("app", deployment + "-migrate"));
+        if (fails) {
+            labels.put("autonova.dev/kwok-outcome", "failed");
+        }
+        admin.batch().v1().jobs().inNamespace(APPS).resource(new io.fabric8.kubernetes.api.model.batch.v1.JobBuilder().withNewMetadata()
+                .withName(deployment + "-undo").addToLabels("autonova.io/migration-undo-for", deployment)
+                .addToAnnotations("autonova.io/undoes-image", image).endMetadata()
+                .withNewSpec().withSuspend(true).withBackoffLimit(0).withNewTemplate().withNewMetadata().addToLabels(labels).endMetadata()
+                .withNewSpec().withRestartPolicy("Never").addNewContainer().withName("flyway").withImage("flyway/flyway:10")
+                .withArgs("undo").endContainer().endSpec().endTemplate().endSpec().build()).create();
+    }
+
+    @Test
+    void migrationUndoRunsAsARealJobWhileTheAppIsStoppedThenTheAppIsRolledBack() throws Exception {
+        String orders = unique("orders");
+        deploy(APPS, orders, "registry.local/orders:1.0", "registry.local/orders:2.0");
+        shipUndo(orders, "registry.local/orders:2.0", false);
+        String name = act("MigrationErrors", orders);
+        assertEquals("SUCCEEDED", awaitFinished(name), () -> String.valueOf(record(name)));
+        var undo = admin.batch().v1().jobs().inNamespace(APPS).withLabel("autonova.io/remediation", name).list().getItems();
+        assertEquals(1, undo.size());
+        assertTrue(undo.get(0).getStatus().getConditions().stream().anyMatch(c -> c.getType().equals("Complete") && c.getStatus().equals("True")),
+                "the real Job controller completed it");
+        assertEquals("registry.local/orders:1.0", image(APPS, orders));
+        awaitRolledOut(APPS, orders);
+        assertEquals(2, admin.apps().deployments().inNamespace(APPS).withName(orders).get().getStatus().getAvailableReplicas());
+    }
+
+    @Test
+    void aFailedMigrationUndoHoldsTheTargetAndNeverLeavesTheAppAtZero() throws Exception {
+        String orders = unique("billing");
+        deploy(APPS, orders, "registry.local/billing:1.0", "registry.local/billing:2.0");
+        shipUndo(orders, "registry.local/billing:2.0", true);
+        String name = act("MigrationErrors", orders);
+        assertEquals("FAILED", awaitFinished(name), () -> String.valueOf(record(name)));
+        assertTrue(String.valueOf(record(name)).contains("MIGRATION_UNDO_FAILED"), () -> String.valueOf(record(name)));
+        var undo = admin.batch().v1().jobs().inNamespace(APPS).withLabel("autonova.io/remediation", name).list().getItems();
+        assertTrue(undo.get(0).getStatus().getConditions().stream().anyMatch(c -> c.getType().equals("Failed") && c.getStatus().equals("True")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            var d = admin.apps().deployments().inNamespace(APPS).withName(orders).get();
+            return d.getSpec().getReplicas() == 2 && Integer.valueOf(2).equals(d.getStatus().getAvailableReplicas());
+        });
+        assertEquals("registry.local/billing:2.0", image(APPS, orders), "the schema is unknown: no rollback of the app onto it");
+    }
+
+    @Test
+    void configurationRollbackRestoresTheConfigMapAndRestartsOntoIt() throws Exception {
+        String app = unique("checkout");
+        admin.configMaps().inNamespace(APPS).resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata().withName(app + "-config")
+                .addToLabels("autonova.io/config-history", "true").endMetadata().addToData("MODE", "good").build()).create();
+        admin.secrets().inNamespace(APPS).resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName(app + "-db")
+                .addToLabels("autonova.io/config-history", "true").endMetadata().addToStringData("URL", "postgres://db/one").build()).create();
+        deploy(APPS, app, c -> c.setEnvFrom(List.of(
+                new io.fabric8.kubernetes.api.model.EnvFromSourceBuilder().withNewConfigMapRef().withName(app + "-config").endConfigMapRef().build(),
+                new io.fabric8.kubernetes.api.model.EnvFromSourceBuilder().withNewSecretRef().withName(app + "-db").endSecretRef().build())),
+                "registry.local/checkout:1.0");
+        await().atMost(Duration.ofSeconds(20)).until(() -> snapshots(app + "-config") == 1);
+        admin.configMaps().inNamespace(APPS).withName(app + "-config").edit(c -> {
+            c.getData().put("MODE", "broken");
+            return c;
+        });
+        await().atMost(Duration.ofSeconds(20)).until(() -> snapshots(app + "-config") == 2);
+        String rsBefore = String.valueOf(admin.apps().deployments().inNamespace(APPS).withName(app).get().getMetadata().getGeneration());
+        String name = act("ConfigErrors", app);
+        assertEquals("SUCCEEDED", awaitFinished(name), () -> String.valueOf(record(name)));
+        assertEquals("good", admin.configMaps().inNamespace(APPS).withName(app + "-config").get().getData().get("MODE"));
+        assertTrue(!rsBefore.equals(String.valueOf(admin.apps().deployments().inNamespace(APPS).withName(app).get().getMetadata().getGeneration())),
+                "restarted onto the restored configuration (a new template generation)");
+        awaitRolledOut(APPS, app);
+        assertTrue(admin.secrets().inNamespace(APPS).withLabel("autonova.io/snapshot-of", app + "-db").list().getItems().size() == 1,
+                "the Secret's history is kept in its own kind, in the namespace opted in");
+    }
+
+    static int snapshots(String of) {
+        return admin.configMaps().inNamespace(APPS).withLabel("autonova.io/snapshot-of", of).list().getItems().size();
+    }
+
     @Test
     void alertsAimedAtProtectedOrUnlistedNamespacesAreRefusedAndWriteNothing() throws Exception {
         int before = admin.genericKubernetesResources(REMEDIATIONS).inNamespace(STATE).list().getItems().size();
@@ -209,10 +370,10 @@ class RealClusterIT {
     void theServiceAccountMayDoWhatTheCodeNeedsAndNothingElse() throws Exception {
         for (String allowed : List.of("patch deployments -n apps", "list replicasets -n apps", "create jobs -n apps", "get pods --subresource=log -n apps",
                 "create events.events.k8s.io -n apps", "update remediations.autonova.io -n autonova-system", "update leases -n autonova-system",
-                "create events.events.k8s.io -n autonova-system")) {
+                "create events.events.k8s.io -n autonova-system", "get secrets -n apps")) { // apps opted in to Secret history (install())
             assertEquals("yes", canI(allowed), allowed);
         }
-        for (String refused : List.of("get secrets -n apps", "list secrets -A", "get secrets -n kube-system", "patch deployments -n other",
+        for (String refused : List.of("get secrets -n other", "list secrets -A", "get secrets -n autonova-system", "get secrets -n kube-system", "patch deployments -n other",
                 "patch deployments -n kube-system", "create jobs -n kube-system", "create jobs -n other", "create pods -n apps",
                 "delete remediations.autonova.io -n apps", "create clusterrolebindings", "impersonate serviceaccounts -n kube-system")) {
             assertEquals("no", canI(refused), refused);
