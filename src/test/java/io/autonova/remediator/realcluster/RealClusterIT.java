@@ -111,6 +111,7 @@ class RealClusterIT {
         env.put("REMEDIATOR_EXECUTION_POLL_INTERVAL", "200ms");
         env.put("REMEDIATOR_EXECUTION_VERIFY_TIMEOUT", "60s");
         env.put("REMEDIATOR_PERMISSION_CHECK_INTERVAL", "1s");
+        env.put("REMEDIATOR_EXECUTION_LEASE_DURATION", "6s");
         env.put("REMEDIATOR_CONFIG_HISTORY_SECRET_NAMESPACES", APPS);
         env.put("QUARKUS_LOG_CATEGORY__IO_AUTONOVA__LEVEL", "INFO");
         env.putAll(extra);
@@ -121,6 +122,21 @@ class RealClusterIT {
             p.kill();
             throw e;
         }
+    }
+
+    /**
+     * Last, over everything the tests made the service write: the real API server refused none of its Remediations,
+     * RemediationPauses or Events (apiserver_request_total by code: no 400 or 422 on those resources).
+     */
+    @AfterAll
+    static void theApiServerRefusedNothingTheServiceWrote() throws Exception {
+        String metrics = cluster.kubectl("get", "--raw", "/metrics");
+        List<String> refused = metrics.lines().filter(l -> l.startsWith("apiserver_request_total{"))
+                .filter(l -> l.contains("code=\"422\"") || l.contains("code=\"400\""))
+                .filter(l -> l.contains("resource=\"remediations\"") || l.contains("resource=\"remediationpauses\"") || l.contains("resource=\"events\""))
+                .toList();
+        assertEquals(List.of(), refused);
+        assertTrue(metrics.contains("resource=\"remediations\""), "the records were written through this API server");
     }
 
     @AfterAll
@@ -249,9 +265,7 @@ class RealClusterIT {
     void gradualRollbackMovesTheServiceAndRealEndpointSlicesFollow() throws Exception {
         String web = unique("web");
         deploy(APPS, web, "registry.local/web:1.0", "registry.local/web:2.0");
-        admin.services().inNamespace(APPS).resource(new io.fabric8.kubernetes.api.model.ServiceBuilder().withNewMetadata().withName(web).endMetadata()
-                .withNewSpec().addToSelector("app", web).addNewPort().withPort(80).withNewTargetPort(8080).endPort().endSpec().build()).create();
-        await().atMost(Duration.ofSeconds(30)).until(() -> endpoints(web).size() == 2);
+        serve(web);
         String uid = admin.apps().deployments().inNamespace(APPS).withName(web).get().getMetadata().getUid();
         String name = act("LatencyDegraded", web);
         // While the copy takes the traffic, the real EndpointSlice controller lists only the copy's pods.
@@ -266,6 +280,13 @@ class RealClusterIT {
         assertEquals(Map.of("app", web), admin.services().inNamespace(APPS).withName(web).get().getSpec().getSelector());
         await().atMost(Duration.ofSeconds(30)).until(() -> admin.apps().deployments().inNamespace(APPS).withName(web + "-rollback").get() == null
                 && endpoints(web).size() == 2 && endpoints(web).stream().noneMatch(p -> p.contains("-rollback-")));
+    }
+
+    /** A Service in front of the Deployment of the same name, with its endpoints Ready. */
+    static void serve(String name) {
+        admin.services().inNamespace(APPS).resource(new io.fabric8.kubernetes.api.model.ServiceBuilder().withNewMetadata().withName(name).endMetadata()
+                .withNewSpec().addToSelector("app", name).addNewPort().withPort(80).withNewTargetPort(8080).endPort().endSpec().build()).create();
+        await().atMost(Duration.ofSeconds(30)).until(() -> endpoints(name).size() == 2);
     }
 
     /** The pods the real EndpointSlice controller lists as ready endpoints of a Service. */
@@ -388,6 +409,91 @@ class RealClusterIT {
         args.addAll(List.of("--as", SA));
         String out = cluster.kubectlResult(null, args.toArray(String[]::new)).out().trim();
         return out.substring(out.lastIndexOf('\n') + 1); // after kubectl's warnings
+    }
+
+    /** A verb the code needs, taken away: the replica becomes unready and says which verb, on which resource, where. */
+    @Test
+    void aMissingVerbMakesTheServiceUnreadyAndNamesIt() throws Exception {
+        String role = cluster.kubectl("get", "clusterrole", "autonova-remediator-rollback", "-o", "json");
+        try {
+            cluster.kubectl("patch", "clusterrole", "autonova-remediator-rollback", "--type=json",
+                    "-p", "[{\"op\":\"replace\",\"path\":\"/rules/0/verbs\",\"value\":[\"get\"]}]");
+            await().atMost(Duration.ofSeconds(20)).until(() -> service.get("/q/health/ready").statusCode() == 503);
+            String ready = service.get("/q/health/ready").body();
+            assertTrue(ready.contains("patch deployments.apps in apps (rollback)"), ready);
+            await().atMost(Duration.ofSeconds(5)).until(() -> Files.readString(LOGS.resolve("real-1.log"))
+                    .contains("RBAC: the service account may not patch deployments.apps in apps (rollback)"));
+        } finally {
+            cluster.kubectlWith(role.replaceAll("\"resourceVersion\": \"[0-9]+\",", ""), "replace", "-f", "-");
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> service.get("/q/health/ready").statusCode() == 200);
+    }
+
+    /** Two replicas: the same alert delivered to both acts once; the run's owner SIGKILLed mid-run is taken over. */
+    @Test
+    void twoReplicasActOnceAndAKilledOwnerIsTakenOver() throws Exception {
+        String api = unique("pay");
+        deploy(APPS, api, "registry.local/pay:1.0", "registry.local/pay:2.0");
+        serve(api);
+        try (ServiceProcess second = startService("real-2", 18712, Map.of())) {
+            Alerts.Spec alert = Alerts.firing(Map.of("alertname", "LatencyDegraded", "namespace", APPS, "deployment", api), null);
+            var a = java.util.concurrent.CompletableFuture.supplyAsync(() -> send(service, alert));
+            var b = java.util.concurrent.CompletableFuture.supplyAsync(() -> send(second, alert));
+            List<String> names = java.util.stream.Stream.of(a.get(), b.get()).map(r -> r.get(0).get("remediation").asText()).distinct().toList();
+            assertEquals(1, names.size(), "one record for one alert: " + names);
+            String name = names.get(0);
+            // Kill whichever replica owns the run once it is in its watch (the copy carries the traffic).
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> String.valueOf(record(name)).contains("name=watch"));
+            String owner = owner(name);
+            long killedAt = System.nanoTime();
+            (owner.equals("real-2") ? second : service).kill();
+            try {
+                assertEquals("SUCCEEDED", awaitFinished(name), () -> String.valueOf(record(name)));
+                long took = (System.nanoTime() - killedAt) / 1_000_000;
+                assertTrue(!owner.equals(owner(name)), "finished by the other replica");
+                System.out.printf("real cluster: run %s owned by %s, SIGKILLed in its watch, finished by %s %d ms later%n", name, owner, owner(name), took);
+                assertEquals(1, admin.genericKubernetesResources(REMEDIATIONS).inNamespace(STATE).withLabel("autonova.io/target-deployment", api)
+                        .list().getItems().size());
+                assertEquals("registry.local/pay:1.0", image(APPS, api));
+            } finally {
+                if (owner.equals("real-1")) {
+                    service = startService("real-1", 18711, Map.of());
+                }
+            }
+        }
+    }
+
+    static JsonNode send(ServiceProcess replica, Alerts.Spec alert) {
+        try {
+            return post(replica, alert);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    static String owner(String name) {
+        return String.valueOf(((Map<String, Object>) record(name).getAdditionalProperties().get("status")).get("owner"));
+    }
+
+    /** A pause through the operator API is a RemediationPause the real CRD schema accepts, and it is honoured. */
+    @Test
+    void aPauseIsStoredAsARemediationPauseAndHonoured() throws Exception {
+        String api = unique("search");
+        deploy(APPS, api, "registry.local/search:1.0", "registry.local/search:2.0");
+        var created = ServiceProcess.HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + service.port() + "/api/v1/pauses"))
+                .header("Authorization", "Bearer " + ServiceProcess.ADMIN_TOKEN).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"scope\":\"service\",\"namespace\":\"apps\",\"service\":\"" + api
+                        + "\",\"reason\":\"release freeze\",\"createdBy\":\"sre@example.com\",\"duration\":\"10m\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, created.statusCode(), created.body());
+        String pauses = cluster.kubectl("get", "remediationpauses", "-n", STATE, "-o", "jsonpath={range .items[*]}{.spec.service} {.spec.createdBy}{\"\\n\"}{end}");
+        assertTrue(pauses.contains(api + " sre@example.com"), pauses);
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            JsonNode r = post(service, Alerts.firing(Map.of("alertname", "HighErrorRate", "namespace", APPS, "service", api), "0.5"));
+            return "PAUSED".equals(r.get(0).get("reason").asText());
+        });
+        assertEquals("registry.local/search:2.0", image(APPS, api));
     }
 
     /** Every overlay is accepted by the real API server (schema, RBAC objects, PDB, NetworkPolicy), not only rendered. */
