@@ -45,7 +45,7 @@ public final class PolicyEngine {
             return Decision.refuse(Reason.DUPLICATE_ALERT, null);
         }
         if (in.threshold() != null) {
-            if (!in.value().usable()) {
+            if (!in.threshold().accepts(in.value())) {
                 return Decision.refuse(Reason.VALUE_INCONCLUSIVE, in.threshold().source().name().toLowerCase() + " '"
                         + in.threshold().key() + "' is " + in.value().describe());
             }

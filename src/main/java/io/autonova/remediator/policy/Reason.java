@@ -9,7 +9,7 @@ public enum Reason {
     ALL_CHECKS_PASSED(false, "every policy check passed"),
     DRY_RUN(false, "dry-run is on: actions are recorded, not carried out"),
     ALERT_RESOLVED(false, "the alert is resolved; resolved alerts never start an action"),
-    VALUE_INCONCLUSIVE(true, "the alert's value is missing, NaN or not a number"),
+    VALUE_INCONCLUSIVE(true, "the alert's value is missing, NaN, infinite, out of range or not a number"),
     BELOW_THRESHOLD(true, "the alert's value does not cross the rule's threshold"),
     FIRING_TOO_SHORT(true, "the alert has not been firing for the rule's minimum duration"),
     PAUSED(true, "automation is paused for this target"),

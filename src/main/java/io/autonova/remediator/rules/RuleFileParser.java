@@ -38,7 +38,7 @@ public final class RuleFileParser {
     private static final Set<String> GLOBAL_FIELDS = Set.of("rateLimit", "maxInFlight");
     private static final Set<String> RATE_FIELDS = Set.of("count", "window");
     private static final Set<String> CONSECUTIVE_FIELDS = Set.of("count", "within");
-    private static final Set<String> THRESHOLD_FIELDS = Set.of("value", "op", "bound");
+    private static final Set<String> THRESHOLD_FIELDS = Set.of("value", "op", "bound", "onInfinity");
     private static final Set<String> TARGET_FIELDS = Set.of("namespace", "deployment", "argoApplication");
 
     /** What one file yields: its rules, its global limits if it sets them, and its errors. */
@@ -235,7 +235,19 @@ public final class RuleFileParser {
         }
         Threshold.Comparison comparison = comparison(f, node, where);
         Double bound = bound(f, node, where, "threshold");
-        return comparison == null || bound == null ? null : new Threshold(source, key, comparison, bound);
+        boolean actOnInf = false;
+        if (f.containsKey("onInfinity")) {
+            String v = scalar(f.get("onInfinity"), "threshold onInfinity");
+            if ("act".equals(v)) {
+                actOnInf = true;
+                if (comparison != null && comparison != Threshold.Comparison.GT && comparison != Threshold.Comparison.GE) {
+                    error(f.get("onInfinity"), where + ": onInfinity: act only makes sense with > or >=");
+                }
+            } else if (!"inconclusive".equals(v)) {
+                error(f.get("onInfinity"), where + ": threshold onInfinity must be 'act' or 'inconclusive', not '" + v + "'");
+            }
+        }
+        return comparison == null || bound == null ? null : new Threshold(source, key, comparison, bound, actOnInf);
     }
 
     /** The signal that must clear after the rollback: a PromQL query, a bound, a window and an interval. */

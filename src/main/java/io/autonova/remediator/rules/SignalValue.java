@@ -3,10 +3,14 @@ package io.autonova.remediator.rules;
 import io.autonova.remediator.domain.KubernetesNames;
 import java.util.regex.Pattern;
 
-/** The value an alert carries for a threshold, or why there is none usable. NaN is never usable. */
+/**
+ * The value an alert carries for a threshold, or why there is none usable. NaN is never usable; neither is a value
+ * out of a double's range (1e999) or an infinity, unless the rule opts in for +Inf (threshold {@code onInfinity: act}):
+ * verification calls the same values inconclusive, and a malformed value must never start a rollback.
+ */
 public record SignalValue(Kind kind, double value, String raw) {
 
-    public enum Kind { PRESENT, MISSING, NOT_NUMERIC }
+    public enum Kind { PRESENT, MISSING, NOT_NUMERIC, OUT_OF_RANGE, INFINITE }
 
     // Strict: Java's parseDouble would also take "1d", "0x1p3" or "Infinity".
     private static final Pattern NUMBER = Pattern.compile("[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?");
@@ -28,11 +32,12 @@ public record SignalValue(Kind kind, double value, String raw) {
             scale = 0.01;
         }
         if (NUMBER.matcher(s).matches()) {
-            return new SignalValue(Kind.PRESENT, Double.parseDouble(s) * scale, raw);
+            double v = Double.parseDouble(s) * scale;
+            return new SignalValue(Double.isInfinite(v) ? Kind.OUT_OF_RANGE : Kind.PRESENT, v, raw);
         }
         var inf = INFINITY.matcher(s);
         if (inf.matches()) {
-            return new SignalValue(Kind.PRESENT, "-".equals(inf.group(1)) ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY, raw);
+            return new SignalValue(Kind.INFINITE, "-".equals(inf.group(1)) ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY, raw);
         }
         return new SignalValue(Kind.NOT_NUMERIC, Double.NaN, raw);
     }
@@ -46,6 +51,8 @@ public record SignalValue(Kind kind, double value, String raw) {
             case PRESENT -> String.valueOf(value);
             case MISSING -> "missing";
             case NOT_NUMERIC -> "not numeric: " + KubernetesNames.quoteUntrusted(raw);
+            case OUT_OF_RANGE -> "out of range: " + KubernetesNames.quoteUntrusted(raw);
+            case INFINITE -> value > 0 ? "+Inf (the rule does not act on +Inf)" : "-Inf";
         };
     }
 }

@@ -2,8 +2,20 @@ package io.autonova.remediator.rules;
 
 import java.util.Map;
 
-/** A comparison of the alert's value (from an annotation or label) against a bound. */
-public record Threshold(Source source, String key, Comparison comparison, double bound) {
+/**
+ * A comparison of the alert's value (from an annotation or label) against a bound. {@code actOnPlusInfinity}: a
+ * value of +Inf crosses a {@code >} or {@code >=} bound (opt-in; otherwise it is inconclusive).
+ */
+public record Threshold(Source source, String key, Comparison comparison, double bound, boolean actOnPlusInfinity) {
+
+    public Threshold(Source source, String key, Comparison comparison, double bound) {
+        this(source, key, comparison, bound, false);
+    }
+
+    /** True when the value may be compared: a number in range, or +Inf when the rule opts in. */
+    public boolean accepts(SignalValue v) {
+        return v.usable() || actOnPlusInfinity && v.kind() == SignalValue.Kind.INFINITE && v.value() > 0;
+    }
 
     public enum Source { ANNOTATION, LABEL }
 

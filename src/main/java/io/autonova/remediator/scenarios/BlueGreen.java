@@ -22,6 +22,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -367,5 +368,72 @@ final class BlueGreen {
     }
 
     static final StepHandler DELETE_COPY_STEP = deleteCopy(DELETE_COPY);
-    static final StepHandler REMOVE_COPY_STEP = deleteCopy(REMOVE_COPY);
+
+    /**
+     * Compensation of the switch, in the order that keeps capacity: the original is scaled back to its recorded size
+     * and waited for until all its pods are Ready, and only then does the Service move back to it. Bounded by the
+     * verification timeout; past it the run fails and the target is held, the traffic still on the copy.
+     */
+    static final StepHandler RESTORE_SELECTOR_SAFELY = new StepHandler() {
+        @Override
+        public String name() {
+            return RESTORE_SELECTOR;
+        }
+
+        @Override
+        public Duration deadline(RunContext ctx) {
+            return ctx.verifyTimeout();
+        }
+
+        @Override
+        public StepResult act(RunContext ctx, Map<String, String> inputs) {
+            Integer size = Workloads.recordedReplicas(ctx, SCALE_BAD);
+            if (size != null && !ctx.dryRun()) {
+                StepResult scaled = Workloads.scale(ctx, size, "(its size before the run), before traffic moves back to it", null);
+                if (scaled.kind() != StepResult.Kind.DONE) {
+                    return scaled;
+                }
+                Deployment d = ctx.cluster().deployment(ctx.target().namespace(), ctx.target().deployment()).orElse(null);
+                int ready = d == null || d.getStatus() == null || d.getStatus().getReadyReplicas() == null ? 0 : d.getStatus().getReadyReplicas();
+                if (ready < size) {
+                    return StepResult.waiting("deployment " + ctx.target().key() + ": " + ready + " of " + size
+                            + " pods Ready; the Service moves back once all are", Duration.ofSeconds(2), Map.of());
+                }
+            }
+            return RESTORE_SELECTOR_STEP.act(ctx, inputs);
+        }
+    };
+
+    /** When the compensation moved the Service back to the original, or null. */
+    static Instant switchedBackAt(RunContext ctx) {
+        return ctx.record().status.steps.stream().filter(s -> s.compensation && RESTORE_SELECTOR.equals(s.name) && "succeeded".equals(s.phase))
+                .map(s -> s.finishedAt).findFirst().orElse(null);
+    }
+
+    /** Compensation of the copy: after the Service moved back, its connections drain for {@code drain}, then it goes. */
+    static final StepHandler REMOVE_COPY_STEP = new StepHandler() {
+        private final StepHandler delete = deleteCopy(REMOVE_COPY);
+
+        @Override
+        public String name() {
+            return REMOVE_COPY;
+        }
+
+        @Override
+        public Duration deadline(RunContext ctx) {
+            return drain(ctx).plusMinutes(1);
+        }
+
+        @Override
+        public StepResult act(RunContext ctx, Map<String, String> inputs) {
+            Instant back = switchedBackAt(ctx);
+            if (back != null && !ctx.dryRun()) {
+                Duration left = drain(ctx).minus(Duration.between(back, ctx.now()));
+                if (left.compareTo(Duration.ZERO) > 0) {
+                    return StepResult.waiting("draining the copy for " + Durations.format(drain(ctx)) + " after the Service moved back", left, Map.of());
+                }
+            }
+            return delete.act(ctx, inputs);
+        }
+    };
 }

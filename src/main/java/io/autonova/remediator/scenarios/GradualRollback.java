@@ -57,7 +57,7 @@ public class GradualRollback implements ScenarioPlan {
     public Optional<StepHandler> compensation(String done, RunContext ctx) {
         return switch (done) {
             case DISABLE_AUTO_SYNC -> Optional.of(RESTORE_SYNC);
-            case BlueGreen.SWITCH -> Optional.of(BlueGreen.RESTORE_SELECTOR_STEP);
+            case BlueGreen.SWITCH -> Optional.of(BlueGreen.RESTORE_SELECTOR_SAFELY);
             case BlueGreen.SCALE_BAD -> Optional.of(BlueGreen.RESTORE_ORIGINAL_SIZE);
             case BlueGreen.CREATE_COPY -> Optional.of(BlueGreen.REMOVE_COPY_STEP);
             default -> Optional.empty();

@@ -16,7 +16,6 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
-import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicy;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
@@ -129,7 +128,7 @@ final class MigrationUndo {
         template.getSpec().setContainers(List.of(c));
         template.getSpec().setServiceAccountName(app.getServiceAccountName());
         template.getSpec().setImagePullSecrets(app.getImagePullSecrets());
-        return job(ctx, template, null, null);
+        return job(ctx, template, null);
     }
 
     /** The release's suspended Job, unsuspended under the run's name; generated selector and labels dropped. */
@@ -140,14 +139,16 @@ final class MigrationUndo {
             labels.keySet().removeIf(k -> k.equals("controller-uid") || k.equals("job-name") || k.startsWith("batch.kubernetes.io/"));
             template.getMetadata().setLabels(labels);
         }
-        return job(ctx, template, shipped.getSpec().getActiveDeadlineSeconds(), shipped.getSpec().getPodFailurePolicy());
+        // The release's own pod failure policy is not kept: an Ignore or Count rule would let the undo run a second time.
+        return job(ctx, template, shipped.getSpec().getActiveDeadlineSeconds());
     }
 
     /**
-     * No retry (a half-applied undo must not run twice), a deadline, and a pod failure policy: a non-zero exit fails
-     * the Job at once; a pod disrupted by the cluster (eviction, preemption) is not counted as a failure.
+     * No retry (a half-applied undo must not run twice), a deadline, and a pod failure policy that fails the Job at
+     * once on a non-zero exit and on a disruption (a drain, an eviction, a preemption): a disrupted undo may have
+     * applied part of its change, so it is never started again by itself; the run fails and the target is held.
      */
-    private static Job job(RunContext ctx, PodTemplateSpec template, Long deadline, PodFailurePolicy policy) {
+    private static Job job(RunContext ctx, PodTemplateSpec template, Long deadline) {
         Map<String, String> labels = Map.of(REMEDIATION_LABEL, ctx.record().name, "app.kubernetes.io/managed-by", "autonova-remediator");
         if (template.getMetadata() == null) {
             template.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMeta());
@@ -159,8 +160,8 @@ final class MigrationUndo {
         return new JobBuilder().withNewMetadata().withName(jobName(ctx)).withNamespace(ctx.target().namespace()).withLabels(labels)
                 .addToAnnotations("autonova.io/undoes-deployment", ctx.target().key()).endMetadata()
                 .withNewSpec().withBackoffLimit(0).withActiveDeadlineSeconds(deadline != null ? deadline : timeout(ctx).toSeconds())
-                .withPodFailurePolicy(policy != null ? policy : new PodFailurePolicyBuilder()
-                        .addNewRule().withAction("Ignore").addNewOnPodCondition().withType("DisruptionTarget").withStatus("True").endOnPodCondition().endRule()
+                .withPodFailurePolicy(new PodFailurePolicyBuilder()
+                        .addNewRule().withAction("FailJob").addNewOnPodCondition().withType("DisruptionTarget").withStatus("True").endOnPodCondition().endRule()
                         .addNewRule().withAction("FailJob").withNewOnExitCodes().withOperator("NotIn").withValues(0).endOnExitCodes().endRule()
                         .build())
                 .withTemplate(template).endSpec().build();

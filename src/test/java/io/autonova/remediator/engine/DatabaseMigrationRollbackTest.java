@@ -46,7 +46,8 @@ class DatabaseMigrationRollbackTest {
         client.batch().v1().jobs().inNamespace(ns).resource(new JobBuilder().withNewMetadata().withName("orders-undo-v1-" + revision)
                 .addToLabels("autonova.io/migration-undo-for", "orders")
                 .addToAnnotations("autonova.io/undoes-image", ClusterFixtures.image("orders", revision)).endMetadata()
-                .withNewSpec().withSuspend(true).withBackoffLimit(6).withNewTemplate().withNewMetadata().addToLabels("app", "orders-migrate").endMetadata()
+                .withNewSpec().withSuspend(true).withBackoffLimit(6).withNewPodFailurePolicy().addNewRule().withAction("Ignore").addNewOnPodCondition()
+                .withType("DisruptionTarget").withStatus("True").endOnPodCondition().endRule().endPodFailurePolicy().withNewTemplate().withNewMetadata().addToLabels("app", "orders-migrate").endMetadata()
                 .withNewSpec().withRestartPolicy("Never").addNewContainer().withName("flyway").withImage("flyway/flyway:10")
                 .withArgs("undo", "-target=41").endContainer().endSpec().endTemplate().endSpec().build()).create();
     }
@@ -88,6 +89,11 @@ class DatabaseMigrationRollbackTest {
         assertEquals(0, job.getSpec().getBackoffLimit(), "a half-applied undo never runs twice");
         assertEquals(600L, job.getSpec().getActiveDeadlineSeconds());
         assertEquals("FailJob", job.getSpec().getPodFailurePolicy().getRules().get(1).getAction());
+        // A drain or eviction mid-undo fails the Job: the undo never starts a second pod (the release's Ignore rule is not kept).
+        var disrupted = job.getSpec().getPodFailurePolicy().getRules().get(0);
+        assertEquals("DisruptionTarget", disrupted.getOnPodConditions().get(0).getType());
+        assertEquals("FailJob", disrupted.getAction());
+        assertTrue(job.getSpec().getPodFailurePolicy().getRules().stream().noneMatch(rule -> rule.getAction().equals("Ignore") || rule.getAction().equals("Count")));
         assertTrue(job.getSpec().getSuspend() == null || !job.getSpec().getSuspend());
         assertEquals(List.of("undo", "-target=41"), job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs(), "the v1.3 release's undo");
         assertEquals(0, h.appPodsWhenJobStarted.get(ns + "/" + job.getMetadata().getName()), "no app pod while the migration is undone");

@@ -124,7 +124,7 @@ class GradualRollbackTest {
     }
 
     @Test
-    void abortAtEveryStepPutsTheSelectorBackThenTheSizeAndRemovesTheCopy() {
+    void abortAtEveryStepRestoresTheSizeThenTheSelectorThenDrainsAndRemovesTheCopy() {
         List<String> steps = List.of("resolve-target", "plan-rollback", "plan-gradual-rollback", "create-rollback-deployment", "wait-rollback-ready",
                 "scale-bad-down", "switch-service", "check-endpoints", "drain", "watch", "rollback-deployment", "scale-back", "verify-rollout",
                 "switch-service-back", "check-endpoints-back", "drain-rollback-deployment", "delete-rollback-deployment");
@@ -140,17 +140,36 @@ class GradualRollbackTest {
                 }
             }
             assertNotNull(h.record(run[1]).step(at), "reached " + at);
+            boolean switched = service(run[0]).getSpec().getSelector().containsKey("autonova.io/rollback");
             if (h.record(run[1]).status.phase.active()) {
                 h.abort(run[1]);
             }
-            assertEquals("done", h.drive(a, run[1], 200), at);
+            // Follow the compensation: traffic moves back only onto a fully Ready original, and the copy drains first.
+            java.time.Instant movedBack = null;
+            boolean copyChecked = false;
+            for (int i = 0; i < 200 && !h.record(run[1]).status.phase.finished(); i++) {
+                var next = a.reconcile(run[1]);
+                h.playControllers();
+                if (switched && movedBack == null && !service(run[0]).getSpec().getSelector().containsKey("autonova.io/rollback")) {
+                    movedBack = h.clock.now;
+                    var web = h.deployment(run[0], "web");
+                    assertEquals(2, web.getSpec().getReplicas(), at + ": scaled back before the Service moved back");
+                    assertEquals(2, web.getStatus().getReadyReplicas(), at + ": all Ready before the Service moved back");
+                }
+                if (movedBack != null && !copyChecked && h.deployment(run[0], "web-rollback") == null) {
+                    assertTrue(!h.clock.now.isBefore(movedBack.plusSeconds(30)), at + ": the copy drained 30s after the Service moved back");
+                    copyChecked = true;
+                }
+                if (next != null && next.isAfter(h.clock.now)) {
+                    h.clock.now = next;
+                }
+            }
+            assertTrue(h.record(run[1]).status.phase.finished(), at);
             RemediationRecord r = h.record(run[1]);
             assertTrue(r.status.phase == Phase.ABORTED || r.status.phase == Phase.SUCCEEDED, at + ": " + r.status.phase + " " + r.status.message);
             assertBackToNormal(run[0], "abort at " + at);
             List<String> undo = r.status.steps.stream().filter(s -> s.compensation).map(s -> s.name).toList();
-            if (undo.contains("restore-service-selector") && undo.contains("restore-replicas")) {
-                assertTrue(undo.indexOf("restore-service-selector") < undo.indexOf("restore-replicas"), at + ": selector back first, size second: " + undo);
-            }
+
             if (undo.contains("restore-replicas") && undo.contains("remove-rollback-deployment")) {
                 assertTrue(undo.indexOf("restore-replicas") < undo.indexOf("remove-rollback-deployment"), at + ": the copy goes last: " + undo);
             }

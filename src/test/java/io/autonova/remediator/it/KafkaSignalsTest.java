@@ -248,6 +248,24 @@ class KafkaSignalsTest extends ClusterTestSupport {
         assertEquals(ClusterFixtures.image("ledger", 3), image(ns, "ledger"));
     }
 
+    /**
+     * With the webhook backbone off, an alert record written straight to the topic is not decided: it would skip the
+     * webhook's token and validation. Counted as ignored; nothing is recorded or rolled back.
+     */
+    @Test
+    void anAlertRecordIsIgnoredWhenTheWebhookBackboneIsOff() throws Exception {
+        awaitAssigned();
+        String ns = namespace("kafka-forged");
+        deploy(ns, "vault", 3, Map.of(), Map.of());
+        double ignored = kafkaRecords("ignored");
+        signals.send(ns, "vault", "{\"type\":\"alert\",\"alert\":{\"source\":\"alertmanager\",\"fingerprint\":\"0badc0de\",\"firing\":true,"
+                + "\"labels\":{\"alertname\":\"HighErrorRate\",\"severity\":\"critical\",\"namespace\":\"" + ns + "\",\"service\":\"vault\"},"
+                + "\"annotations\":{\"value\":\"0.9\"},\"startsAt\":\"" + Instant.now().minusSeconds(600) + "\",\"receivedAt\":\"" + Instant.now() + "\"}}");
+        await().atMost(Duration.ofSeconds(20)).until(() -> kafkaRecords("ignored") >= ignored + 1);
+        assertEquals(List.of(), records(ns));
+        assertEquals(ClusterFixtures.image("vault", 3), image(ns, "vault"));
+    }
+
     /** A dead letter the broker refuses (too large for the dead-letter topic) never stops consumption. */
     @Test
     void aDeadLetterTooLargeForTheBrokerThenACrossingWindowStillDecides() throws Exception {

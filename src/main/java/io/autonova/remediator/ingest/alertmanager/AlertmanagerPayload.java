@@ -112,8 +112,13 @@ public final class AlertmanagerPayload {
         Instant startsAt = time(a, "startsAt", path, true);
         Instant endsAt = time(a, "endsAt", path, false);
         JsonNode gen = a.get("generatorURL");
-        return new Alert("alertmanager", fingerprint.toLowerCase(), status.equals("firing"), labels, annotations, startsAt,
+        Alert alert = new Alert("alertmanager", fingerprint.toLowerCase(), status.equals("firing"), labels, annotations, startsAt,
                 endsAt, gen != null && gen.isTextual() ? gen.asText() : null, receivedAt);
+        List<String> problems = io.autonova.remediator.domain.AlertLimits.problems(alert);
+        if (!problems.isEmpty()) {
+            throw new InvalidPayload(path + ": " + String.join("; ", problems));
+        }
+        return alert;
     }
 
     private static String text(JsonNode a, String field, String path) {

@@ -141,10 +141,35 @@ public class AlertBackbone {
             if (e.alert() == null || e.alert().labels() == null || e.alert().fingerprint() == null) {
                 throw new PoisonRecord(PoisonRecord.Reason.MISSING_FIELD, "an alert record without its alert, labels or fingerprint");
             }
+            // Whoever can write to the topic must not get past the webhook's door: the same checks, or a dead letter.
+            List<String> problems = io.autonova.remediator.domain.AlertLimits.problems(e.alert());
+            if (!problems.isEmpty()) {
+                throw new PoisonRecord(PoisonRecord.Reason.ABSURD_VALUE, "an alert record the webhook would refuse: " + String.join("; ", problems));
+            }
             return e.alert();
         } catch (IOException e) {
             throw new PoisonRecord(PoisonRecord.Reason.INVALID_JSON, "an alert record that does not parse: " + e.getMessage());
         }
+    }
+
+    /**
+     * The consumer's security settings (TLS, SASL), given as {@code mp.messaging.incoming.signals.<attribute>} or
+     * {@code kafka.<attribute>}, for the producer too: it writes to the same brokers.
+     */
+    static Map<String, String> securitySettings(org.eclipse.microprofile.config.Config c) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        for (String prefix : List.of("kafka.", "mp.messaging.incoming." + SignalChannel.CHANNEL + ".")) {
+            for (String name : c.getPropertyNames()) {
+                if (!name.startsWith(prefix)) {
+                    continue;
+                }
+                String key = name.substring(prefix.length());
+                if (key.startsWith("security.") || key.startsWith("sasl.") || key.startsWith("ssl.")) {
+                    c.getOptionalValue(name, String.class).ifPresent(v -> out.put(key, v));
+                }
+            }
+        }
+        return out;
     }
 
     private KafkaProducer<byte[], byte[]> producer() {
@@ -152,13 +177,14 @@ public class AlertBackbone {
         if (p == null) {
             synchronized (this) {
                 if (producer == null) {
-                    producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers().orElseThrow(),
+                    Map<String, Object> props = new java.util.HashMap<>(securitySettings(org.eclipse.microprofile.config.ConfigProvider.getConfig()));
+                    props.putAll(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers().orElseThrow(),
                             ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                             ProducerConfig.CLIENT_ID_CONFIG, "autonova-webhook", ProducerConfig.LINGER_MS_CONFIG, 1,
                             ProducerConfig.MAX_BLOCK_MS_CONFIG, config.publishTimeout().toMillis(),
                             ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.max(config.publishTimeout().toMillis(), 1000) + 1000,
-                            ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.max(config.publishTimeout().toMillis(), 1000)),
-                            new ByteArraySerializer(), new ByteArraySerializer());
+                            ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.max(config.publishTimeout().toMillis(), 1000)));
+                    producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
                 }
                 p = producer;
             }

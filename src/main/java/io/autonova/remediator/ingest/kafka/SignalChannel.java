@@ -79,8 +79,11 @@ public class SignalChannel implements KafkaConsumerRebalanceListener {
         this.clients = clients;
         this.clock = clock;
         SignalProcessor.Counters counters = metrics::kafkaRecords;
+        // Alert records are taken only when this service puts them there (the webhook backbone); otherwise anyone who
+        // can write to the topic could skip the webhook's token. They are then counted as ignored.
         this.processor = new SignalProcessor(rules::current, new SignalParser(mapper), pipeline::acceptSignal,
-                alert -> pipeline.accept(List.of(alert)), counters, clock, config.kafka().maxSignalAge().orElse(null));
+                config.kafka().webhookBackbone() ? alert -> pipeline.accept(List.of(alert)) : null, counters, clock,
+                config.kafka().maxSignalAge().orElse(null));
     }
 
     @Incoming(CHANNEL)
