@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Two replicas of the packaged service over one fabric8 CRUD mock API server (the Deployment controller is played).
+# Two replicas of the packaged service over one fabric8 CRUD mock API server (the Deployment controller is played),
+# or (REAL=1) over the real control plane of scripts/cluster as their own ServiceAccount.
 #   bench/cluster.sh storm [alerts=10000] [services=200] [seconds=10]   alert storm: latency, API calls per alert, objects (BACKBONE=1: through Kafka)
 #   bench/cluster.sh takeover [kill|term]                                 a replica dies mid-verification: time to finish
 #   bench/cluster.sh resend [seconds=10] [connections=32] [rounds=3]     re-sends with the Kubernetes store vs Alertmanager
@@ -15,6 +16,13 @@ mode=${1:-storm}; shift || true
 CP="target/test-classes:target/classes:$(cat target/bench.classpath)"
 run() { java -Xmx1g ${BENCH_JAVA_OPTS:-} -Djava.util.logging.config.file=bench/logging.properties -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   -cp "$CP" io.autonova.remediator.bench.ClusterBench "$@" 2>&1 | grep -v -E "^(WARNING|SLF4J)"; }
+# REAL=1: on the real control plane (scripts/cluster; AUTONOVA_TEST_CLUSTER=<dir> to use one already up), storm only.
+if [ "${REAL:-}" = 1 ]; then
+  [ "$mode" = storm ] || { echo "REAL=1: storm only (takeover on the real control plane: RealClusterIT)" >&2; exit 2; }
+  java -Xmx1g ${BENCH_JAVA_OPTS:-} -Djava.util.logging.config.file=bench/logging.properties -cp "$CP" io.autonova.remediator.bench.RealClusterBench "$mode" "$@" 2>&1 \
+    | grep -v -E "^(WARNING|SLF4J)"
+  exit 0
+fi
 case "$mode" in
   storm|takeover) run "$mode" "$@" ;;
   resend) bash bench/resend-kubernetes.sh "$@" ;;

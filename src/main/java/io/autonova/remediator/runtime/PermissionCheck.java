@@ -58,7 +58,18 @@ public class PermissionCheck {
         metrics.gauge("remediator_permissions_missing", "Kubernetes permissions the configuration needs and the service account lacks",
                 () -> missing.size());
         scheduler = DaemonThreads.scheduler("permission-check");
-        scheduler.scheduleWithFixedDelay(this::checkSafely, 0, config.permissionCheckInterval().toMillis(), TimeUnit.MILLISECONDS);
+        // The first check before start-up ends (bounded: an API server that does not answer must not hold the start),
+        // so a replica is not reported unready for "not checked yet" when it has what it needs.
+        var first = scheduler.submit(this::checkSafely);
+        try {
+            first.get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            LOG.warnf("the first permission check did not finish at start-up: %s", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        long every = config.permissionCheckInterval().toMillis();
+        scheduler.scheduleWithFixedDelay(this::checkSafely, every, every, TimeUnit.MILLISECONDS);
     }
 
     void stop(@Observes ShutdownEvent event) {
@@ -116,11 +127,19 @@ public class PermissionCheck {
         checked = true;
     }
 
+    /** True or false as the API server's authorizer says; null when it gave no verdict (the call failed, or a test double). */
     private static Boolean allowed(KubernetesClient client, Permission p) {
         String[] rs = p.resource().split("/", 2);
-        SelfSubjectAccessReview review = client.authorization().v1().selfSubjectAccessReview().create(new SelfSubjectAccessReviewBuilder()
+        SelfSubjectAccessReview review;
+        try {
+            // No metadata: a real API server refuses any ("must be empty"); the review is not stored.
+            review = client.authorization().v1().selfSubjectAccessReview().create(new SelfSubjectAccessReviewBuilder()
                 .withNewSpec().withNewResourceAttributes().withNamespace(p.namespace().isEmpty() ? null : p.namespace()).withGroup(p.group())
                 .withResource(rs[0]).withSubresource(rs.length > 1 ? rs[1] : null).withName(p.name().isEmpty() ? null : p.name()).withVerb(p.verb()).endResourceAttributes().endSpec().build());
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            LOG.debugf("no verdict on %s: %s", p.describe(), e.getMessage());
+            return null;
+        }
         return review == null || review.getStatus() == null ? null : review.getStatus().getAllowed();
     }
 

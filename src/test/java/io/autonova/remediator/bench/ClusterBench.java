@@ -367,7 +367,7 @@ public final class ClusterBench {
     }
 
     /** Sends alerts/10 deliveries of 10 distinct alerts over the targets, paced over the seconds; a tenth go to both replicas. */
-    private static Round round(List<String> targets, int alerts, int services, int seconds, long fingerprintBase) throws Exception {
+    static Round round(List<String> targets, int alerts, int services, int seconds, long fingerprintBase) throws Exception {
         int webhooks = alerts / 10;
         List<String> bodies = new ArrayList<>();
         for (int w = 0; w < webhooks; w++) {

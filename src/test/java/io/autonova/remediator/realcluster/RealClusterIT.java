@@ -58,11 +58,19 @@ class RealClusterIT {
         }
         // The base as an operator applies it: CRDs, RBAC bound in the listed namespace only, the service's own objects.
         cluster.kubectlWith(cluster.render("k8s/base"), "apply", "--server-side", "--force-conflicts", "-f", "-");
-        cluster.kubectl("wait", "--for=condition=Established", "crd/remediations.autonova.io", "crd/remediationpauses.autonova.io", "--timeout=30s");
+        cluster.awaitEstablished("remediations.autonova.io", "remediationpauses.autonova.io");
         // Secrets opted in for apps, as the rbac.yaml comment says: the binding beside the setting.
         cluster.kubectlWith(cluster.kubectl("create", "rolebinding", "autonova-remediator-config-secrets", "-n", APPS,
                 "--clusterrole=autonova-remediator-config-secrets", "--serviceaccount=autonova-system:autonova-remediator", "--dry-run=client", "-o", "yaml"),
                 "apply", "-f", "-");
+        // Argo CD's real Application CRD (from its release's Go module: its schema, not our belief of it), and the
+        // component that lets the service read and patch Applications in argocd. Argo CD's controller is played.
+        cluster.kubectl("apply", "--server-side", "-f", RealCluster.argocdCrds().resolve("application-crd.yaml").toString());
+        cluster.awaitEstablished("applications.argoproj.io");
+        if (admin.namespaces().withName("argocd").get() == null) {
+            admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("argocd").endMetadata().build()).create();
+        }
+        cluster.kubectl("apply", "-f", "k8s/components/argocd/rbac.yaml");
         token = cluster.token(STATE, "autonova-remediator");
         Path rules = Files.createDirectories(LOGS.resolve("rules"));
         Files.writeString(rules.resolve("rules.yaml"), """
@@ -259,6 +267,30 @@ class RealClusterIT {
         assertEquals("registry.local/worker:1.0", image(APPS, bad));
         awaitRolledOut(APPS, bad);
         assertEquals(rv, admin.apps().deployments().inNamespace(APPS).withName(neighbour).get().getMetadata().getResourceVersion(), "untouched");
+    }
+
+    static final ResourceDefinitionContext APPLICATIONS = new ResourceDefinitionContext.Builder().withGroup("argoproj.io").withVersion("v1alpha1")
+            .withKind("Application").withPlural("applications").withNamespaced(true).build();
+
+    /** Scenario 2 on an Argo CD-managed Deployment: the real Application CRD accepts the service's patches; auto-sync ends off. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void selectiveRollbackOfAnArgoManagedDeploymentTurnsAutoSyncOffOnTheRealApplication() throws Exception {
+        String shop = unique("shop");
+        deploy(APPS, shop, "registry.local/shop:1.0", "registry.local/shop:2.0");
+        admin.apps().deployments().inNamespace(APPS).withName(shop).edit(d -> {
+            d.getMetadata().getLabels().put("app.kubernetes.io/instance", shop + "-app");
+            return d;
+        });
+        admin.genericKubernetesResources(APPLICATIONS).inNamespace("argocd")
+                .resource(io.autonova.remediator.fixtures.ClusterFixtures.argoApplication("argocd", shop + "-app", APPS, shop, 2, true)).create();
+        String name = act("PodRestartsHigh", shop);
+        assertEquals("SUCCEEDED", awaitFinished(name), () -> String.valueOf(record(name)));
+        assertEquals("registry.local/shop:1.0", image(APPS, shop));
+        var app = admin.genericKubernetesResources(APPLICATIONS).inNamespace("argocd").withName(shop + "-app").get();
+        Map<String, Object> policy = (Map<String, Object>) ((Map<String, Object>) app.getAdditionalProperties().get("spec")).get("syncPolicy");
+        assertTrue(policy == null || policy.get("automated") == null, "self-heal cannot undo the rollback: " + policy);
+        assertTrue(String.valueOf(record(name)).contains("git-must-follow"), () -> String.valueOf(record(name)));
     }
 
     @Test
