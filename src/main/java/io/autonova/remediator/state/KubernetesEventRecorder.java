@@ -79,7 +79,7 @@ public class KubernetesEventRecorder implements EventRecorder {
         Instant now = clock.instant();
         String shortNote = note.length() > 1000 ? note.substring(0, 1000) : note;
         ObjectReference onRecord = new ObjectReferenceBuilder().withApiVersion(KubernetesStateStore.GROUP + "/" + KubernetesStateStore.VERSION)
-                .withKind("Remediation").withNamespace(stateNamespace).withName(record.name).build();
+                .withKind("Remediation").withNamespace(stateNamespace).withName(record.name).withUid(record.uid).build();
         ObjectReference onTarget = new ObjectReferenceBuilder().withApiVersion("apps/v1").withKind("Deployment")
                 .withNamespace(record.spec.target.namespace).withName(record.spec.target.deployment).build();
         occurrence(stateNamespace, onRecord, warning, reason, shortNote, now, record.name);
@@ -141,6 +141,9 @@ public class KubernetesEventRecorder implements EventRecorder {
      * a new UID); an object that does not exist gets an Event without one.
      */
     private ObjectReference withUid(ObjectReference ref) {
+        if (ref.getUid() != null) {
+            return ref; // a record's UID comes with it from the store: no lookup
+        }
         String key = ref.getKind() + "/" + ref.getNamespace() + "/" + ref.getName();
         Uid known;
         synchronized (uids) {

@@ -225,6 +225,7 @@ public class KubernetesStateStore implements StateStore {
             GenericKubernetesResource created = client.genericKubernetesResources(REMEDIATION).inNamespace(namespace)
                     .resource(toResource(record, null)).create();
             record.resourceVersion = created.getMetadata().getResourceVersion();
+            record.uid = created.getMetadata().getUid();
             records.offer(record.copy());
         });
     }
@@ -473,6 +474,7 @@ public class KubernetesStateStore implements StateStore {
         RemediationRecord r = new RemediationRecord();
         r.name = res.getMetadata().getName();
         r.resourceVersion = res.getMetadata().getResourceVersion();
+        r.uid = res.getMetadata().getUid();
         String created = res.getMetadata().getAnnotations() == null ? null : res.getMetadata().getAnnotations().get("autonova.io/created-at");
         r.createdAt = created == null || created.equals("null") ? null : Instant.parse(created);
         Object spec = res.getAdditionalProperties().get("spec");

@@ -25,6 +25,9 @@ public class RemediationRecord {
     public String name;
     @JsonIgnore
     public String resourceVersion;
+    /** The object's UID in the API server (null until stored there): Events name it so that kubectl describe shows them. */
+    @JsonIgnore
+    public String uid;
     public Instant createdAt;
     public Spec spec = new Spec();
     public Status status = new Status();
@@ -197,6 +200,7 @@ public class RemediationRecord {
     public RemediationRecord copy() {
         RemediationRecord r = Json.MAPPER.convertValue(this, RemediationRecord.class);
         r.resourceVersion = resourceVersion;
+        r.uid = uid;
         return r;
     }
 
