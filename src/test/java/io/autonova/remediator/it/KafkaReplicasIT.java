@@ -255,7 +255,8 @@ class KafkaReplicasIT {
         Thread.sleep(1000);
         assertEquals(List.of(), records(ns), "nobody has decided it yet: it is only on the topic");
 
-        replica("backbone-consumer", topic, "backbone", Map.of());
+        // A replica of the same deployment (the backbone on: only then are alert records taken from the topic).
+        replica("backbone-consumer", topic, "backbone", Map.of("REMEDIATOR_KAFKA_WEBHOOK_BACKBONE", "true"));
         await().atMost(Duration.ofSeconds(60)).until(() -> records(ns).size() == 1);
         await().atMost(Duration.ofSeconds(30)).until(() -> ClusterFixtures.image("svc", 2).equals(image(ns)));
     }
