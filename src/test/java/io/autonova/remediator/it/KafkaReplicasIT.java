@@ -38,6 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * SIGKILL after deciding but before committing, restart mid-window, and outlive a broker outage. What is counted is
  * what an SRE would see: Remediation records and rollbacks per target.
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class KafkaReplicasIT {
 
     static final Path LOGS = Path.of("target/kafka-it");
@@ -262,8 +263,12 @@ class KafkaReplicasIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> ClusterFixtures.image("svc", 2).equals(image(ns)));
     }
 
-    /** The broker goes away for 70 s (longer than the consumer's 45 s session) and comes back: consumption resumes on its own. */
+    /**
+     * The broker goes away for 70 s (longer than the consumer's 45 s session) and comes back: consumption resumes on its own.
+     * Last: the other tests share the broker and must not start on one just restarted.
+     */
     @Test
+    @org.junit.jupiter.api.Order(Integer.MAX_VALUE)
     void afterA70SecondBrokerOutageNewCrossingsStillDecideAndNothingIsDecidedTwice() throws Exception {
         String topic = "outage.signals";
         broker.createTopics(4, topic, topic + ".dlq");
