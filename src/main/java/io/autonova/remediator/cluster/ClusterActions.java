@@ -58,6 +58,9 @@ public interface ClusterActions {
     /** Creates a Job; an existing one of that name surfaces as an exception with code 409. */
     Job createJob(Job job);
 
+    /** Deletes a Job with foreground propagation: the Job object stays (with a deletion time) until its pods are gone. */
+    void deleteJob(String namespace, String name);
+
     /** The log of a pod's container, at most {@code limitBytes}; empty when the API server has none. */
     String podLog(String namespace, String pod, int limitBytes);
 

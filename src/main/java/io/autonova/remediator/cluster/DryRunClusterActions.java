@@ -90,6 +90,10 @@ public class DryRunClusterActions implements ClusterActions {
     }
 
     @Override
+    public void deleteJob(String namespace, String name) {
+    }
+
+    @Override
     public String podLog(String namespace, String pod, int limitBytes) {
         return delegate.podLog(namespace, pod, limitBytes);
     }

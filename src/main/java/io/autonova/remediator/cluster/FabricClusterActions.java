@@ -116,6 +116,12 @@ public class FabricClusterActions implements ClusterActions {
     }
 
     @Override
+    public void deleteJob(String namespace, String name) {
+        client.batch().v1().jobs().inNamespace(namespace).withName(name)
+                .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.FOREGROUND).delete();
+    }
+
+    @Override
     public String podLog(String namespace, String pod, int limitBytes) {
         try {
             String log = client.pods().inNamespace(namespace).withName(pod).limitBytes(limitBytes).getLog();

@@ -136,6 +136,11 @@ public class GuardedClusterActions implements ClusterActions {
     }
 
     @Override
+    public void deleteJob(String namespace, String name) {
+        delegate.deleteJob(ns(namespace), name(name));
+    }
+
+    @Override
     public String podLog(String namespace, String pod, int limitBytes) {
         return delegate.podLog(ns(namespace), name(pod), limitBytes);
     }

@@ -53,7 +53,7 @@ public final class Permissions {
                 verbs(out, ns, "autoscaling", "horizontalpodautoscalers", "gradual-rollback", "list");
             }
             if (scenarios.contains(Scenario.DATABASE_MIGRATION_ROLLBACK)) {
-                verbs(out, ns, "batch", "jobs", "database-migration-rollback", "get", "list", "create");
+                verbs(out, ns, "batch", "jobs", "database-migration-rollback", "get", "list", "create", "delete");
                 verbs(out, ns, "", "pods", "database-migration-rollback", "list");
                 verbs(out, ns, "", "pods/log", "database-migration-rollback", "get");
             }

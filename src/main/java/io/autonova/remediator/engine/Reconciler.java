@@ -79,7 +79,7 @@ public class Reconciler {
     public Instant reconcile(String name) {
         RemediationRecord rec = store.record(name).orElse(null);
         if (rec == null) {
-            return null;
+            return forgetLost(name);
         }
         if (rec.status.phase == Phase.DRY_RUN && rec.status.finishedAt == null) {
             dryRun(rec);
@@ -87,6 +87,10 @@ public class Reconciler {
         }
         Instant now = clock.instant();
         if (!rec.status.phase.active()) {
+            if (rec.finalizers.contains(RemediationRecord.FINALIZER)) {
+                // Ended, but its replica stopped before letting the record go.
+                mutate(name, r -> r.finalizers.remove(RemediationRecord.FINALIZER));
+            }
             return rec.status.phase.finished() ? tidyUp(rec, now) : null;
         }
         // Ownership: act only while holding the target's Lease.
@@ -114,6 +118,9 @@ public class Reconciler {
         if (plan == null) {
             return finish(rec, Phase.FAILED, null, "no plan for scenario " + rec.spec.scenario + " in this version", null);
         }
+        if (rec.status.phase == Phase.PENDING && rec.deletionRequestedAt != null) {
+            return finish(rec, Phase.ABORTED, FailureReason.ABORTED, "its record was deleted before the run started; nothing was changed", null);
+        }
         if (rec.status.phase == Phase.PENDING) {
             Optional<Pause> pause = store.pauses().stream().filter(p -> p.activeAt(now))
                     .filter(p -> p.covers(rec.spec.target.namespace, rec.spec.target.deployment)).findFirst();
@@ -129,11 +136,16 @@ public class Reconciler {
                 r.status.phase = Phase.RUNNING;
                 r.status.startedAt = now;
                 r.status.owner = settings.identity();
+                if (!r.finalizers.contains(RemediationRecord.FINALIZER)) {
+                    r.finalizers.add(RemediationRecord.FINALIZER);
+                }
                 addNotices(r, "started");
             });
             return now;
         }
-        if (rec.spec.abortRequested && rec.status.compensating == null) {
+        if ((rec.spec.abortRequested || rec.deletionRequestedAt != null) && rec.status.compensating == null) {
+            String by = rec.spec.abortRequested ? "aborted by " + (rec.spec.abortRequestedBy == null ? "an operator" : rec.spec.abortRequestedBy)
+                    : "its record was deleted while the run was going on (it goes once this is done)";
             mutate(name, r -> {
                 for (RemediationRecord.Step st : r.status.steps) {
                     if ("running".equals(st.phase) || "waiting".equals(st.phase)) {
@@ -143,7 +155,7 @@ public class Reconciler {
                     }
                 }
                 r.status.compensating = FailureReason.ABORTED.name();
-                r.status.message = "aborted by " + (r.spec.abortRequestedBy == null ? "an operator" : r.spec.abortRequestedBy) + "; undoing what is safe to undo";
+                r.status.message = by + "; undoing what is safe to undo";
             });
             return now;
         }
@@ -404,6 +416,8 @@ public class Reconciler {
             r.status.finishedAt = now;
             r.status.message = message;
             r.status.nextCheckAt = null;
+            // Nothing left to undo: a deletion asked for meanwhile now completes.
+            r.finalizers.remove(RemediationRecord.FINALIZER);
             if (reason != null) {
                 r.status.failureReason = reason.name();
             }
@@ -482,6 +496,48 @@ public class Reconciler {
         }
         Cas.update("the shared policy state", store::global, store::fetchGlobal, store::replaceGlobal, g -> g.withFinished(key, rec.name));
         LOG.infof("remediation %s had ended without giving %s back (its replica stopped); tidied up", rec.name, key);
+        return null;
+    }
+
+    /**
+     * A run whose record is gone (deleted with its finalizer removed by hand, or never stored): its compensations can
+     * no longer run, so its target's Lease and its in-flight slot are given back, and that is said loudly. Confirmed
+     * against the server first: a record just created may not be in the cache yet.
+     */
+    private Instant forgetLost(String name) {
+        Instant now = clock.instant();
+        String key = null;
+        for (TargetRecord t : store.targets()) {
+            if (name.equals(t.run())) {
+                key = t.key();
+            }
+        }
+        for (Map.Entry<String, GlobalState.InFlight> e : store.global().value().inFlight().entrySet()) {
+            if (key == null && e.getValue().record().equals(name)) {
+                key = e.getKey();
+            }
+        }
+        if (key == null || store.fetch(name).isPresent()) {
+            return null;
+        }
+        String targetKey = key;
+        TargetRecord t = store.target(targetKey).value();
+        if (name.equals(t.run()) && !t.free(now) && !settings.identity().equals(t.holder())) {
+            return t.expiresAt().plusMillis(50);
+        }
+        Cas.update("the state of " + targetKey, () -> store.target(targetKey), () -> store.fetchTarget(targetKey), store::replaceTarget,
+                x -> name.equals(x.run()) ? x.released() : x);
+        Cas.update("the shared policy state", store::global, store::fetchGlobal, store::replaceGlobal, g -> g.withFinished(targetKey, name));
+        LOG.errorf("remediation %s is gone before it ended (its record was deleted and its finalizer removed by hand): %s and its in-flight slot "
+                + "are freed; whatever the run had changed was NOT undone, check %s by hand", name, targetKey, targetKey);
+        RemediationRecord lost = new RemediationRecord();
+        lost.name = name;
+        int slash = targetKey.indexOf('/');
+        lost.spec.target.namespace = targetKey.substring(0, slash);
+        lost.spec.target.deployment = targetKey.substring(slash + 1);
+        events.emit(lost, true, "RemediationRecordLost", "RECORD_LOST: the record of run " + name
+                + " was removed before the run ended; the target is freed and nothing it changed was undone: check it by hand");
+        outcomes.step("unknown", "record-lost", "failed", Duration.ZERO);
         return null;
     }
 
@@ -613,18 +669,24 @@ public class Reconciler {
                 }
             }
         }
-        // Runs that ended without giving their target back.
+        // Runs that ended without giving their target back or letting their record go, and runs whose record is gone.
         for (TargetRecord t : store.targets()) {
             if (t.run() != null && t.holder() != null && (t.free(now) || settings.identity().equals(t.holder()))
-                    && store.record(t.run()).map(r -> r.status.phase.finished()).orElse(false)) {
+                    && store.record(t.run()).map(r -> r.status.phase.finished() || r.finalizers.contains(RemediationRecord.FINALIZER)
+                    && !r.status.phase.active()).orElse(true)) {
                 names.add(t.run());
             }
         }
         store.global().value().inFlight().values().forEach(f -> {
-            if (store.record(f.record()).map(r -> r.status.phase.finished()).orElse(false) && !names.contains(f.record())) {
+            if (store.record(f.record()).map(r -> r.status.phase.finished()).orElse(true) && !names.contains(f.record())) {
                 names.add(f.record());
             }
         });
+        for (RemediationRecord r : store.records()) {
+            if (!r.status.phase.active() && r.finalizers.contains(RemediationRecord.FINALIZER) && !names.contains(r.name)) {
+                names.add(r.name);
+            }
+        }
         return names;
     }
 

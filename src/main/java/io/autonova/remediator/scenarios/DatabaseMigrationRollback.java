@@ -57,6 +57,7 @@ public class DatabaseMigrationRollback implements ScenarioPlan {
     public Optional<StepHandler> compensation(String done, RunContext ctx) {
         return switch (done) {
             case DISABLE_AUTO_SYNC -> Optional.of(RESTORE_SYNC);
+            case MigrationUndo.RUN_UNDO -> Optional.of(MigrationUndo.STOP); // before the app scales back up (compensations run newest first)
             case Workloads.SCALE_DOWN -> Optional.of(Workloads.RESTORE);
             default -> Optional.empty();
         };

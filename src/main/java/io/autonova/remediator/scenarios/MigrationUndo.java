@@ -38,6 +38,7 @@ final class MigrationUndo {
     static final String PLAN_MIGRATION = "plan-migration-undo";
     static final String RUN_UNDO = "run-migration-undo";
     static final String WAIT_UNDO = "wait-migration-undo";
+    static final String STOP_UNDO = "stop-migration-undo";
     static final String SCHEMA_NOTE = "schema-left-as-is";
     /** A suspended Job labelled with this (value: the Deployment) is the release's own undo. */
     static final String UNDO_FOR_LABEL = "autonova.io/migration-undo-for";
@@ -57,6 +58,26 @@ final class MigrationUndo {
     static Duration timeout(RunContext ctx) {
         String t = ctx.parameters().get("migrationTimeout");
         return t == null ? DEFAULT_TIMEOUT : Durations.parse(t);
+    }
+
+    /**
+     * How long the wait gives the Job: never less than the Job's own deadline (a release's Job may carry a longer one
+     * than the rule's timeout), plus time for the Job controller to say it is over.
+     */
+    static Duration waitDeadline(RunContext ctx) {
+        Duration job = timeout(ctx);
+        String planned = ctx.output(PLAN_MIGRATION, "job");
+        if (planned != null) {
+            try {
+                Long seconds = Json.MAPPER.readValue(planned, Job.class).getSpec().getActiveDeadlineSeconds();
+                if (seconds != null && Duration.ofSeconds(seconds).compareTo(job) > 0) {
+                    job = Duration.ofSeconds(seconds);
+                }
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return job.plusMinutes(2);
     }
 
     static boolean undoPlanned(RunContext ctx) {
@@ -210,7 +231,7 @@ final class MigrationUndo {
     }
 
     /** Waits for Complete or Failed (FailureTarget counts as failed); keeps the pods' log in the record either way. */
-    static final StepHandler WAIT = RollbackSteps.reader(WAIT_UNDO, ctx -> timeout(ctx).plusMinutes(2), ctx -> {
+    static final StepHandler WAIT = RollbackSteps.reader(WAIT_UNDO, MigrationUndo::waitDeadline, ctx -> {
         String ns = ctx.target().namespace();
         String name = jobName(ctx);
         if (ctx.dryRun()) {
@@ -233,6 +254,56 @@ final class MigrationUndo {
         return StepResult.waiting("migration undo Job " + ns + "/" + name + " running");
     });
 
+    /**
+     * The compensation of {@link #RUN}: an undo still running is stopped (the Job deleted with foreground propagation)
+     * and its pods are waited out before anything scales the app back up; the app must never start on a schema being
+     * changed. A finished Job is left for inspection. The run's target is held either way (see {@link #RUN}'s input).
+     */
+    static final StepHandler STOP = new StepHandler() {
+        @Override
+        public String name() {
+            return STOP_UNDO;
+        }
+
+        @Override
+        public Duration deadline(RunContext ctx) {
+            return Duration.ofMinutes(5);
+        }
+
+        @Override
+        public StepResult act(RunContext ctx, Map<String, String> inputs) {
+            String ns = ctx.target().namespace();
+            String name = jobName(ctx);
+            Job job = ctx.cluster().job(ns, name).orElse(null);
+            if (job != null && !ours(job, ctx)) {
+                return StepResult.done("the Job named " + ns + "/" + name + " is not this run's: left alone");
+            }
+            if (job != null && job.getMetadata().getDeletionTimestamp() == null) {
+                String over = condition(job, "Complete") != null ? "Complete" : condition(job, "Failed") != null ? "Failed" : null;
+                if (over != null) {
+                    return StepResult.done("migration undo Job " + ns + "/" + name + " had already finished (" + over + "): nothing to stop");
+                }
+                if (ctx.dryRun()) {
+                    return StepResult.done("dry-run: would delete Job " + ns + "/" + name + " and wait for its pods to go");
+                }
+                ctx.cluster().deleteJob(ns, name);
+                return StepResult.waiting("deleted migration undo Job " + ns + "/" + name + " (foreground): waiting for its pods to go before the app "
+                        + "scales back up", Duration.ofSeconds(1), Map.of());
+            }
+            int left = jobPods(ctx, ns, name).size();
+            if (job == null && left == 0) {
+                return StepResult.done("migration undo Job " + ns + "/" + name + " stopped: no pod of it is left");
+            }
+            return StepResult.waiting(left + " pod(s) of migration undo Job " + ns + "/" + name + " still there; the app stays stopped until they are gone",
+                    Duration.ofSeconds(1), Map.of());
+        }
+    };
+
+    private static List<io.fabric8.kubernetes.api.model.Pod> jobPods(RunContext ctx, String ns, String job) {
+        var pods = ctx.cluster().pods(ns, Map.of("batch.kubernetes.io/job-name", job));
+        return pods.isEmpty() ? ctx.cluster().pods(ns, Map.of("job-name", job)) : pods;
+    }
+
     /** The reason and message of a True condition of that type, or null. */
     private static String condition(Job job, String type) {
         if (job.getStatus() == null || job.getStatus().getConditions() == null) {
@@ -249,10 +320,7 @@ final class MigrationUndo {
     /** The tail of each of the Job's pods' log (at most 3 pods), read before a TTL can remove them. */
     private static String logs(RunContext ctx, String ns, String job) {
         List<String> parts = new ArrayList<>();
-        var pods = ctx.cluster().pods(ns, Map.of("batch.kubernetes.io/job-name", job));
-        if (pods.isEmpty()) {
-            pods = ctx.cluster().pods(ns, Map.of("job-name", job));
-        }
+        var pods = jobPods(ctx, ns, job);
         for (var p : pods.stream().limit(3).toList()) {
             String log;
             try {

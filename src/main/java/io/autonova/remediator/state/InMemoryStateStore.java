@@ -68,6 +68,14 @@ public class InMemoryStateStore implements StateStore {
             if (current.isEmpty() || !current.get().resourceVersion.equals(record.resourceVersion)) {
                 return false;
             }
+            if (current.get().deletionRequestedAt != null) {
+                record.deletionRequestedAt = current.get().deletionRequestedAt;
+                if (record.finalizers.isEmpty()) {
+                    // As the API server does: the last finalizer gone, the object goes.
+                    records.remove(record.name);
+                    return true;
+                }
+            }
             store(record);
         }
         notifyChange(record.name);
@@ -84,8 +92,24 @@ public class InMemoryStateStore implements StateStore {
     }
 
     @Override
-    public synchronized void delete(String name) {
-        records.remove(name);
+    public void delete(String name) {
+        synchronized (this) {
+            Optional<RemediationRecord> current = records.get(name);
+            if (current.isEmpty()) {
+                return;
+            }
+            if (current.get().finalizers.isEmpty()) {
+                records.remove(name);
+                return;
+            }
+            if (current.get().deletionRequestedAt != null) {
+                return;
+            }
+            RemediationRecord marked = current.get().copy();
+            marked.deletionRequestedAt = java.time.Instant.now();
+            store(marked);
+        }
+        notifyChange(name);
     }
 
     @Override

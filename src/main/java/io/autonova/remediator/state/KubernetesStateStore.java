@@ -243,7 +243,9 @@ public class KubernetesStateStore implements StateStore {
     @Override
     public void delete(String name) {
         call("delete remediation " + name, () -> client.genericKubernetesResources(REMEDIATION).inNamespace(namespace).withName(name).delete());
-        records.remove(name);
+        if (records.get(name).map(r -> r.finalizers.isEmpty()).orElse(true)) {
+            records.remove(name); // one with finalizers stays until they are removed: the watch says when it goes
+        }
     }
 
     @Override
@@ -455,7 +457,8 @@ public class KubernetesStateStore implements StateStore {
         res.setApiVersion(GROUP + "/" + VERSION);
         res.setKind("Remediation");
         res.setMetadata(new ObjectMetaBuilder().withName(r.name).withNamespace(namespace).withResourceVersion(resourceVersion)
-                .withLabels(labels).addToAnnotations("autonova.io/created-at", String.valueOf(r.createdAt)).build());
+                .withLabels(labels).addToAnnotations("autonova.io/created-at", String.valueOf(r.createdAt))
+                .withFinalizers(r.finalizers.isEmpty() ? null : new ArrayList<>(r.finalizers)).build());
         Map<String, Object> props = new HashMap<>();
         props.put("spec", Json.MAPPER.convertValue(r.spec, MAP));
         props.put("status", Json.MAPPER.convertValue(r.status, MAP));
@@ -475,6 +478,11 @@ public class KubernetesStateStore implements StateStore {
         r.name = res.getMetadata().getName();
         r.resourceVersion = res.getMetadata().getResourceVersion();
         r.uid = res.getMetadata().getUid();
+        if (res.getMetadata().getFinalizers() != null) {
+            r.finalizers = new ArrayList<>(res.getMetadata().getFinalizers());
+        }
+        String deletion = res.getMetadata().getDeletionTimestamp();
+        r.deletionRequestedAt = deletion == null ? null : Instant.parse(deletion);
         String created = res.getMetadata().getAnnotations() == null ? null : res.getMetadata().getAnnotations().get("autonova.io/created-at");
         r.createdAt = created == null || created.equals("null") ? null : Instant.parse(created);
         Object spec = res.getAdditionalProperties().get("spec");

@@ -20,6 +20,11 @@ import java.util.Map;
 public class RemediationRecord {
 
     public static final int MAX_IDS = 50;
+    /**
+     * Kept on a run's record while the run may still have something to undo: a record deleted mid-run (a human tidying
+     * up) is first aborted, its compensations run, and only then does it go.
+     */
+    public static final String FINALIZER = "autonova.io/compensate";
     public static final int MAX_DECISIONS = 20;
 
     public String name;
@@ -29,6 +34,12 @@ public class RemediationRecord {
     @JsonIgnore
     public String uid;
     public Instant createdAt;
+    /** The object's finalizers (metadata, not spec). */
+    @JsonIgnore
+    public List<String> finalizers = new ArrayList<>();
+    /** When deletion was asked for (metadata.deletionTimestamp): the record stays while {@link #FINALIZER} is on it. */
+    @JsonIgnore
+    public Instant deletionRequestedAt;
     public Spec spec = new Spec();
     public Status status = new Status();
 
@@ -201,6 +212,8 @@ public class RemediationRecord {
         RemediationRecord r = Json.MAPPER.convertValue(this, RemediationRecord.class);
         r.resourceVersion = resourceVersion;
         r.uid = uid;
+        r.finalizers = new ArrayList<>(finalizers);
+        r.deletionRequestedAt = deletionRequestedAt;
         return r;
     }
 

@@ -174,7 +174,7 @@ class DatabaseMigrationRollbackTest {
             }
             assertNotNull(h.record(run[1]).step(at), "reached " + at);
             h.abort(run[1]);
-            h.jobOutcome = "Complete";
+            h.jobOutcome = at.equals("wait-migration-undo") ? "" : "Complete"; // an undo aborted mid-way is still running
             String ended = h.drive(a, run[1], 60);
             RemediationRecord r = h.record(run[1]);
             assertEquals("done", ended, at);
@@ -186,6 +186,124 @@ class DatabaseMigrationRollbackTest {
             rows.add(at + " -> " + r.status.phase);
         }
         System.out.println("scenario 4 abort table: " + rows);
+    }
+
+    /**
+     * An undo still running when the run is aborted, or when its wait times out, is stopped (Job deleted, its pods gone)
+     * before the app scales back up: the bad release must never start on a schema being changed.
+     */
+    @Test
+    void anUndoStillRunningIsStoppedBeforeTheAppScalesBackUp() {
+        for (String end : List.of("abort", "timeout")) {
+            String[] run = setUpRun(Map.of("reversible", "true", "migrationTimeout", "5m"), true);
+            String ns = run[0];
+            Reconciler a = h.replica("a", 0, 0);
+            h.jobOutcome = ""; // the undo never ends by itself
+            for (int i = 0; i < 60 && !"waiting".equals(java.util.Optional.ofNullable(h.record(run[1]).step("wait-migration-undo")).map(x -> x.phase).orElse(null)); i++) {
+                a.reconcile(run[1]);
+                h.playControllers();
+                h.clock.now = h.clock.now.plusSeconds(3);
+            }
+            Job job = created(ns);
+            assertNotNull(job, end);
+            if (end.equals("abort")) {
+                h.abort(run[1]);
+            } else {
+                h.clock.now = h.clock.now.plus(java.time.Duration.ofMinutes(8)); // past the wait's deadline (5m + 2m)
+            }
+            for (int i = 0; i < 100 && !h.record(run[1]).status.phase.finished(); i++) {
+                a.reconcile(run[1]);
+                h.playControllers();
+                if (replicas(ns) > 0) {
+                    assertNull(client.batch().v1().jobs().inNamespace(ns).withName(job.getMetadata().getName()).get(), end + ": the Job is gone before the app scales up");
+                    assertTrue(client.pods().inNamespace(ns).withLabel("batch.kubernetes.io/job-name", job.getMetadata().getName()).list().getItems().isEmpty(),
+                            end + ": no pod of the undo is left when the app scales up");
+                }
+                h.clock.now = h.clock.now.plusSeconds(2);
+            }
+            RemediationRecord r = h.record(run[1]);
+            assertEquals(end.equals("abort") ? Phase.ABORTED : Phase.FAILED, r.status.phase, end + ": " + r.status.message);
+            if (end.equals("timeout")) {
+                assertEquals("TIMED_OUT", r.status.failureReason);
+            }
+            assertEquals(2, replicas(ns), end + ": back at its size");
+            assertEquals(ClusterFixtures.image("orders", 3), h.image(ns, "orders"), end + ": not rolled back onto a schema in an unknown state");
+            assertNotNull(h.store.target(ns + "/orders").value().state().hold(), end + ": the target waits for a human");
+            RemediationRecord.Step stop = r.status.steps.stream().filter(x -> x.compensation && x.name.equals("stop-migration-undo")).findFirst().orElseThrow();
+            assertEquals("succeeded", stop.phase, stop.message);
+        }
+    }
+
+    /** A release's Job may carry a longer deadline than the rule's timeout: the wait never gives up before the Job itself would. */
+    @Test
+    void theWaitIsNeverShorterThanTheJobsOwnDeadline() {
+        String ns = h.namespace();
+        h.deploy(ns, "orders", 3, Map.of());
+        h.playControllers();
+        client.batch().v1().jobs().inNamespace(ns).resource(new JobBuilder().withNewMetadata().withName("orders-undo-long")
+                .addToLabels("autonova.io/migration-undo-for", "orders").addToAnnotations("autonova.io/undoes-image", ClusterFixtures.image("orders", 3)).endMetadata()
+                .withNewSpec().withSuspend(true).withActiveDeadlineSeconds(3600L).withNewTemplate().withNewSpec().withRestartPolicy("Never").addNewContainer()
+                .withName("flyway").withImage("flyway/flyway:10").withArgs("undo").endContainer().endSpec().endTemplate().endSpec().build()).create();
+        String name = h.admit(ns, "orders", SCENARIO, null, Map.of("reversible", "true", "migrationTimeout", "10m"));
+        Reconciler a = h.replica("a", 0, 0);
+        h.jobOutcome = "";
+        for (int i = 0; i < 60 && h.record(name).step("wait-migration-undo") == null; i++) {
+            a.reconcile(name);
+            h.playControllers();
+            h.clock.now = h.clock.now.plusSeconds(3);
+        }
+        RemediationRecord.Step wait = h.record(name).step("wait-migration-undo");
+        assertEquals(3600L, created(ns).getSpec().getActiveDeadlineSeconds(), "the release's own deadline is kept");
+        assertEquals(java.time.Duration.ofMinutes(62), java.time.Duration.between(wait.startedAt, wait.deadline));
+    }
+
+    /** Deleting the record mid-run (a human tidying up) undoes first: the app is not left at zero replicas, the target is given back. */
+    @Test
+    void aRecordDeletedWhileTheAppIsStoppedIsUndoneBeforeItGoes() {
+        String[] run = setUpRun(Map.of("reversible", "true"), true);
+        Reconciler a = h.replica("a", 0, 0);
+        for (int i = 0; i < 60 && h.record(run[1]).step("wait-pods-gone") == null; i++) {
+            a.reconcile(run[1]);
+            h.playControllers();
+            h.clock.now = h.clock.now.plusSeconds(3);
+        }
+        assertEquals(0, replicas(run[0]), "stopped for the undo");
+        assertTrue(h.record(run[1]).finalizers.contains(RemediationRecord.FINALIZER), "a running record cannot vanish before its compensations");
+        h.store.delete(run[1]);
+        assertNotNull(h.record(run[1]).deletionRequestedAt, "still there, marked for deletion");
+        for (int i = 0; i < 60 && h.store.record(run[1]).isPresent(); i++) {
+            a.reconcile(run[1]);
+            h.playControllers();
+            h.clock.now = h.clock.now.plusSeconds(3);
+        }
+        assertTrue(h.store.record(run[1]).isEmpty(), "gone once undone");
+        assertEquals(2, replicas(run[0]), "the app runs at its size again");
+        assertEquals(ClusterFixtures.image("orders", 3), h.image(run[0], "orders"));
+        assertNull(h.store.target(run[0] + "/orders").value().holder(), "the Lease is given back");
+        assertTrue(h.store.global().value().inFlight().isEmpty(), "the in-flight slot is given back");
+    }
+
+    /** A record removed with its finalizer stripped by hand: nothing can be undone any more, but the target and the slot are freed. */
+    @Test
+    void aRecordThatIsGoneAnywayFreesItsTargetAndItsSlot() {
+        String[] run = setUpRun(Map.of("reversible", "true"), true);
+        Reconciler a = h.replica("a", 0, 0);
+        for (int i = 0; i < 4; i++) {
+            a.reconcile(run[1]);
+            h.playControllers();
+        }
+        assertEquals("a", h.store.target(run[0] + "/orders").value().holder());
+        RemediationRecord stripped = h.record(run[1]).copy();
+        stripped.finalizers.clear();
+        assertTrue(h.store.update(stripped));
+        h.store.delete(run[1]);
+        assertTrue(h.store.record(run[1]).isEmpty());
+        assertTrue(a.runnable().contains(run[1]), "a lost run is looked at");
+        assertNull(a.reconcile(run[1]));
+        assertNull(h.store.target(run[0] + "/orders").value().run(), "the target is free for the next episode");
+        assertNull(h.store.target(run[0] + "/orders").value().holder());
+        assertTrue(h.store.global().value().inFlight().isEmpty(), "the global in-flight count is not shrunk for good");
+        assertTrue(a.runnable().isEmpty());
     }
 
     @Test

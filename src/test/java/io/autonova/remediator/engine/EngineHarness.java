@@ -192,7 +192,7 @@ final class EngineHarness {
 
     private static final Set<String> STORE_WRITES = Set.of("create", "update", "replaceTarget", "replaceGlobal", "delete");
     private static final Set<String> CLUSTER_WRITES = Set.of("patchDeployment", "mergePatchArgoApplication", "createDeployment",
-            "deleteDeployment", "patchService", "createJob", "createConfigMap", "patchConfigMap", "deleteConfigMap", "createSecret", "patchSecret",
+            "deleteDeployment", "patchService", "createJob", "deleteJob", "createConfigMap", "patchConfigMap", "deleteConfigMap", "createSecret", "patchSecret",
             "deleteSecret", "mergePatchExternalSecret");
 
     @SuppressWarnings("unchecked")
@@ -274,6 +274,12 @@ final class EngineHarness {
                     .withNewMetadata().withName(svc.getMetadata().getName() + "-slice").withNamespace(ns)
                     .addToLabels("kubernetes.io/service-name", svc.getMetadata().getName()).endMetadata().withAddressType("IPv4")
                     .withEndpoints(endpoints).build()).createOr(x -> x.update());
+        }
+        // Garbage collection of a deleted Job's pods (foreground deletion: the pods go, then the Job; the mock drops the Job at once).
+        for (var p : client.pods().inNamespace(current).withLabel("batch.kubernetes.io/job-name").list().getItems()) {
+            if (client.batch().v1().jobs().inNamespace(current).withName(p.getMetadata().getLabels().get("batch.kubernetes.io/job-name")).get() == null) {
+                client.pods().inNamespace(current).withName(p.getMetadata().getName()).delete();
+            }
         }
         for (var job : client.batch().v1().jobs().inNamespace(current).list().getItems()) {
             String ns = job.getMetadata().getNamespace();

@@ -421,13 +421,13 @@ class RealClusterIT {
     /** The shipped RBAC, asked of the real authorizer: what the service needs in its namespaces, and nothing it must not have. */
     @Test
     void theServiceAccountMayDoWhatTheCodeNeedsAndNothingElse() throws Exception {
-        for (String allowed : List.of("patch deployments -n apps", "list replicasets -n apps", "create jobs -n apps", "get pods --subresource=log -n apps",
+        for (String allowed : List.of("patch deployments -n apps", "list replicasets -n apps", "create jobs -n apps", "delete jobs -n apps", "get pods --subresource=log -n apps",
                 "create events.events.k8s.io -n apps", "update remediations.autonova.io -n autonova-system", "update leases -n autonova-system",
                 "create events.events.k8s.io -n autonova-system", "get secrets -n apps")) { // apps opted in to Secret history (install())
             assertEquals("yes", canI(allowed), allowed);
         }
         for (String refused : List.of("get secrets -n other", "list secrets -A", "get secrets -n autonova-system", "get secrets -n kube-system", "patch deployments -n other",
-                "patch deployments -n kube-system", "create jobs -n kube-system", "create jobs -n other", "create pods -n apps",
+                "patch deployments -n kube-system", "create jobs -n kube-system", "delete jobs -n kube-system", "create jobs -n other", "create pods -n apps",
                 "delete remediations.autonova.io -n apps", "create clusterrolebindings", "impersonate serviceaccounts -n kube-system")) {
             assertEquals("no", canI(refused), refused);
         }
