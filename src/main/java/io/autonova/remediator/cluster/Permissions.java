@@ -40,6 +40,9 @@ public final class Permissions {
         named(out, s, "", "configmaps", policyConfigMap, "policy state", "get", "update");
         verbs(out, s, "", "configmaps", "policy state", "list", "watch", "create");
         verbs(out, s, "events.k8s.io", "events", "Events on records", "create", "patch");
+        // The key that seals records (KubernetesStateStore.SEAL_SECRET): read by name, created once by the first replica.
+        named(out, s, "", "secrets", "autonova-remediator-seal", "the records' seal key", "get");
+        verbs(out, s, "", "secrets", "the records' seal key, created once", "create");
         List<String> where = actIn.isEmpty() ? List.of("") : List.copyOf(actIn);
         for (String ns : where) {
             verbs(out, ns, "apps", "deployments", "rollback", "get", "patch");

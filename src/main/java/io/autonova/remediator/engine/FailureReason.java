@@ -24,6 +24,8 @@ public enum FailureReason {
     API_ERROR("the Kubernetes API kept failing"),
     TARGET_REFUSED("the run's target or parameters were refused at execution (a protected namespace or an invalid name): nothing was sent", true),
     ABORTED("an operator aborted the run"),
+    RECORD_NOT_ADMITTED("the record does not carry this service's seal (written or changed outside it) or its target or parameters fail the "
+            + "rule checks: it was not run"),
     COMPENSATION_FAILED("undoing an earlier step failed; the target waits for a human", true);
 
     private final String description;

@@ -81,6 +81,13 @@ public class Reconciler {
         if (rec == null) {
             return forgetLost(name);
         }
+        boolean wantsWork = rec.status.phase.active() || rec.status.phase == Phase.DRY_RUN && rec.status.finishedAt == null;
+        if (wantsWork) {
+            String refused = notAdmitted(rec);
+            if (refused != null) {
+                return refuseRecord(rec, refused);
+            }
+        }
         if (rec.status.phase == Phase.DRY_RUN && rec.status.finishedAt == null) {
             dryRun(rec);
             return null;
@@ -496,6 +503,70 @@ public class Reconciler {
         }
         Cas.update("the shared policy state", store::global, store::fetchGlobal, store::replaceGlobal, g -> g.withFinished(key, rec.name));
         LOG.infof("remediation %s had ended without giving %s back (its replica stopped); tidied up", rec.name, key);
+        return null;
+    }
+
+    /**
+     * Why a record must not run, or null: not sealed by this service (a hand-written PENDING record the policy never saw,
+     * or one changed outside the service), or a target or parameters that fail the checks a rule file's pass at load.
+     */
+    static String notAdmitted(RemediationRecord rec) {
+        if (rec.untrusted) {
+            return "the record does not carry this service's seal: it was written, or changed, outside the service";
+        }
+        List<String> problems = new ArrayList<>();
+        io.autonova.remediator.domain.KubernetesNames.namespaceProblem(String.valueOf(rec.spec.target.namespace))
+                .ifPresent(p -> problems.add("target namespace: " + p));
+        io.autonova.remediator.domain.KubernetesNames.objectNameProblem(String.valueOf(rec.spec.target.deployment))
+                .ifPresent(p -> problems.add("target deployment: " + p));
+        if (rec.spec.target.argoApplication != null) {
+            io.autonova.remediator.domain.KubernetesNames.objectNameProblem(rec.spec.target.argoApplication)
+                    .ifPresent(p -> problems.add("Argo CD application: " + p));
+        }
+        Optional<io.autonova.remediator.rules.Scenario> scenario = io.autonova.remediator.rules.Scenario.fromRuleName(String.valueOf(rec.spec.scenario));
+        if (scenario.isEmpty()) {
+            problems.add("unknown scenario " + io.autonova.remediator.domain.KubernetesNames.quoteUntrusted(String.valueOf(rec.spec.scenario)));
+        } else {
+            problems.addAll(scenario.get().problems(rec.spec.parameters));
+        }
+        return problems.isEmpty() ? null : "its target or parameters fail the rule checks: " + String.join("; ", problems);
+    }
+
+    /**
+     * Ends a record that must not run without trusting anything in its status: no compensation (its steps cannot be
+     * believed), the target held when it claims to have started (what it did is unknown), its Lease and slot freed.
+     */
+    private Instant refuseRecord(RemediationRecord rec, String why) {
+        Instant now = clock.instant();
+        String key = rec.targetKey();
+        boolean claimsStarted = rec.status.phase == Phase.RUNNING;
+        String message = "not run: " + why;
+        LOG.errorf("remediation %s: %s", rec.name, message);
+        boolean validKey = io.autonova.remediator.domain.KubernetesNames.namespaceProblem(String.valueOf(rec.spec.target.namespace)).isEmpty()
+                && io.autonova.remediator.domain.KubernetesNames.objectNameProblem(String.valueOf(rec.spec.target.deployment)).isEmpty();
+        if (claimsStarted && validKey) {
+            Cas.update("the state of " + key, () -> store.target(key), () -> store.fetchTarget(key), store::replaceTarget,
+                    t -> t.state().hold() != null ? t : t.withState(t.state().withHold("remediation " + rec.name + ": " + message)));
+        }
+        mutate(rec.name, r -> {
+            r.status.phase = Phase.FAILED;
+            r.status.finishedAt = now;
+            r.status.nextCheckAt = null;
+            r.status.failureReason = FailureReason.RECORD_NOT_ADMITTED.name();
+            r.status.message = message;
+            r.finalizers.remove(RemediationRecord.FINALIZER);
+            if (claimsStarted && validKey) {
+                r.status.humanActions.add("the record claimed a run had started: check " + key + " by hand, then clear its hold with DELETE /api/v1/targets/"
+                        + key + "/hold");
+            }
+        });
+        if (validKey) {
+            Cas.update("the state of " + key, () -> store.target(key), () -> store.fetchTarget(key), store::replaceTarget,
+                    t -> rec.name.equals(t.run()) && (t.free(now) || settings.identity().equals(t.holder())) ? t.released() : t);
+        }
+        Cas.update("the shared policy state", store::global, store::fetchGlobal, store::replaceGlobal, g -> g.withFinished(key, rec.name));
+        events.emit(store.record(rec.name).orElse(rec), true, "RemediationFailed", FailureReason.RECORD_NOT_ADMITTED.name() + ": " + message);
+        outcomes.finished(store.record(rec.name).orElse(rec), Phase.FAILED);
         return null;
     }
 

@@ -65,6 +65,47 @@ public enum Scenario {
         return all;
     }
 
+    /**
+     * Every problem with a run's parameters, by the rules a rule file's are checked with at load: run again before a
+     * run acts, so a record whose parameters were changed since (or never came from a rule) never reaches the cluster.
+     */
+    public List<String> problems(Map<String, String> p) {
+        List<String> problems = new ArrayList<>();
+        Map<String, Function<String, Optional<String>>> accepted = parameters();
+        p.forEach((k, v) -> {
+            Function<String, Optional<String>> check = k.startsWith("verify.") ? VERIFY.get(k) : accepted.get(k);
+            if (check == null) {
+                problems.add("parameter '" + k + "' is not one " + ruleName + " takes");
+            } else if (v == null) {
+                problems.add("parameter '" + k + "' has no value");
+            } else {
+                check.apply(v).ifPresent(problem -> problems.add("parameter '" + k + "' " + problem));
+            }
+        });
+        if (p.keySet().stream().anyMatch(k -> k.startsWith("verify.")) && !VERIFY.keySet().stream().allMatch(p::containsKey)) {
+            problems.add("the verify parameters go together: " + VERIFY.keySet());
+        }
+        problems.addAll(crossCheck(p));
+        return problems;
+    }
+
+    /** The {@code verify} block as the rule parser stores it. */
+    private static final Map<String, Function<String, Optional<String>>> VERIFY = Map.of(
+            VERIFY_QUERY, Scenario::nonEmpty,
+            VERIFY_OP, v -> java.util.Arrays.stream(Threshold.Comparison.values()).anyMatch(c -> c.symbol.equals(v)) ? Optional.empty()
+                    : Optional.of("must be one of >, >=, <, <="),
+            VERIFY_BOUND, Scenario::finiteNumber,
+            VERIFY_WINDOW, Scenario::duration,
+            VERIFY_INTERVAL, Scenario::duration);
+
+    private static Optional<String> finiteNumber(String v) {
+        try {
+            return Double.isFinite(Double.parseDouble(v)) ? Optional.empty() : Optional.of("must be a finite number");
+        } catch (NumberFormatException e) {
+            return Optional.of("must be a number");
+        }
+    }
+
     /** Problems that involve more than one parameter (each validated alone before). */
     public List<String> crossCheck(Map<String, String> p) {
         List<String> problems = new ArrayList<>();

@@ -79,6 +79,9 @@ public class KubernetesStateStore implements StateStore {
     private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
     private volatile boolean synced;
+    /** Null until the key is read (or created): records are then neither written nor trusted. */
+    private volatile RecordSeal seal;
+    private volatile String sealProblem = "not loaded yet";
     private final StateWrites writes = new StateWrites();
 
     public KubernetesStateStore(KubernetesClient client, String namespace, String globalName) {
@@ -97,8 +100,12 @@ public class KubernetesStateStore implements StateStore {
         writes.inBackground(housekeeping);
     }
 
+    /** The Secret, in the state namespace, whose {@code key} seals records (created with a random key when missing). */
+    public static final String SEAL_SECRET = "autonova-remediator-seal";
+
     /** Starts the watches; returns once every cache is filled, or after {@code timeout} (then {@link #checkReady()} says why). */
     public KubernetesStateStore start(Duration timeout) {
+        loadSeal();
         informers.add(inform(client.genericKubernetesResources(REMEDIATION).inNamespace(namespace).withLabel(MANAGED_BY, MANAGER)
                 .withLimit(PAGE).runnableInformer(0), r -> {
                     RemediationRecord rec = fromResource(r);
@@ -130,6 +137,50 @@ public class KubernetesStateStore implements StateStore {
             t.start();
         }
         return this;
+    }
+
+    /** Reads the seal key, creating it once for every replica (a conflict means another replica was first). */
+    private synchronized boolean loadSeal() {
+        if (seal != null) {
+            return true;
+        }
+        try {
+            for (int attempt = 0; attempt < 2 && seal == null; attempt++) {
+                io.fabric8.kubernetes.api.model.Secret s = client.secrets().inNamespace(namespace).withName(SEAL_SECRET).get();
+                if (s == null) {
+                    try {
+                        s = client.secrets().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata()
+                                .withName(SEAL_SECRET).withNamespace(namespace).addToLabels(MANAGED_BY, MANAGER).endMetadata().withType("Opaque")
+                                .addToData("key", java.util.Base64.getEncoder().encodeToString(RecordSeal.newKey())).build()).create();
+                        LOG.infof("created Secret %s/%s: the key that seals this service's records", namespace, SEAL_SECRET);
+                    } catch (KubernetesClientException e) {
+                        if (e.getCode() == 409) {
+                            continue;
+                        }
+                        throw e;
+                    }
+                }
+                String key = s.getData() == null ? null : s.getData().get("key");
+                if (key == null) {
+                    sealProblem = "it has no 'key'";
+                    return false;
+                }
+                seal = new RecordSeal(java.util.Base64.getDecoder().decode(key));
+            }
+        } catch (KubernetesClientException | IllegalArgumentException e) {
+            sealProblem = e.getMessage();
+            LOG.errorf("cannot read or create Secret %s/%s (the records' seal key): %s", namespace, SEAL_SECRET, e.getMessage());
+            return false;
+        }
+        return seal != null;
+    }
+
+    private RecordSeal seal() {
+        RecordSeal s = seal;
+        if (s == null && !loadSeal()) {
+            throw new StoreUnavailableException("cannot seal records: Secret " + namespace + "/" + SEAL_SECRET + " is not readable (" + sealProblem + ")", null);
+        }
+        return seal;
     }
 
     private void awaitSync() {
@@ -184,6 +235,10 @@ public class KubernetesStateStore implements StateStore {
 
     @Override
     public void checkReady() {
+        if (seal == null && !loadSeal()) {
+            throw new StoreUnavailableException("cannot read or create Secret " + namespace + "/" + SEAL_SECRET + " whose key seals the records ("
+                    + sealProblem + "): no record is written or run until it can", null);
+        }
         if (!synced) {
             throw new StoreUnavailableException("state caches are not synced with the API server yet", null);
         }
@@ -226,6 +281,7 @@ public class KubernetesStateStore implements StateStore {
                     .resource(toResource(record, null)).create();
             record.resourceVersion = created.getMetadata().getResourceVersion();
             record.uid = created.getMetadata().getUid();
+            record.untrusted = false;
             records.offer(record.copy());
         });
     }
@@ -236,6 +292,7 @@ public class KubernetesStateStore implements StateStore {
             GenericKubernetesResource updated = client.genericKubernetesResources(REMEDIATION).inNamespace(namespace)
                     .resource(toResource(record, record.resourceVersion)).update();
             record.resourceVersion = updated.getMetadata().getResourceVersion();
+            record.untrusted = false;
             records.offer(record.copy());
         });
     }
@@ -463,6 +520,7 @@ public class KubernetesStateStore implements StateStore {
         props.put("spec", Json.MAPPER.convertValue(r.spec, MAP));
         props.put("status", Json.MAPPER.convertValue(r.status, MAP));
         res.setAdditionalProperties(props);
+        res.getMetadata().getAnnotations().put(RecordSeal.ANNOTATION, seal().seal(r.name, String.valueOf(r.createdAt), props.get("spec"), props.get("status")));
         return res;
     }
 
@@ -473,7 +531,7 @@ public class KubernetesStateStore implements StateStore {
         }
     }
 
-    private static RemediationRecord fromResource(GenericKubernetesResource res) {
+    private RemediationRecord fromResource(GenericKubernetesResource res) {
         RemediationRecord r = new RemediationRecord();
         r.name = res.getMetadata().getName();
         r.resourceVersion = res.getMetadata().getResourceVersion();
@@ -493,6 +551,9 @@ public class KubernetesStateStore implements StateStore {
         if (status != null) {
             r.status = Json.MAPPER.convertValue(status, RemediationRecord.Status.class);
         }
+        String sealed = res.getMetadata().getAnnotations() == null ? null : res.getMetadata().getAnnotations().get(RecordSeal.ANNOTATION);
+        RecordSeal key = seal;
+        r.untrusted = key == null || !key.verifies(r.name, String.valueOf(created), spec, status, sealed);
         return r;
     }
 

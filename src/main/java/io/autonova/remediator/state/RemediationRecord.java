@@ -40,6 +40,12 @@ public class RemediationRecord {
     /** When deletion was asked for (metadata.deletionTimestamp): the record stays while {@link #FINALIZER} is on it. */
     @JsonIgnore
     public Instant deletionRequestedAt;
+    /**
+     * True when the stored record does not carry this service's seal (see {@link RecordSeal}): written or changed by
+     * someone else. Such a record never acts.
+     */
+    @JsonIgnore
+    public boolean untrusted;
     public Spec spec = new Spec();
     public Status status = new Status();
 
@@ -214,6 +220,7 @@ public class RemediationRecord {
         r.uid = uid;
         r.finalizers = new ArrayList<>(finalizers);
         r.deletionRequestedAt = deletionRequestedAt;
+        r.untrusted = untrusted;
         return r;
     }
 

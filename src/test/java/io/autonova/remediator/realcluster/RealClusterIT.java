@@ -331,6 +331,11 @@ class RealClusterIT {
 
     /** The undo Job a release ships: suspended, labelled for its Deployment, annotated with the image it undoes. */
     static void shipUndo(String deployment, String image, boolean fails) {
+        shipUndo(deployment, image, fails, Map.of());
+    }
+
+    /** {@code nodeSelector}: one no node matches keeps the undo's pod Pending, i.e. an undo that runs on and on. */
+    static void shipUndo(String deployment, String image, boolean fails, Map<String, String> nodeSelector) {
         var labels = new java.util.HashMap<String, String>(Map.of("app", deployment + "-migrate"));
         if (fails) {
             labels.put("autonova.dev/kwok-outcome", "failed");
@@ -339,8 +344,37 @@ class RealClusterIT {
                 .withName(deployment + "-undo").addToLabels("autonova.io/migration-undo-for", deployment)
                 .addToAnnotations("autonova.io/undoes-image", image).endMetadata()
                 .withNewSpec().withSuspend(true).withBackoffLimit(0).withNewTemplate().withNewMetadata().addToLabels(labels).endMetadata()
-                .withNewSpec().withRestartPolicy("Never").addNewContainer().withName("flyway").withImage("flyway/flyway:10")
+                .withNewSpec().withRestartPolicy("Never").withNodeSelector(nodeSelector).addNewContainer().withName("flyway").withImage("flyway/flyway:10")
                 .withArgs("undo").endContainer().endSpec().endTemplate().endSpec().build()).create();
+    }
+
+    /**
+     * A human deletes the record while the undo runs (app at zero): the finalizer keeps it until the run is undone; the
+     * undo Job is stopped (the real garbage collector removes its pod) before the app scales back up, then the record goes.
+     */
+    @Test
+    void aRecordDeletedMidUndoStopsTheUndoRestoresTheAppAndThenGoes() throws Exception {
+        String orders = unique("ledger");
+        deploy(APPS, orders, "registry.local/ledger:1.0", "registry.local/ledger:2.0");
+        shipUndo(orders, "registry.local/ledger:2.0", false, Map.of("autonova.dev/no-such-node", "true"));
+        String name = act("MigrationErrors", orders);
+        await().atMost(Duration.ofSeconds(60)).until(() -> !admin.batch().v1().jobs().inNamespace(APPS).withLabel("autonova.io/remediation", name).list().getItems().isEmpty()
+                && admin.pods().inNamespace(APPS).withLabel("autonova.io/remediation", name).list().getItems().size() == 1);
+        assertEquals(0, admin.apps().deployments().inNamespace(APPS).withName(orders).get().getSpec().getReplicas(), "stopped while the undo runs");
+        assertTrue(String.valueOf(record(name).getMetadata().getFinalizers()).contains("autonova.io/compensate"));
+
+        cluster.kubectl("delete", "remediations.autonova.io", name, "-n", STATE, "--wait=false");
+        await().atMost(Duration.ofSeconds(90)).until(() -> record(name) == null);
+        assertTrue(admin.batch().v1().jobs().inNamespace(APPS).withLabel("autonova.io/remediation", name).list().getItems().isEmpty(), "the undo was stopped");
+        assertTrue(admin.pods().inNamespace(APPS).withLabel("autonova.io/remediation", name).list().getItems().isEmpty());
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            var d = admin.apps().deployments().inNamespace(APPS).withName(orders).get();
+            return d.getSpec().getReplicas() == 2 && Integer.valueOf(2).equals(d.getStatus().getAvailableReplicas());
+        });
+        assertEquals("registry.local/ledger:2.0", image(APPS, orders), "not rolled back onto a schema in an unknown state");
+        String events = cluster.kubectl("get", "events.events.k8s.io", "-n", APPS, "--field-selector", "regarding.name=" + orders,
+                "-o", "jsonpath={range .items[*]}{.reason} {.note}{\"\\n\"}{end}");
+        assertTrue(events.contains("RemediationAborted") && events.contains("deleted"), events);
     }
 
     @Test
@@ -423,7 +457,7 @@ class RealClusterIT {
     void theServiceAccountMayDoWhatTheCodeNeedsAndNothingElse() throws Exception {
         for (String allowed : List.of("patch deployments -n apps", "list replicasets -n apps", "create jobs -n apps", "delete jobs -n apps", "get pods --subresource=log -n apps",
                 "create events.events.k8s.io -n apps", "update remediations.autonova.io -n autonova-system", "update leases -n autonova-system",
-                "create events.events.k8s.io -n autonova-system", "get secrets -n apps")) { // apps opted in to Secret history (install())
+                "create events.events.k8s.io -n autonova-system", "get secrets/autonova-remediator-seal -n autonova-system", "get secrets -n apps")) { // apps opted in to Secret history (install())
             assertEquals("yes", canI(allowed), allowed);
         }
         for (String refused : List.of("get secrets -n other", "list secrets -A", "get secrets -n autonova-system", "get secrets -n kube-system", "patch deployments -n other",

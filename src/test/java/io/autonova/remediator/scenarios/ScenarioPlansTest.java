@@ -52,7 +52,7 @@ class ScenarioPlansTest {
             "gradual-rollback            | rollback-deployment        | ",
             "gradual-rollback            | disable-argo-auto-sync     | restore-argo-auto-sync",
             "database-migration-rollback | scale-to-zero              | restore-replicas",
-            "database-migration-rollback | run-migration-undo         | ",
+            "database-migration-rollback | run-migration-undo         | stop-migration-undo",
             "database-migration-rollback | rollback-deployment        | ",
             "configuration-rollback      | restore-config             | put-config-back",
             "configuration-rollback      | rollout-restart            | ",

@@ -63,6 +63,38 @@ class KubernetesStateStoreTest {
         assertEquals("rec-1", b.fetchGlobal().value().inFlight().get("prod/api").record());
     }
 
+    /** Both replicas seal with one key, made once; a record changed or written outside the service is flagged for both. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void recordsChangedOrWrittenOutsideTheServiceAreUntrusted() {
+        assertTrue(client.secrets().inNamespace(NS).withName(KubernetesStateStore.SEAL_SECRET).get().getData().get("key").length() >= 43);
+        RemediationRecord r = new RemediationRecord();
+        r.name = "rule-00000000000000aa-1";
+        r.createdAt = Instant.parse("2026-11-26T10:00:00Z");
+        r.spec.rule = "rule";
+        r.spec.scenario = "database-migration-rollback";
+        r.spec.parameters.put("reversible", "true");
+        r.spec.target.namespace = "prod";
+        r.spec.target.deployment = "api";
+        r.status.phase = Phase.PENDING;
+        assertTrue(a.create(r));
+        await().atMost(Duration.ofSeconds(5)).until(() -> b.record(r.name).isPresent());
+        assertFalse(b.record(r.name).get().untrusted, "sealed by A, verified by B");
+
+        var stored = client.genericKubernetesResources(KubernetesStateStore.REMEDIATION).inNamespace(NS).withName(r.name).get();
+        ((Map<String, Object>) ((Map<String, Object>) stored.getAdditionalProperties().get("spec")).get("parameters")).put("undoImage", "registry.evil/tool:1");
+        client.genericKubernetesResources(KubernetesStateStore.REMEDIATION).inNamespace(NS).resource(stored).update();
+        await().atMost(Duration.ofSeconds(5)).until(() -> b.record(r.name).map(x -> x.untrusted).orElse(false));
+        assertTrue(a.fetch(r.name).orElseThrow().untrusted);
+
+        var forged = client.genericKubernetesResources(KubernetesStateStore.REMEDIATION).inNamespace(NS).withName(r.name).get();
+        forged.getMetadata().setName("rule-00000000000000bb-1");
+        forged.getMetadata().setResourceVersion(null);
+        forged.getMetadata().getAnnotations().remove(RecordSeal.ANNOTATION);
+        client.genericKubernetesResources(KubernetesStateStore.REMEDIATION).inNamespace(NS).resource(forged).create();
+        await().atMost(Duration.ofSeconds(5)).until(() -> b.record("rule-00000000000000bb-1").map(x -> x.untrusted).orElse(false));
+    }
+
     @Test
     void aRecordIsCreatedOnceStaleUpdatesAreRejectedAndTheWatchCarriesIt() {
         RemediationRecord r = new RemediationRecord();
