@@ -12,6 +12,8 @@ public enum FailureReason {
     ARGO_NO_HISTORY("the Argo CD Application has no earlier deployment to go back to"),
     ARGO_SYNC_FAILED("the Argo CD sync operation failed"),
     ROLLOUT_FAILED("the rollout failed (progress deadline exceeded)"),
+    TEMPLATE_CHANGED("the Deployment's template moved away from the one rolled back to before verification ended (self-heal, CI or a human "
+            + "deployed again): the run does not claim success", true),
     TIMED_OUT("the step did not complete within its deadline"),
     MIGRATION_NOT_REVERSIBLE("the migration has no undo and the rule does not say the schema is backward compatible: frozen for a human", true),
     MIGRATION_UNDO_FAILED("the migration undo Job failed or its result is unknown: the schema is in an unknown state", true),

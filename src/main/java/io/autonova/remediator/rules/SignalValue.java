@@ -1,7 +1,7 @@
 package io.autonova.remediator.rules;
 
 import io.autonova.remediator.domain.KubernetesNames;
-import java.util.regex.Pattern;
+import com.google.re2j.Pattern;
 
 /**
  * The value an alert carries for a threshold, or why there is none usable. NaN is never usable; neither is a value
@@ -12,8 +12,10 @@ public record SignalValue(Kind kind, double value, String raw) {
 
     public enum Kind { PRESENT, MISSING, NOT_NUMERIC, OUT_OF_RANGE, INFINITE }
 
-    // Strict: Java's parseDouble would also take "1d", "0x1p3" or "Infinity".
+    // Strict: Java's parseDouble would also take "1d", "0x1p3" or "Infinity". RE2: linear in the input, whatever it is.
     private static final Pattern NUMBER = Pattern.compile("[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?");
+    /** Longer than any value Prometheus renders: refused before it is parsed, and kept shortened. */
+    static final int MAX_LENGTH = 64;
     private static final Pattern INFINITY = Pattern.compile("([-+]?)Inf", Pattern.CASE_INSENSITIVE);
 
     public static SignalValue missing() {
@@ -26,6 +28,9 @@ public record SignalValue(Kind kind, double value, String raw) {
             return missing();
         }
         String s = raw.strip();
+        if (s.length() > MAX_LENGTH) {
+            return new SignalValue(Kind.NOT_NUMERIC, Double.NaN, s.substring(0, MAX_LENGTH) + "...(" + s.length() + " characters)");
+        }
         double scale = 1;
         if (s.endsWith("%")) {
             s = s.substring(0, s.length() - 1).strip();

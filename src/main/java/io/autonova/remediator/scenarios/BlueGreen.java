@@ -122,6 +122,11 @@ final class BlueGreen {
             return StepResult.fail(FailureReason.SELECTOR_CONFLICT, "deployment " + t.key() + " uses matchExpressions or already carries "
                     + RUN_LABEL + " (a gradual rollback left behind?): a human must look first");
         }
+        String foreign = foreignPod(ctx, d, selector);
+        if (foreign != null) {
+            return StepResult.fail(FailureReason.SELECTOR_CONFLICT, "service " + t.namespace() + "/" + svcName + " (selector " + selector + ") also selects "
+                    + foreign + ": moving its traffic would move theirs too");
+        }
         ReplicaSet previous = null;
         String toTemplate = ctx.output(PLAN, "toTemplate");
         for (ReplicaSet rs : ctx.cluster().replicaSets(d)) {
@@ -161,9 +166,31 @@ final class BlueGreen {
         return StepResult.done("run revision " + ctx.output(PLAN, "revisionTo") + " as " + t.namespace() + "/" + copyName(ctx) + " (" + copyReplicas
                         + " replicas" + (hpa.isPresent() ? ", the HPA's desired count" : "") + ") beside revision " + ctx.output(PLAN, "revisionFrom")
                         + ", then move service " + svcName + " to it",
-                out("service", svcName, "originalSelector", json(selector), "switchedSelector", json(switched), "copy", json(copy),
+                out("service", svcName, "originalSelector", json(selector), "switchedSelector", json(switched), "copy", io.autonova.remediator.domain.Redaction.envValuesJson(copy),
                         "copyReplicas", String.valueOf(copyReplicas), "run", run));
     });
+
+    /**
+     * A pod the Service selects that is not the Deployment's, described, or null: its controller is not one of the
+     * Deployment's ReplicaSets (a pod without a controller counts as the Deployment's only when its selector matches it).
+     */
+    static String foreignPod(RunContext ctx, Deployment d, Map<String, String> serviceSelector) {
+        java.util.Set<String> replicaSets = new java.util.HashSet<>();
+        ctx.cluster().replicaSets(d).forEach(rs -> replicaSets.add(rs.getMetadata().getName()));
+        Map<String, String> own = d.getSpec().getSelector().getMatchLabels();
+        for (var pod : ctx.cluster().pods(d.getMetadata().getNamespace(), serviceSelector)) {
+            var controller = pod.getMetadata().getOwnerReferences() == null ? null : pod.getMetadata().getOwnerReferences().stream()
+                    .filter(o -> Boolean.TRUE.equals(o.getController())).findFirst().orElse(null);
+            Map<String, String> labels = pod.getMetadata().getLabels() == null ? Map.of() : pod.getMetadata().getLabels();
+            boolean mine = controller == null ? labels.entrySet().containsAll(own.entrySet())
+                    : "ReplicaSet".equals(controller.getKind()) && replicaSets.contains(controller.getName());
+            if (!mine) {
+                return "pod " + pod.getMetadata().getName() + (controller == null ? " (no controller)" : " of " + controller.getKind() + " " + controller.getName())
+                        + ", which is not deployment " + ctx.target().key() + "'s";
+            }
+        }
+        return null;
+    }
 
     static String label(ObjectMeta m, String key) {
         return m.getLabels() == null ? null : m.getLabels().get(key);
@@ -186,18 +213,44 @@ final class BlueGreen {
         if (ctx.dryRun()) {
             return StepResult.done("dry-run: would create deployment " + ns + "/" + copyName(ctx));
         }
+        Deployment copy = copyAgain(ctx);
+        if (copy == null) {
+            return StepResult.fail(FailureReason.NO_EARLIER_REVISION, "the ReplicaSet of revision " + ctx.output(PLAN, "revisionTo") + " of " + ctx.target().key()
+                    + " is gone or changed since the plan was made");
+        }
         try {
-            ctx.cluster().createDeployment(Json.MAPPER.readValue(ctx.output(PLAN_GRADUAL, "copy"), Deployment.class));
+            ctx.cluster().createDeployment(copy);
         } catch (KubernetesClientException e) {
             if (e.getCode() != 409) {
                 throw e;
             }
             return StepResult.waiting("deployment " + ns + "/" + copyName(ctx) + " exists: looking again");
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
         }
         return StepResult.done("created deployment " + ns + "/" + copyName(ctx) + " running revision " + ctx.output(PLAN, "revisionTo"));
     });
+
+    /**
+     * The planned copy with its pod spec taken again from the previous revision's ReplicaSet (the record keeps it with
+     * environment values redacted), or null when that ReplicaSet is gone or no longer gives the planned copy.
+     */
+    static Deployment copyAgain(RunContext ctx) {
+        Deployment d = ctx.cluster().deployment(ctx.target().namespace(), ctx.target().deployment()).orElse(null);
+        if (d == null) {
+            return null;
+        }
+        for (ReplicaSet rs : ctx.cluster().replicaSets(d)) {
+            if (RolloutUndo.templateHash(rs.getSpec().getTemplate()).equals(ctx.output(PLAN, "toTemplate"))) {
+                try {
+                    Deployment copy = Json.MAPPER.readValue(ctx.output(PLAN_GRADUAL, "copy"), Deployment.class);
+                    copy.getSpec().getTemplate().setSpec(rs.getSpec().getTemplate().getSpec());
+                    return io.autonova.remediator.domain.Redaction.envValuesJson(copy).equals(ctx.output(PLAN_GRADUAL, "copy")) ? copy : null;
+                } catch (JsonProcessingException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        return null;
+    }
 
     private static List<Pod> readyCopyPods(RunContext ctx) {
         Map<String, String> sel = labels(ctx.output(PLAN_GRADUAL, "switchedSelector"));

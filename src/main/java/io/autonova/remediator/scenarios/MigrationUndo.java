@@ -100,9 +100,7 @@ final class MigrationUndo {
             return planned(job, "the rule's undo: image " + job.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()
                     + ", command '" + ctx.parameters().get("undoCommand") + "'");
         } else if (reversible) {
-            List<Job> shipped = ctx.cluster().jobs(t.namespace(), Map.of(UNDO_FOR_LABEL, t.deployment())).stream()
-                    .filter(j -> Boolean.TRUE.equals(j.getSpec().getSuspend()))
-                    .filter(j -> images.contains(annotation(j, UNDOES_IMAGE))).toList();
+            List<Job> shipped = shippedUndos(ctx, d);
             if (shipped.size() == 1) {
                 return planned(fromRelease(ctx, shipped.get(0)), "the undo Job the release ships: " + t.namespace() + "/" + shipped.get(0).getMetadata().getName()
                         + " (for image " + annotation(shipped.get(0), UNDOES_IMAGE) + ")");
@@ -121,12 +119,40 @@ final class MigrationUndo {
                 + "backward compatible: nothing was changed, the current version keeps running, the target waits for a human");
     });
 
+    /** The suspended Jobs that say they undo the release the Deployment runs. */
+    private static List<Job> shippedUndos(RunContext ctx, Deployment d) {
+        List<String> images = d.getSpec().getTemplate().getSpec().getContainers().stream().map(Container::getImage).toList();
+        return ctx.cluster().jobs(ctx.target().namespace(), Map.of(UNDO_FOR_LABEL, ctx.target().deployment())).stream()
+                .filter(j -> Boolean.TRUE.equals(j.getSpec().getSuspend()))
+                .filter(j -> images.contains(annotation(j, UNDOES_IMAGE))).toList();
+    }
+
+    /** The record keeps the Job with its environment values redacted (they may be credentials); it is made again to run. */
     private static StepResult planned(Job job, String source) {
-        try {
-            return StepResult.done("undo the migration with " + source, out("mode", "undo", "source", source, "job", Json.MAPPER.writeValueAsString(job)));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
+        return StepResult.done("undo the migration with " + source, out("mode", "undo", "source", source, "job", io.autonova.remediator.domain.Redaction.envValuesJson(job)));
+    }
+
+    /**
+     * The planned Job made again from the cluster (the record holds it redacted), or null when it can no longer be made
+     * the same: the app's template or the release's undo changed since the plan, and nobody reviewed what would run now.
+     */
+    static Job again(RunContext ctx) {
+        Target t = ctx.target();
+        Deployment d = ctx.cluster().deployment(t.namespace(), t.deployment()).orElse(null);
+        if (d == null) {
+            return null;
         }
+        Job job;
+        if (ctx.parameters().containsKey("undoImage")) {
+            job = fromRule(ctx, d);
+        } else {
+            List<Job> shipped = shippedUndos(ctx, d);
+            if (shipped.size() != 1) {
+                return null;
+            }
+            job = fromRelease(ctx, shipped.get(0));
+        }
+        return io.autonova.remediator.domain.Redaction.envValuesJson(job).equals(ctx.output(PLAN_MIGRATION, "job")) ? job : null;
     }
 
     private static String annotation(Job j, String key) {
@@ -213,14 +239,17 @@ final class MigrationUndo {
             if (ctx.dryRun()) {
                 return StepResult.done("dry-run: would create Job " + ns + "/" + name + " running " + ctx.output(PLAN_MIGRATION, "source"));
             }
+            Job job = again(ctx);
+            if (job == null) {
+                return StepResult.fail(FailureReason.NEWER_DEPLOY, "the migration undo planned for " + ctx.target().key() + " can no longer be made the "
+                        + "same (the app or the release's undo Job changed since the plan): not running an undo nobody reviewed");
+            }
             try {
-                ctx.cluster().createJob(Json.MAPPER.readValue(ctx.output(PLAN_MIGRATION, "job"), Job.class));
+                ctx.cluster().createJob(job);
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409) {
                     throw e;
                 }
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException(e);
             }
             return StepResult.done("created Job " + ns + "/" + name + " to undo the migration with " + ctx.output(PLAN_MIGRATION, "source"));
         }
@@ -328,7 +357,8 @@ final class MigrationUndo {
             } catch (KubernetesClientException e) {
                 log = "(log not readable: " + e.getMessage() + ")";
             }
-            parts.add("--- pod " + p.getMetadata().getName() + "\n" + log);
+            // A migration tool may print its connection string: kept in the record, so redacted.
+            parts.add("--- pod " + p.getMetadata().getName() + "\n" + io.autonova.remediator.domain.Redaction.text(log));
         }
         return parts.isEmpty() ? "(no pod of the Job left to read a log from)" : String.join("\n", parts);
     }

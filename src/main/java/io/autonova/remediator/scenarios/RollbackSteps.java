@@ -138,8 +138,9 @@ final class RollbackSteps {
             return StepResult.fail(FailureReason.KNOWN_BAD_REVISION, "revision " + toRev + " of " + t.key()
                     + " is a release this service rolled back from earlier; not re-deploying it automatically");
         }
+        // The patch itself is not kept: it carries the whole pod template, inline environment values included.
         return StepResult.done(plan.message(), out("revisionFrom", from, "revisionTo", toRev, "fromTemplate", plan.fromTemplate(),
-                "toTemplate", plan.toTemplate(), "patch", plan.jsonPatch()));
+                "toTemplate", plan.toTemplate()));
     });
 
     /** The JSON patch of the plan, applied only while the Deployment still runs the template the plan was made from. */
@@ -179,8 +180,14 @@ final class RollbackSteps {
                     return StepResult.done("dry-run: would JSON-patch deployment " + t.key() + " back to revision " + to,
                             out("revisionFrom", from, "revisionTo", to));
                 }
+                // Planned again from the same state (the template checked above): the same revision, or not at all.
+                long toRevision = ctx.parameters().containsKey("toRevision") ? Long.parseLong(ctx.parameters().get("toRevision")) : 0;
+                RolloutUndo.Plan again = RolloutUndo.plan(d, ctx.cluster().replicaSets(d), toRevision);
+                if (again.kind() == RolloutUndo.Kind.REFUSED || !inputs.get("toTemplate").equals(again.toTemplate())) {
+                    return StepResult.fail(FailureReason.NEWER_DEPLOY, "the revision to go back to on deployment " + t.key() + " changed since the plan was made");
+                }
                 Deployment after = ctx.cluster().patchDeployment(t.namespace(), t.deployment(),
-                        withPrecondition(ctx.output(PLAN, "patch"), d.getMetadata().getResourceVersion()));
+                        withPrecondition(again.jsonPatch(), d.getMetadata().getResourceVersion()));
                 long got = after == null || after.getMetadata().getGeneration() == null ? 0 : after.getMetadata().getGeneration();
                 // A template change always moves the generation on; never verify against the old one.
                 return StepResult.done("patched deployment " + t.key() + " (JSON patch) to revision " + to,
@@ -462,6 +469,10 @@ final class RollbackSteps {
             if (d == null) {
                 return StepResult.fail(FailureReason.TARGET_NOT_FOUND, "deployment " + t.key() + " disappeared during verification");
             }
+            String moved = templateMovedAway(ctx, d);
+            if (moved != null) {
+                return StepResult.fail(FailureReason.TEMPLATE_CHANGED, moved);
+            }
             String expect = expectedGeneration(ctx);
             long observed = d.getStatus() == null || d.getStatus().getObservedGeneration() == null ? 0 : d.getStatus().getObservedGeneration();
             if (expect != null && observed < Long.parseLong(expect)) {
@@ -475,6 +486,40 @@ final class RollbackSteps {
             };
         }
     };
+
+    /**
+     * Why the Deployment no longer runs the template the run rolled it back to, naming who changed it, or null: a rollout
+     * that completes on someone else's template (Argo CD self-heal putting the bad release back, a CI redeploy) is not
+     * this run's success.
+     */
+    static String templateMovedAway(RunContext ctx, Deployment d) {
+        var rollback = ctx.record().step(ROLLBACK_DEPLOYMENT);
+        if (rollback == null || !"true".equals(rollback.outputs.get("committed")) || rollback.inputs.get("toTemplate") == null) {
+            return null;
+        }
+        String current = RolloutUndo.templateHash(d.getSpec().getTemplate());
+        if (current.equals(rollback.inputs.get("toTemplate"))) {
+            return null;
+        }
+        String who = lastTemplateWriter(d);
+        return current.equals(rollback.inputs.get("fromTemplate"))
+                ? "the release rolled back from is back on deployment " + ctx.target().key() + " (" + who + "): self-heal or a redeploy undid the rollback"
+                : "deployment " + ctx.target().key() + " runs another template than the one rolled back to (" + who + "): deployed again during verification";
+    }
+
+    /** The field manager that last wrote the pod template, from managedFields ("an unknown writer" when not tracked). */
+    static String lastTemplateWriter(Deployment d) {
+        var entries = d.getMetadata().getManagedFields();
+        io.fabric8.kubernetes.api.model.ManagedFieldsEntry last = null;
+        for (var e : entries == null ? List.<io.fabric8.kubernetes.api.model.ManagedFieldsEntry>of() : entries) {
+            Object spec = e.getFieldsV1() == null ? null : e.getFieldsV1().getAdditionalProperties().get("f:spec");
+            if (spec instanceof Map<?, ?> m && m.containsKey("f:template") && (last == null || String.valueOf(e.getTime()).compareTo(String.valueOf(last.getTime())) > 0)) {
+                last = e;
+            }
+        }
+        return last == null ? "changed by an unknown writer" : "last template change by field manager '" + last.getManager() + "' (" + last.getOperation()
+                + (last.getTime() == null ? "" : " at " + last.getTime()) + ")";
+    }
 
     /** The newest generation the run's own writes to the Deployment produced (rollback, scale), or null. */
     static String expectedGeneration(RunContext ctx) {

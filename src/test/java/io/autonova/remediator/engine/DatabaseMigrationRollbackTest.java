@@ -78,7 +78,7 @@ class DatabaseMigrationRollbackTest {
         String[] run = setUpRun(Map.of("reversible", "true"), true);
         String ns = run[0];
         server.expect().get().withPath("/api/v1/namespaces/" + ns + "/pods/" + "autonova-undo-" + io.autonova.remediator.domain.Hashes.sha256Hex(run[1])
-                + "-run/log?pretty=false&limitBytes=8192").andReturn(200, "Undoing migration V42 (orders: add column)\nSuccessfully undid 1 migration\n").always();
+                + "-run/log?pretty=false&limitBytes=8192").andReturn(200, "Connecting to postgres://orders:hunter2@db:5432/orders\nUndoing migration V42 (orders: add column)\nSuccessfully undid 1 migration\n").always();
         long t0 = System.nanoTime();
         assertEquals("done", h.drive(h.replica("a", 0, 0), run[1], 100));
         long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -100,6 +100,7 @@ class DatabaseMigrationRollbackTest {
         assertEquals(ClusterFixtures.image("orders", 2), h.image(ns, "orders"));
         assertEquals(2, replicas(ns), "back at its recorded size");
         assertTrue(r.step("wait-migration-undo").outputs.get("log").contains("Successfully undid 1 migration"), r.step("wait-migration-undo").outputs.toString());
+        assertTrue(r.step("wait-migration-undo").outputs.get("log").contains("postgres://orders:<redacted>@db"), "a connection string's password is not kept");
         assertNull(h.store.target(ns + "/orders").value().state().hold());
         List<String> order = r.status.steps.stream().map(s -> s.name).toList();
         assertEquals(List.of("resolve-target", "plan-rollback", "plan-migration-undo", "scale-to-zero", "wait-pods-gone", "run-migration-undo",
@@ -118,6 +119,23 @@ class DatabaseMigrationRollbackTest {
         assertTrue(job.getSpec().getTemplate().getMetadata().getLabels().keySet().stream().noneMatch(k -> k.equals("app")),
                 "the Job's pods are not selected by the app's Deployment");
         assertEquals(Phase.SUCCEEDED, h.record(run[1]).status.phase);
+    }
+
+    /** The undo gets the app's credentials; the record (and so the API) never holds them: the Job is made again to run. */
+    @Test
+    void inlineCredentialsReachTheUndoButNeverTheRecord() throws Exception {
+        String ns = h.namespace();
+        h.deploy(ns, "orders", 3, spec -> spec.getContainers().get(0).setEnv(java.util.List.of(
+                new io.fabric8.kubernetes.api.model.EnvVar("DB_PASSWORD", "hunter2", null))));
+        h.playControllers();
+        String name = h.admit(ns, "orders", SCENARIO, null, Map.of("reversible", "true", "undoImage", "current", "undoCommand", "migrate undo"));
+        server.expect().get().withPath("/api/v1/namespaces/" + ns + "/pods/autonova-undo-" + io.autonova.remediator.domain.Hashes.sha256Hex(name)
+                + "-run/log?pretty=false&limitBytes=8192").andReturn(200, "undone with DB_PASSWORD=hunter2\n").always();
+        assertEquals("done", h.drive(h.replica("a", 0, 0), name, 100));
+        assertEquals(Phase.SUCCEEDED, h.record(name).status.phase, h.record(name).status.message);
+        assertEquals("hunter2", created(ns).getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().get(0).getValue(), "the undo has what it needs");
+        String stored = io.autonova.remediator.domain.Json.MAPPER.writeValueAsString(h.record(name));
+        assertTrue(!stored.contains("hunter2"), "no inline credential in the record: " + stored);
     }
 
     @Test

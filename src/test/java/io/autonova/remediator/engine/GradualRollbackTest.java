@@ -95,6 +95,23 @@ class GradualRollbackTest {
         System.out.printf("scenario gradual-rollback end to end: %d ms, %d steps%n", ms, r.status.steps.size());
     }
 
+    /** A Service that also fronts another workload's pods (a canary sharing app=web) is not moved: its traffic is not only ours. */
+    @Test
+    void aServiceThatAlsoSelectsAnotherWorkloadsPodsIsRefused() {
+        String[] run = setUpRun(Map.of("service", "web"));
+        String ns = run[0];
+        client.pods().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName("web-canary-7d9f-x1")
+                .addToLabels("app", "web").addToLabels("track", "canary").addNewOwnerReference().withApiVersion("apps/v1").withKind("ReplicaSet")
+                .withName("web-canary-7d9f").withUid("uid-canary").withController(true).endOwnerReference().endMetadata()
+                .withNewSpec().addNewContainer().withName("web").withImage("registry.local/web-canary:1").endContainer().endSpec().build()).create();
+        assertEquals("done", h.drive(h.replica("a", 0, 0), run[1], 40));
+        var r = h.record(run[1]);
+        assertEquals("SELECTOR_CONFLICT", r.status.failureReason, r.status.message);
+        assertTrue(r.status.message.contains("web-canary-7d9f"), r.status.message);
+        assertEquals(Map.of("app", "web"), service(ns).getSpec().getSelector(), "the Service was not touched");
+        assertNull(h.deployment(ns, "web-rollback"), "no copy was made");
+    }
+
     @Test
     void theCopyIsSizedFromTheAutoscalerAndNeitherItNorThePdbIsCopiedOrChanged() {
         String[] run = setUpRun(Map.of());

@@ -128,7 +128,9 @@ public abstract class ClusterTestSupport {
 
     /** Empties the mock server's request log so a test can see exactly what it caused. */
     void drainRequests() throws InterruptedException {
-        while (server.getKubernetesMockServer().takeRequest(10, TimeUnit.MILLISECONDS) != null) {
+        // Until the API server has been quiet for a while: Events are written in the background, after the decisions'
+        // own calls, and on a loaded machine arrive well after them.
+        while (server.getKubernetesMockServer().takeRequest(500, TimeUnit.MILLISECONDS) != null) {
             // discard
         }
     }

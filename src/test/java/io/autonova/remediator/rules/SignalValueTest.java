@@ -29,4 +29,14 @@ class SignalValueTest {
         assertEquals(kind, v.kind());
         assertEquals(value, v.value(), 1e-9);
     }
+
+    /** A long digit run is refused before any parsing (RE2 would take it in linear time anyway) and is not kept whole. */
+    @org.junit.jupiter.api.Test
+    void anOversizedValueIsRefusedAndKeptShort() {
+        SignalValue v = SignalValue.parse("1".repeat(16_000) + "x");
+        assertEquals(SignalValue.Kind.NOT_NUMERIC, v.kind());
+        org.junit.jupiter.api.Assertions.assertTrue(v.raw().length() < 100, v.raw());
+        org.junit.jupiter.api.Assertions.assertTrue(v.raw().endsWith("(16001 characters)"), v.raw());
+        assertEquals(SignalValue.Kind.PRESENT, SignalValue.parse("1".repeat(SignalValue.MAX_LENGTH)).kind(), "up to the cap it is a number");
+    }
 }
