@@ -17,7 +17,7 @@ public final class IncidentReport {
         StringBuilder b = new StringBuilder();
         Instant start = r.status.startedAt != null ? r.status.startedAt : r.createdAt;
         Instant end = r.status.finishedAt;
-        b.append("# Incident Report: ").append(start == null ? "?" : start.truncatedTo(ChronoUnit.DAYS).toString(), 0, 10).append(" Rollback\n\n");
+        b.append("# Incident Report: ").append(start == null ? "?" : start.truncatedTo(ChronoUnit.DAYS).toString().substring(0, 10)).append(" Rollback\n\n");
         b.append("- **Time:** ").append(at(start)).append(" - ").append(end == null ? "still running" : at(end))
                 .append(start != null && end != null ? " (" + Durations.format(Duration.between(start, end).truncatedTo(ChronoUnit.SECONDS)) + ")" : "").append('\n');
         RemediationRecord.Trigger t = r.spec.trigger;
@@ -63,12 +63,12 @@ public final class IncidentReport {
         }
         RemediationRecord.Step verify = r.step("verify-signal");
         if (verify != null && verify.outputs.containsKey("observations")) {
-            b.append("## Signal verification: ").append(verify.outputs.getOrDefault("verdict", "?")).append("\n\nQuery: `").append(verify.outputs.get("query"))
-                    .append("`\n\n```\n").append(verify.outputs.get("observations")).append("\n```\n\n");
+            b.append("## Signal verification: ").append(md(verify.outputs.getOrDefault("verdict", "?"))).append("\n\nQuery: ")
+                    .append(md(String.valueOf(verify.outputs.get("query")))).append("\n\n").append(fenced(String.valueOf(verify.outputs.get("observations"))));
         }
         RemediationRecord.Step undo = r.step("wait-migration-undo");
         if (undo != null && undo.outputs.containsKey("log")) {
-            b.append("## Migration undo log\n\n```\n").append(undo.outputs.get("log").replace("```", "'''")).append("\n```\n\n");
+            b.append("## Migration undo log\n\n").append(fenced(undo.outputs.get("log")));
         }
         b.append("_Record `").append(r.name).append("`; full detail at `GET /api/v1/remediations/").append(r.name).append("`._\n");
         return b.toString();
@@ -102,9 +102,40 @@ public final class IncidentReport {
         return i == null ? "" : i.truncatedTo(ChronoUnit.SECONDS).toString();
     }
 
-    /** Text from alerts and the cluster, made inert in Markdown. */
+    /**
+     * Text from alerts and the cluster, made inert in Markdown: every character that could start a link, an image, an
+     * emphasis, code, HTML or an autolink is escaped, and it stays on one line.
+     */
     static String md(String s) {
-        return s.replace("\\", "\\\\").replace("<", "&lt;").replace(">", "&gt;").replace("`", "'").replace("\n", " ");
+        StringBuilder b = new StringBuilder(s.length() + 16);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '<' -> b.append("&lt;");
+                case '>' -> b.append("&gt;");
+                case '&' -> b.append("&amp;");
+                case '\n', '\r' -> b.append(' ');
+                default -> {
+                    if ("\\`*_[]()!|~#:".indexOf(c) >= 0) {
+                        b.append('\\');
+                    }
+                    b.append(c);
+                }
+            }
+        }
+        return b.toString();
+    }
+
+    /** A fenced block that no content can close: the fence is longer than any run of backticks in it. */
+    static String fenced(String content) {
+        int longest = 0;
+        int run = 0;
+        for (int i = 0; i < content.length(); i++) {
+            run = content.charAt(i) == '`' ? run + 1 : 0;
+            longest = Math.max(longest, run);
+        }
+        String fence = "`".repeat(Math.max(3, longest + 1));
+        return fence + "\n" + content + "\n" + fence + "\n\n";
     }
 
     private static String cell(String s) {

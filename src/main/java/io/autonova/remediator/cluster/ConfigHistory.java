@@ -76,6 +76,15 @@ public final class ConfigHistory {
         return new LinkedHashMap<>(Map.of(CONTENT_HASH, hash, SEEN_AT, now.toString(), FIRST_SEEN_AT, firstSeen.toString()));
     }
 
+    /**
+     * Snapshots belong to their source: the garbage collector removes them with it, so a deleted Secret's old contents
+     * do not outlive it (nothing blocks the source's deletion).
+     */
+    private static List<io.fabric8.kubernetes.api.model.OwnerReference> ownedBy(String kind, io.fabric8.kubernetes.api.model.ObjectMeta source) {
+        return source.getUid() == null ? List.of() : List.of(new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder().withApiVersion("v1").withKind(kind)
+                .withName(source.getName()).withUid(source.getUid()).build());
+    }
+
     /** Records the ConfigMap's current content; keeps the newest {@code keep} contents. Returns true if something was written. */
     public static boolean record(ClusterActions cluster, ConfigMap c, Instant now, int keep) {
         String ns = c.getMetadata().getNamespace();
@@ -92,7 +101,7 @@ public final class ConfigHistory {
         } else {
             try {
                 cluster.createConfigMap(new ConfigMapBuilder().withNewMetadata().withName(name).withNamespace(ns).withLabels(labels("ConfigMap", source))
-                        .withAnnotations(annotations(hash, now, now)).endMetadata().withData(c.getData()).withBinaryData(c.getBinaryData()).build());
+                        .withAnnotations(annotations(hash, now, now)).withOwnerReferences(ownedBy("ConfigMap", c.getMetadata())).endMetadata().withData(c.getData()).withBinaryData(c.getBinaryData()).build());
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409) {
                     throw e;
@@ -121,7 +130,7 @@ public final class ConfigHistory {
                 // Opaque whatever the source type: typed Secrets (TLS, docker config) validate keys, and a snapshot is not mounted.
                 cluster.createSecret(new SecretBuilder().withNewMetadata().withName(name).withNamespace(ns).withLabels(labels("Secret", source))
                         .withAnnotations(annotations(hash, now, now)).addToAnnotations("autonova.io/source-type", s.getType() == null ? "Opaque" : s.getType())
-                        .endMetadata().withType("Opaque").withImmutable(false).withData(s.getData()).build());
+                        .withOwnerReferences(ownedBy("Secret", s.getMetadata())).endMetadata().withType("Opaque").withImmutable(false).withData(s.getData()).build());
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409) {
                     throw e;

@@ -134,6 +134,10 @@ public interface RemediatorConfig {
         /** Append every delivery (as parsed, with its receive time) to this JSON-lines file, for scripts/rules backtest. */
         Optional<Path> captureFile();
 
+        /** The capture file is rotated (to {@code <file>.1}, replacing the previous one) when it would grow past this. */
+        @WithDefault("104857600")
+        long captureMaxBytes();
+
         /** Alerts of one webhook decided at once (their API calls overlap; one episode is still decided by one thread). */
         @WithDefault("8")
         int parallelism();

@@ -218,7 +218,7 @@ public class NoticeDelivery {
             }
         }
         if (id == null) {
-            HttpPeer.Reply found = http.send("GET", base.resolve("/api/annotations?type=annotation&limit=1&tags="
+            HttpPeer.Reply found = http.send("GET", io.autonova.remediator.domain.Urls.under(base, "/api/annotations?type=annotation&limit=1&tags="
                     + URLEncoder.encode(NoticeText.runTag(r), StandardCharsets.UTF_8)), null, grafana.tokenFile());
             if (!found.ok()) {
                 return judge(found, null);
@@ -234,7 +234,7 @@ public class NoticeDelivery {
             body.put("timeEnd", (r.status.finishedAt != null ? r.status.finishedAt : clock.instant()).toEpochMilli());
             body.put("text", NoticeText.annotationText(r));
             body.put("tags", tags);
-            return judge(http.send("PATCH", base.resolve("/api/annotations/" + id), Json.MAPPER.writeValueAsString(body), grafana.tokenFile()),
+            return judge(http.send("PATCH", io.autonova.remediator.domain.Urls.under(base, "/api/annotations/" + id), Json.MAPPER.writeValueAsString(body), grafana.tokenFile()),
                     String.valueOf(id));
         }
         if (id != null) {
@@ -249,7 +249,7 @@ public class NoticeDelivery {
         }
         body.put("tags", tags);
         body.put("text", NoticeText.annotationText(r));
-        HttpPeer.Reply created = http.send("POST", base.resolve("/api/annotations"), Json.MAPPER.writeValueAsString(body), grafana.tokenFile());
+        HttpPeer.Reply created = http.send("POST", io.autonova.remediator.domain.Urls.under(base, "/api/annotations"), Json.MAPPER.writeValueAsString(body), grafana.tokenFile());
         if (!created.ok()) {
             return judge(created, null);
         }
@@ -257,7 +257,17 @@ public class NoticeDelivery {
     }
 
     private Result chat(RemediationRecord r, RemediationRecord.Notice n) throws IOException {
-        URI hook = URI.create(Files.readString(chat.webhookUrlFile()).trim());
+        URI hook;
+        try {
+            hook = new URI(Files.readString(chat.webhookUrlFile()).trim());
+            if (!"https".equals(hook.getScheme()) && !"http".equals(hook.getScheme()) || hook.getHost() == null) {
+                throw new java.net.URISyntaxException("(not shown)", "not an http(s) URL with a host");
+            }
+        } catch (java.net.URISyntaxException e) {
+            // The URL is a credential (whoever has it can post): neither the record nor the log may show it.
+            return new Result(false, false, null, null, "the chat webhook URL in " + chat.webhookUrlFile() + " is not a valid http(s) URL "
+                    + "(its content is not shown: it is a secret)");
+        }
         String event = n.event.equals("started") ? "started" : "finished";
         return judge(http.send("POST", hook, Json.MAPPER.writeValueAsString(NoticeText.chat(r, event, chat.consoleUrl())), null), "HTTP 200");
     }

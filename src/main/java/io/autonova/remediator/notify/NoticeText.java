@@ -42,6 +42,14 @@ public final class NoticeText {
                 + ": " + (r.status.message == null ? "" : r.status.message);
     }
 
+    /**
+     * Text from alerts and the cluster, made inert in Slack mrkdwn: its control characters escaped as Slack documents, so
+     * that {@code <!channel>}, {@code <@U123>} or {@code <https://x|click>} stay text.
+     */
+    static String slack(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+
     static String cap(String s, int max) {
         return s.length() <= max ? s : s.substring(0, max - 1) + "…";
     }
@@ -54,14 +62,14 @@ public final class NoticeText {
     public static Map<String, Object> chat(RemediationRecord r, String event, String consoleUrl) {
         String emoji = event.equals("started") ? ":arrows_counterclockwise:" : r.status.phase == Phase.SUCCEEDED ? ":white_check_mark:"
                 : held(r) ? ":raising_hand:" : ":x:";
-        String text = cap(emoji + " " + headline(r, event), 2900); // Slack: 3,000 characters per section text
+        String text = cap(emoji + " " + slack(headline(r, event)), 2900); // Slack: 3,000 characters per section text
         List<Map<String, Object>> blocks = new ArrayList<>();
         blocks.add(Map.of("type", "section", "text", Map.of("type", "mrkdwn", "text", text)));
         List<Map<String, Object>> fields = new ArrayList<>();
         fields.add(Map.of("type", "mrkdwn", "text", "*Remediation*\n" + r.name));
         fields.add(Map.of("type", "mrkdwn", "text", "*Scenario*\n" + r.spec.scenario));
         if (!event.equals("started") && !r.status.humanActions.isEmpty()) {
-            fields.add(Map.of("type", "mrkdwn", "text", cap("*Left for a human*\n" + String.join("\n", r.status.humanActions), 1900)));
+            fields.add(Map.of("type", "mrkdwn", "text", cap("*Left for a human*\n" + slack(String.join("\n", r.status.humanActions)), 1900)));
         }
         blocks.add(Map.of("type", "section", "fields", fields));
         if (consoleUrl != null) {

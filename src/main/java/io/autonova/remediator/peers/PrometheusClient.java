@@ -24,7 +24,7 @@ public interface PrometheusClient {
     static PrometheusClient http(URI base, Path tokenFile, Duration timeout) {
         HttpClient http = HttpClient.newBuilder().connectTimeout(timeout).build();
         return promql -> {
-            HttpRequest.Builder req = HttpRequest.newBuilder(base.resolve("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)
+            HttpRequest.Builder req = HttpRequest.newBuilder(io.autonova.remediator.domain.Urls.under(base, "/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)
                             + "&timeout=" + timeout.toSeconds() + "s"))
                     .timeout(timeout).header("Accept", "application/json").GET();
             if (tokenFile != null) {

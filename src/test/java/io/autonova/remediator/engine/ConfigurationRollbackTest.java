@@ -311,6 +311,12 @@ class ConfigurationRollbackTest {
         List<ConfigHistory.Version> versions = ConfigHistory.versions(actions, "ConfigMap", ns, "app");
         assertEquals(10, versions.size(), "the last 10 contents");
         assertEquals(ConfigHistory.contentHash(Map.of("v", "1"), null), versions.get(0).hash(), "v=1 came back last: newest");
+        String sourceUid = client.configMaps().inNamespace(ns).withName("app").get().getMetadata().getUid();
+        for (ConfigMap snap : actions.configMaps(ns, Map.of(ConfigHistory.SNAPSHOT_OF, "app"))) {
+            var owner = snap.getMetadata().getOwnerReferences();
+            assertEquals(1, owner.size(), snap.getMetadata().getName());
+            assertEquals(sourceUid, owner.get(0).getUid(), "owned by its source: collected with it");
+        }
     }
 
     @Test

@@ -118,10 +118,15 @@ class NoticeDeliveryTest {
     }
 
     private void grafanaStubs(String runTag, String existing) {
-        peer.stubFor(get(urlPathEqualTo("/api/annotations")).withQueryParam("tags", equalTo(runTag)).withQueryParam("type", equalTo("annotation"))
+        grafanaStubs("", runTag, existing);
+    }
+
+    /** Grafana's documented annotation API, under {@code prefix} (a proxy's sub-path). */
+    private void grafanaStubs(String prefix, String runTag, String existing) {
+        peer.stubFor(get(urlPathEqualTo(prefix + "/api/annotations")).withQueryParam("tags", equalTo(runTag)).withQueryParam("type", equalTo("annotation"))
                 .withHeader("Authorization", equalTo("Bearer glsa_test_token"))
                 .willReturn(okJson(existing)));
-        peer.stubFor(post(urlEqualTo("/api/annotations")).withHeader("Authorization", equalTo("Bearer glsa_test_token"))
+        peer.stubFor(post(urlEqualTo(prefix + "/api/annotations")).withHeader("Authorization", equalTo("Bearer glsa_test_token"))
                 .withHeader("Content-Type", containing("application/json"))
                 .withRequestBody(matchingJsonPath("$.time", matching("\\d{13}")))
                 .withRequestBody(matchingJsonPath("$.text", containing("checkout")))
@@ -130,7 +135,7 @@ class NoticeDeliveryTest {
                 .withRequestBody(matchingJsonPath("$.tags[?(@ == 'shop')]"))
                 .withRequestBody(matchingJsonPath("$.tags[?(@ == '" + runTag + "')]"))
                 .willReturn(okJson("{\"message\":\"Annotation added\",\"id\":42}")));
-        peer.stubFor(patch(urlEqualTo("/api/annotations/42")).withHeader("Authorization", equalTo("Bearer glsa_test_token"))
+        peer.stubFor(patch(urlEqualTo(prefix + "/api/annotations/42")).withHeader("Authorization", equalTo("Bearer glsa_test_token"))
                 .withRequestBody(matchingJsonPath("$.timeEnd", matching("\\d{13}")))
                 .willReturn(okJson("{\"message\":\"Annotation patched\"}")));
     }
@@ -234,5 +239,31 @@ class NoticeDeliveryTest {
         now = now.plusSeconds(3600);
         delivery.deliverDue();
         peer.verify(1, postRequestedFor(urlEqualTo(HOOK)));
+    }
+
+    /** A malformed webhook URL file fails the notice without putting the URL (a credential) in the record. */
+    @Test
+    void aMalformedWebhookUrlIsNeverShown() throws Exception {
+        Files.writeString(hookFile, "https://hooks.slack.example/services/T0/B0/s3cr3t token");
+        run("r5");
+        grafanaStubs("remediation:r5", "[]");
+        delivery.deliverDue();
+        RemediationRecord.Notice n = notice("r5", "chat", "started");
+        assertEquals("failed", n.phase);
+        assertTrue(!n.message.contains("s3cr3t") && n.message.contains("not a valid http(s) URL"), n.message);
+        peer.verify(0, postRequestedFor(urlEqualTo(HOOK)));
+    }
+
+    /** Grafana behind a proxy sub-path: annotations go under it. */
+    @Test
+    void aGrafanaSubPathIsKept() {
+        delivery = new NoticeDelivery(store, new HttpPeer(Duration.ofSeconds(5)),
+                new NoticeDelivery.Grafana(URI.create("http://127.0.0.1:" + peer.port() + "/grafana/"), token, null, List.of("production")),
+                null, "replica-a", Clock.fixed(now, ZoneOffset.UTC));
+        RemediationRecord r = run("r6");
+        grafanaStubs("/grafana", "remediation:r6", "[]");
+        delivery.deliverDue();
+        assertEquals("42", notice(r.name, "grafana", "started").detail);
+        assertEquals("sent", notice(r.name, "grafana", "started").phase, notice(r.name, "grafana", "started").message);
     }
 }

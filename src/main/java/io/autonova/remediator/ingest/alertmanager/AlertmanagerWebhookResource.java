@@ -50,7 +50,7 @@ public class AlertmanagerWebhookResource {
         this.config = config;
         this.mapper = mapper;
         this.clock = clock;
-        this.capture = config.webhook().captureFile().map(f -> new WebhookCapture(f, mapper)).orElse(null);
+        this.capture = config.webhook().captureFile().map(f -> new WebhookCapture(f, config.webhook().captureMaxBytes(), mapper)).orElse(null);
     }
 
     @jakarta.annotation.PreDestroy

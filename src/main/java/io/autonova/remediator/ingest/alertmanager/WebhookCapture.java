@@ -23,6 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Opt-in capture of what webhooks delivered, for {@code scripts/rules backtest}: one JSON line per delivery, a
  * webhook body (version 4, the alerts as the service parsed them) plus {@code receivedAt}. Written by one
  * background thread from a bounded queue: a slow disk drops lines (counted and logged), never delays a webhook.
+ * Alert labels and annotations may be sensitive: the file is created readable by the service's user only (0600),
+ * rotated to {@code <file>.1} at a byte cap, and a failed write (disk full, file removed) is retried, never fatal.
  */
 public final class WebhookCapture implements AutoCloseable {
 
@@ -34,8 +36,13 @@ public final class WebhookCapture implements AutoCloseable {
     private final Thread writer;
     private volatile boolean closed;
 
-    public WebhookCapture(Path file, ObjectMapper mapper) {
+    private final long maxBytes;
+    /** The line a failed write was given (the writer thread's only). */
+    private String unwritten;
+
+    public WebhookCapture(Path file, long maxBytes, ObjectMapper mapper) {
         this.mapper = mapper;
+        this.maxBytes = maxBytes;
         writer = new Thread(() -> write(file), "webhook-capture");
         writer.setDaemon(true);
         writer.start();
@@ -66,22 +73,70 @@ public final class WebhookCapture implements AutoCloseable {
     }
 
     private void write(Path file) {
-        try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-            while (!closed || !queue.isEmpty()) {
-                String line = queue.poll(200, TimeUnit.MILLISECONDS);
+        long backoff = 500;
+        while (!closed || !queue.isEmpty()) {
+            try {
+                appendUntilClosed(file);
+                return;
+            } catch (IOException e) {
+                LOG.errorf("webhook capture to %s failed (%s); trying again in %d ms, deliveries queue meanwhile (%d dropped so far)",
+                        file, e.getMessage(), backoff, dropped.get());
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                backoff = Math.min(30_000, backoff * 2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void appendUntilClosed(Path file) throws IOException, InterruptedException {
+        BufferedWriter out = open(file);
+        long size = Files.size(file);
+        try {
+            while (!closed || !queue.isEmpty() || unwritten != null) {
+                String line = unwritten != null ? unwritten : queue.poll(200, TimeUnit.MILLISECONDS);
                 if (line == null) {
                     out.flush();
                     continue;
                 }
+                long bytes = line.getBytes(StandardCharsets.UTF_8).length + 1L;
+                if (size > 0 && size + bytes > maxBytes) {
+                    out.close();
+                    Files.move(file, file.resolveSibling(file.getFileName() + ".1"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    out = open(file);
+                    size = 0;
+                }
+                unwritten = line; // kept if the write fails: written after the retry
                 out.write(line);
                 out.write('\n');
+                unwritten = null;
+                size += bytes;
             }
             out.flush();
-        } catch (IOException e) {
-            LOG.errorf("webhook capture to %s stopped: %s", file, e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        } finally {
+            out.close();
         }
+    }
+
+    /** Opens for appending; a new file is created 0600 where the file system has POSIX permissions. */
+    private static BufferedWriter open(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            try {
+                Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            } catch (UnsupportedOperationException e) {
+                Files.createFile(file);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                // created meanwhile
+            }
+        }
+        return Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
     }
 
     @Override
