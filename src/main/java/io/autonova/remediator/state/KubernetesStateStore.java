@@ -122,7 +122,11 @@ public class KubernetesStateStore implements StateStore {
                         offerGlobal(fromConfigMap(cm), cm.getMetadata().getResourceVersion());
                     }
                 },
-                cm -> global = new Versioned<>(GlobalState.EMPTY, null)));
+                cm -> {
+                    global = new Versioned<>(GlobalState.EMPTY, null);
+                    LOG.warnf("the shared policy ConfigMap %s/%s was deleted: its rate-limit and in-flight state is rebuilt from the records "
+                            + "and written back with the next decision", namespace, globalName);
+                }));
         informers.add(inform(client.genericKubernetesResources(PAUSE).inNamespace(namespace).withLimit(PAGE).runnableInformer(0),
                 p -> pauses.put(p.getMetadata().getName(), fromPauseResource(p)), p -> pauses.remove(p.getMetadata().getName())));
         try {
@@ -403,14 +407,55 @@ public class KubernetesStateStore implements StateStore {
 
     @Override
     public Versioned<GlobalState> global() {
-        return global;
+        Versioned<GlobalState> g = global;
+        // No policy ConfigMap (deleted by hand, or never written): what it held is rebuilt from the records, so a deletion
+        // does not reset rate limits or forget the runs in flight. The first write creates it with this content.
+        return g.version() == null && synced ? new Versioned<>(rebuiltGlobal(), null) : g;
+    }
+
+    /** Admissions of the last day and the runs in flight, as the records tell them. */
+    GlobalState rebuiltGlobal() {
+        java.time.Instant since = java.time.Instant.now().minus(Duration.ofDays(1));
+        List<GlobalState.Admission> admissions = new ArrayList<>();
+        Map<String, GlobalState.InFlight> inFlight = new HashMap<>();
+        for (RemediationRecord r : records.all()) {
+            RemediationRecord.DecisionView admitted = admission(r);
+            if (admitted == null || admitted.decidedAt == null) {
+                continue;
+            }
+            if (admitted.decidedAt.isAfter(since)) {
+                admissions.add(new GlobalState.Admission(r.targetKey(), r.spec.rule, admitted.decidedAt, r.name, "DRY_RUN".equals(admitted.outcome)));
+            }
+            if (r.status.phase.active()) {
+                inFlight.merge(r.targetKey(), new GlobalState.InFlight(r.name, admitted.decidedAt), (a, b) -> a.since().isBefore(b.since()) ? a : b);
+            }
+        }
+        admissions.sort(java.util.Comparator.comparing(GlobalState.Admission::at));
+        while (admissions.size() > GlobalState.MAX_ADMISSIONS) {
+            admissions.remove(0);
+        }
+        return new GlobalState(admissions, inFlight);
+    }
+
+    private static RemediationRecord.DecisionView admission(RemediationRecord r) {
+        RemediationRecord.DecisionView found = null;
+        List<RemediationRecord.DecisionView> all = new ArrayList<>(r.status.decisions);
+        if (r.status.decision != null) {
+            all.add(r.status.decision);
+        }
+        for (RemediationRecord.DecisionView d : all) {
+            if ("EXECUTE".equals(d.outcome) || "DRY_RUN".equals(d.outcome)) {
+                found = d;
+            }
+        }
+        return found;
     }
 
     @Override
     public Versioned<GlobalState> fetchGlobal() {
         return call("read the shared policy state", () -> {
             ConfigMap cm = client.configMaps().inNamespace(namespace).withName(globalName).get();
-            Versioned<GlobalState> v = cm == null ? new Versioned<>(GlobalState.EMPTY, null)
+            Versioned<GlobalState> v = cm == null ? new Versioned<>(rebuiltGlobal(), null)
                     : new Versioned<>(fromConfigMap(cm), cm.getMetadata().getResourceVersion());
             global = v;
             return v;

@@ -95,6 +95,38 @@ class KubernetesStateStoreTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> b.record("rule-00000000000000bb-1").map(x -> x.untrusted).orElse(false));
     }
 
+    /** Deleting the policy ConfigMap does not reset the limits: its content is rebuilt from the records and written back. */
+    @Test
+    void aDeletedPolicyConfigMapIsRebuiltFromTheRecords() {
+        Instant now = Instant.now();
+        for (String[] r : new String[][]{{"run-1", "RUNNING", "prod/api"}, {"run-2", "SUCCEEDED", "prod/web"}, {"refused-1", "REFUSED", "prod/db"}}) {
+            RemediationRecord rec = new RemediationRecord();
+            rec.name = r[0];
+            rec.createdAt = now;
+            rec.spec.rule = "rule";
+            rec.spec.target.namespace = "prod";
+            rec.spec.target.deployment = r[2].substring(5);
+            rec.status.phase = Phase.valueOf(r[1]);
+            rec.status.decision = new RemediationRecord.DecisionView();
+            rec.status.decision.outcome = r[1].equals("REFUSED") ? "REFUSE" : "EXECUTE";
+            rec.status.decision.decidedAt = now.minusSeconds(60);
+            assertTrue(a.create(rec));
+        }
+        GlobalState before = GlobalState.EMPTY
+                .withAdmission(new GlobalState.Admission("prod/api", "rule", now.minusSeconds(60), "run-1", false), true, Duration.ofHours(1))
+                .withAdmission(new GlobalState.Admission("prod/web", "rule", now.minusSeconds(60), "run-2", false), false, Duration.ofHours(1));
+        assertTrue(a.replaceGlobal(a.global(), before));
+        await().atMost(Duration.ofSeconds(5)).until(() -> b.global().version() != null && b.record("run-2").isPresent());
+
+        client.configMaps().inNamespace(NS).withName("policy").delete();
+        await().atMost(Duration.ofSeconds(5)).until(() -> client.configMaps().inNamespace(NS).withName("policy").get() == null && b.global().version() == null);
+        GlobalState rebuilt = b.global().value();
+        assertEquals("run-1", rebuilt.inFlight().get("prod/api").record(), "the run in flight still counts");
+        assertTrue(rebuilt.admitted("run-1") && rebuilt.admitted("run-2") && !rebuilt.admitted("refused-1"), rebuilt.toString());
+        assertTrue(b.replaceGlobal(b.global(), b.global().value()), "written back as it was rebuilt");
+        assertEquals(rebuilt, a.fetchGlobal().value());
+    }
+
     @Test
     void aRecordIsCreatedOnceStaleUpdatesAreRejectedAndTheWatchCarriesIt() {
         RemediationRecord r = new RemediationRecord();
