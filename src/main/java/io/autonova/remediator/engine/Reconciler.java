@@ -102,9 +102,9 @@ public class Reconciler {
         }
         // Ownership: act only while holding the target's Lease.
         Versioned<TargetRecord> lease = store.target(rec.targetKey());
-        if (!lease.value().heldBy(settings.identity(), now)) {
-            if (!lease.value().free(now) && !settings.identity().equals(lease.value().holder())) {
-                return lease.value().expiresAt().plusMillis(50);
+        if (!mine(lease.value(), now)) {
+            if (!takeable(lease.value(), now)) {
+                return takeableAt(lease.value()).plusMillis(50);
             }
             TargetRecord next = lease.value().acquiredBy(settings.identity(), name, now, settings.leaseDuration());
             if (!store.replaceTarget(lease, next)) {
@@ -224,6 +224,9 @@ public class Reconciler {
             inputs = s.inputs;
         }
         long t0 = System.nanoTime();
+        if (!step.readOnly() && !fence(rec.targetKey(), name)) {
+            return now.plus(settings.pollInterval());
+        }
         StepResult result;
         try {
             result = step.act(context(rec, now), inputs);
@@ -494,12 +497,12 @@ public class Reconciler {
         if (!leaseNamesIt && !inFlight) {
             return null;
         }
-        if (leaseNamesIt && !t.free(now) && !settings.identity().equals(t.holder())) {
-            return t.expiresAt().plusMillis(50);
+        if (leaseNamesIt && !takeable(t, now)) {
+            return takeableAt(t).plusMillis(50);
         }
         if (leaseNamesIt) {
             Cas.update("the state of " + key, () -> store.target(key), () -> store.fetchTarget(key), store::replaceTarget,
-                    x -> rec.name.equals(x.run()) && (x.free(now) || settings.identity().equals(x.holder())) ? x.released() : x);
+                    x -> rec.name.equals(x.run()) && takeable(x, now) ? x.released() : x);
         }
         Cas.update("the shared policy state", store::global, store::fetchGlobal, store::replaceGlobal, g -> g.withFinished(key, rec.name));
         LOG.infof("remediation %s had ended without giving %s back (its replica stopped); tidied up", rec.name, key);
@@ -562,7 +565,7 @@ public class Reconciler {
         });
         if (validKey) {
             Cas.update("the state of " + key, () -> store.target(key), () -> store.fetchTarget(key), store::replaceTarget,
-                    t -> rec.name.equals(t.run()) && (t.free(now) || settings.identity().equals(t.holder())) ? t.released() : t);
+                    t -> rec.name.equals(t.run()) && takeable(t, now) ? t.released() : t);
         }
         Cas.update("the shared policy state", store::global, store::fetchGlobal, store::replaceGlobal, g -> g.withFinished(key, rec.name));
         events.emit(store.record(rec.name).orElse(rec), true, "RemediationFailed", FailureReason.RECORD_NOT_ADMITTED.name() + ": " + message);
@@ -593,8 +596,8 @@ public class Reconciler {
         }
         String targetKey = key;
         TargetRecord t = store.target(targetKey).value();
-        if (name.equals(t.run()) && !t.free(now) && !settings.identity().equals(t.holder())) {
-            return t.expiresAt().plusMillis(50);
+        if (name.equals(t.run()) && !takeable(t, now)) {
+            return takeableAt(t).plusMillis(50);
         }
         Cas.update("the state of " + targetKey, () -> store.target(targetKey), () -> store.fetchTarget(targetKey), store::replaceTarget,
                 x -> name.equals(x.run()) ? x.released() : x);
@@ -701,18 +704,68 @@ public class Reconciler {
         throw new StateStore.StoreUnavailableException("record " + name + " kept changing", null);
     }
 
+    /** What this replica last saw of another holder's Lease, and when by its own clock (client-go's observed time). */
+    private record Observed(String holder, Instant renewedAt, Instant at) {
+    }
+
+    private final Map<String, Observed> observed = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Whether this replica may act on the target: it holds the Lease and renewed it less than the renew deadline ago (two
+     * thirds of the lease, by its own clock, as its own write recorded). Past that it stops acting well before another
+     * replica may take over, whatever its cache says.
+     */
+    boolean mine(TargetRecord t, Instant now) {
+        if (!settings.identity().equals(t.holder()) || t.renewedAt() == null) {
+            return false;
+        }
+        Duration lease = t.duration() == null ? settings.leaseDuration() : t.duration();
+        return now.isBefore(t.renewedAt().plus(lease.multipliedBy(2).dividedBy(3)));
+    }
+
+    /**
+     * Whether this replica may take the target's Lease: free, ours, or another holder's that this replica has seen
+     * unchanged for a whole lease duration by its own clock. The holder's renew time is never compared with this
+     * replica's clock, so skew cannot make an early takeover (client-go's leader-election rule).
+     */
+    boolean takeable(TargetRecord t, Instant now) {
+        if (t.holder() == null || settings.identity().equals(t.holder())) {
+            return true;
+        }
+        return !now.isBefore(takeableAt(t));
+    }
+
+    private Instant takeableAt(TargetRecord t) {
+        Instant now = clock.instant();
+        Observed o = observed.compute(t.key(), (k, old) -> old != null && java.util.Objects.equals(old.holder(), t.holder())
+                && java.util.Objects.equals(old.renewedAt(), t.renewedAt()) ? old : new Observed(t.holder(), t.renewedAt(), now));
+        return o.at().plus(t.duration() == null ? settings.leaseDuration() : t.duration());
+    }
+
+    /**
+     * The fenced write before a step acts: the Lease renewed with a precondition on the version this replica last saw. A
+     * replica that lost the Lease (paused, partitioned, its cache behind) fails it and does not act.
+     */
+    private boolean fence(String targetKey, String run) {
+        if (renew(targetKey, run)) {
+            return true;
+        }
+        LOG.warnf("remediation %s: this replica no longer holds the Lease of %s; not acting", run, targetKey);
+        return false;
+    }
+
     /** Extends this replica's hold on a target while its run goes on; false when another replica took it. */
     public boolean renew(String targetKey, String run) {
         Instant now = clock.instant();
         Versioned<TargetRecord> read = store.target(targetKey);
-        if (!settings.identity().equals(read.value().holder())) {
+        if (!settings.identity().equals(read.value().holder()) || read.value().run() != null && !read.value().run().equals(run)) {
             return false;
         }
         if (store.replaceTarget(read, read.value().acquiredBy(settings.identity(), run, now, settings.leaseDuration()))) {
             return true;
         }
         Versioned<TargetRecord> fresh = store.fetchTarget(targetKey);
-        return settings.identity().equals(fresh.value().holder())
+        return settings.identity().equals(fresh.value().holder()) && (fresh.value().run() == null || fresh.value().run().equals(run))
                 && store.replaceTarget(fresh, fresh.value().acquiredBy(settings.identity(), run, now, settings.leaseDuration()));
     }
 
@@ -735,14 +788,14 @@ public class Reconciler {
                 names.add(r.name);
             } else if (r.status.phase.active()) {
                 TargetRecord t = store.target(r.targetKey()).value();
-                if (t.free(now) || settings.identity().equals(t.holder())) {
+                if (takeable(t, now)) {
                     names.add(r.name);
                 }
             }
         }
         // Runs that ended without giving their target back or letting their record go, and runs whose record is gone.
         for (TargetRecord t : store.targets()) {
-            if (t.run() != null && t.holder() != null && (t.free(now) || settings.identity().equals(t.holder()))
+            if (t.run() != null && t.holder() != null && takeable(t, now)
                     && store.record(t.run()).map(r -> r.status.phase.finished() || r.finalizers.contains(RemediationRecord.FINALIZER)
                     && !r.status.phase.active()).orElse(true)) {
                 names.add(t.run());

@@ -74,6 +74,7 @@ public class StepEngine {
     private volatile Reconciler reconciler;
     private volatile boolean stopping;
     private ScheduledExecutorService background;
+    private ScheduledExecutorService renewer;
 
     public StepEngine(ServiceRuntime runtime, RemediatorConfig config, RemediatorMetrics metrics, Clock clock, Instance<ScenarioPlan> plans) {
         this.runtime = runtime;
@@ -129,8 +130,10 @@ public class StepEngine {
         background = DaemonThreads.scheduler("step-engine");
         long scan = Math.max(50, ex.takeoverScanInterval().toMillis());
         background.scheduleWithFixedDelay(this::scan, 0, scan, TimeUnit.MILLISECONDS);
-        long renew = Math.max(50, ex.leaseDuration().toMillis() / 3);
-        background.scheduleWithFixedDelay(this::renew, renew, renew, TimeUnit.MILLISECONDS);
+        // Its own thread: a slow takeover scan (or a slow API call in it) must not delay a renewal past the renew deadline.
+        renewer = DaemonThreads.scheduler("lease-renewer");
+        long renew = Math.max(50, ex.leaseDuration().toMillis() / 4);
+        renewer.scheduleWithFixedDelay(this::renew, renew, renew, TimeUnit.MILLISECONDS);
     }
 
     void stop(@Observes ShutdownEvent event) {
@@ -143,6 +146,9 @@ public class StepEngine {
             return;
         }
         stopping = true;
+        if (renewer != null) {
+            renewer.shutdownNow();
+        }
         if (background != null) {
             background.shutdownNow();
         }
