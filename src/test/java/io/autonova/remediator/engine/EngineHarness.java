@@ -53,7 +53,7 @@ final class EngineHarness {
         }
     }
 
-    static final class MutableClock extends Clock {
+    static class MutableClock extends Clock {
         Instant now = Instant.parse("2026-11-26T03:00:00Z");
 
         @Override

@@ -11,7 +11,6 @@ import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -29,17 +28,7 @@ class LeaseRulesTest {
 
     /** A clock {@code offset} ahead of the harness's. */
     static Clock skewed(EngineHarness h, Duration offset) {
-        return new Clock() {
-            @Override
-            public ZoneOffset getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
+        return new EngineHarness.MutableClock() {
             @Override
             public Instant instant() {
                 return h.clock.now.plus(offset);
