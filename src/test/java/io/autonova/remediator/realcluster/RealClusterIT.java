@@ -529,6 +529,52 @@ class RealClusterIT {
         }
     }
 
+    /**
+     * The owner freezes (SIGSTOP) while its undo runs; the other replica takes the Lease once it has seen it unrenewed for
+     * a whole lease, and is told to abort: it stops the undo and brings the app back. The frozen one then wakes (SIGCONT)
+     * believing it still owns the run: it must not act (no Job again, no scale to zero, no write to the ended record).
+     */
+    @Test
+    void aFrozenOwnerThatWakesAfterLosingItsLeaseDoesNotAct() throws Exception {
+        String orders = unique("vault");
+        deploy(APPS, orders, "registry.local/vault:1.0", "registry.local/vault:2.0");
+        shipUndo(orders, "registry.local/vault:2.0", false, Map.of("autonova.dev/no-such-node", "true"));
+        try (ServiceProcess second = startService("real-2", 18712, Map.of())) {
+            String name = act("MigrationErrors", orders);
+            await().atMost(Duration.ofSeconds(60)).until(() -> !admin.batch().v1().jobs().inNamespace(APPS).withLabel("autonova.io/remediation", name)
+                    .list().getItems().isEmpty() && String.valueOf(record(name)).contains("name=wait-migration-undo"));
+            String owner = owner(name);
+            ServiceProcess frozen = owner.equals("real-2") ? second : service;
+            ServiceProcess other = frozen == second ? service : second;
+            frozen.pause();
+            try {
+                await().atMost(Duration.ofSeconds(60)).until(() -> !owner.equals(leaseHolder(orders)));
+                HttpResponse<String> abort = ServiceProcess.HTTP.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + other.port() + "/api/v1/remediations/" + name + "/abort"))
+                        .header("Authorization", "Bearer " + ServiceProcess.ADMIN_TOKEN).POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertTrue(abort.statusCode() < 300, abort.statusCode() + " " + abort.body());
+                assertEquals("ABORTED", awaitFinished(name), () -> String.valueOf(record(name)));
+                awaitRolledOut(APPS, orders);
+            } finally {
+                frozen.resume();
+            }
+            String version = record(name).getMetadata().getResourceVersion();
+            Thread.sleep(10_000); // the woken replica's workers, renewer and scan all run meanwhile
+            assertTrue(admin.batch().v1().jobs().inNamespace(APPS).withLabel("autonova.io/remediation", name).list().getItems().isEmpty(),
+                    "no undo Job started again");
+            assertEquals(2, admin.apps().deployments().inNamespace(APPS).withName(orders).get().getSpec().getReplicas(), "not scaled to zero again");
+            assertEquals(version, record(name).getMetadata().getResourceVersion(), "the ended record was not written again");
+            assertTrue(!owner.equals(owner(name)), "ended by the replica that took the Lease over");
+        }
+    }
+
+    /** The holder named in the target's Lease (spec.holderIdentity), or null. */
+    static String leaseHolder(String deployment) {
+        return admin.leases().inNamespace(STATE).withName(io.autonova.remediator.state.KubernetesStateStore.leaseName(APPS + "/" + deployment)).get()
+                .getSpec().getHolderIdentity();
+    }
+
     static JsonNode send(ServiceProcess replica, Alerts.Spec alert) {
         try {
             return post(replica, alert);
