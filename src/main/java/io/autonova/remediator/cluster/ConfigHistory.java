@@ -48,10 +48,29 @@ public final class ConfigHistory {
 
     /** A stable hash of data and binaryData (keys sorted), never of anything else. */
     public static String contentHash(Map<String, String> data, Map<String, String> binaryData) {
+        return Hashes.sha256Hex(canonical(data, binaryData));
+    }
+
+    private static String canonical(Map<String, String> data, Map<String, String> binaryData) {
         StringBuilder b = new StringBuilder();
         new TreeMap<>(data == null ? Map.of() : data).forEach((k, v) -> b.append("d:").append(k).append('=').append(v.length()).append(':').append(v).append('\n'));
         new TreeMap<>(binaryData == null ? Map.of() : binaryData).forEach((k, v) -> b.append("b:").append(k).append('=').append(v.length()).append(':').append(v).append('\n'));
-        return Hashes.sha256Hex(b.toString());
+        return b.toString();
+    }
+
+    /**
+     * The key Secret contents are hashed under (HMAC-SHA256), so that a hash in a record or in a snapshot's name cannot be
+     * tested against guesses of a low-entropy credential by whoever reads them. Set once at start from the records' seal
+     * key; unset (no cluster, tests), Secret hashes are plain like ConfigMap ones.
+     */
+    private static volatile javax.crypto.spec.SecretKeySpec secretHashKey;
+
+    public static boolean secretHashesKeyed() {
+        return secretHashKey != null;
+    }
+
+    public static void keySecretHashes(byte[] key) {
+        secretHashKey = key == null ? null : new javax.crypto.spec.SecretKeySpec(key.clone(), "HmacSHA256");
     }
 
     public static String hash(ConfigMap c) {
@@ -59,7 +78,18 @@ public final class ConfigHistory {
     }
 
     public static String hash(Secret s) {
-        return contentHash(s.getData(), s.getStringData());
+        javax.crypto.spec.SecretKeySpec key = secretHashKey;
+        if (key == null) {
+            return contentHash(s.getData(), s.getStringData());
+        }
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(key);
+            byte[] h = mac.doFinal(canonical(s.getData(), s.getStringData()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(h).substring(0, 16);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static String snapshotName(String source, String hash) {

@@ -112,8 +112,8 @@ public class Reconciler {
                 return now.plusMillis(100);
             }
             if (lease.value().holder() != null && !settings.identity().equals(lease.value().holder())) {
-                LOG.infof("remediation %s: took over %s from %s, whose lease expired at %s", name, rec.targetKey(), lease.value().holder(),
-                        lease.value().expiresAt());
+                LOG.infof("remediation %s: took over %s from %s, seen here unrenewed for a whole lease (its last renewal stamped %s)", name,
+                        rec.targetKey(), lease.value().holder(), lease.value().renewedAt());
             }
             if (rec.status.owner != null && !settings.identity().equals(rec.status.owner)) {
                 mutate(name, r -> r.status.owner = settings.identity());

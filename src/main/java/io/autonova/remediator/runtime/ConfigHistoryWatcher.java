@@ -47,6 +47,10 @@ public class ConfigHistoryWatcher {
             return;
         }
         java.util.Set<String> secrets = config.configHistory().secretNamespaces().orElse(java.util.Set.of());
+        if (!secrets.isEmpty() && !ConfigHistory.secretHashesKeyed()) {
+            LOG.errorf("configuration history of Secrets is off: the key their contents are hashed under is not readable (see the seal Secret)");
+            secrets = java.util.Set.of();
+        }
         // Snapshots are written beside their source: never in a namespace the service must not act in.
         var cluster = new io.autonova.remediator.cluster.GuardedClusterActions(new FabricClusterActions(client), runtime.guard(),
                 config.argocd().namespace(), secrets);

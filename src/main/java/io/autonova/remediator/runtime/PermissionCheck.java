@@ -116,7 +116,7 @@ public class PermissionCheck {
         }
         for (Permission p : lackingOptional) {
             if (!optionalMissing.contains(p)) {
-                LOG.warnf("RBAC: the service account may not %s: targets managed by Argo CD cannot be rolled back through it", p.describe());
+                LOG.warnf("RBAC: the service account may not %s: what needs it (%s) is skipped until it is granted", p.describe(), p.why());
             }
         }
         if (!missing.isEmpty() && lacking.isEmpty()) {

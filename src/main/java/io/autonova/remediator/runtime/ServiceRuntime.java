@@ -56,6 +56,9 @@ public class ServiceRuntime {
             KubernetesStateStore kube = new KubernetesStateStore(client, config.state().namespace(), config.state().globalName())
                     .start(config.state().syncTimeout());
             store = kube;
+            // Secret contents are hashed under a key of their own, derived from the records' seal key.
+            kube.derivedKey("config-history secret hashes").ifPresentOrElse(io.autonova.remediator.cluster.ConfigHistory::keySecretHashes,
+                    () -> LOG.error("the seal key is not readable: configuration history of Secrets is off (restart once it is)"));
             KubernetesEventRecorder recorder = new KubernetesEventRecorder(client, config.state().namespace(), identity, clock, kube.writes());
             events = recorder;
             background = io.autonova.remediator.config.DaemonThreads.scheduler("event-series");

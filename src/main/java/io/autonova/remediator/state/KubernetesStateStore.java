@@ -179,6 +179,12 @@ public class KubernetesStateStore implements StateStore {
         return seal != null;
     }
 
+    /** A key derived from the seal key for {@code purpose}, once the seal key is loaded. */
+    public Optional<byte[]> derivedKey(String purpose) {
+        RecordSeal s = seal;
+        return s == null ? Optional.empty() : Optional.of(s.derive(purpose));
+    }
+
     private RecordSeal seal() {
         RecordSeal s = seal;
         if (s == null && !loadSeal()) {

@@ -62,6 +62,17 @@ public final class RecordSeal {
         }
     }
 
+    /** A key for another purpose, derived from this one (HMAC of the purpose): one Secret to keep, one to rotate. */
+    public byte[] derive(String purpose) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(key);
+            return mac.doFinal(("autonova derived key: " + purpose).getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public boolean verifies(String name, String createdAt, Object spec, Object status, String seal) {
         return seal != null && MessageDigest.isEqual(seal(name, createdAt, spec, status).getBytes(StandardCharsets.US_ASCII),
                 seal.getBytes(StandardCharsets.US_ASCII));
