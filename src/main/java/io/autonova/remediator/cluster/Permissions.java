@@ -4,9 +4,9 @@ import io.autonova.remediator.rules.Scenario;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The Kubernetes permissions the service needs for what it is configured to do: its own state, and in each namespace
@@ -32,7 +32,8 @@ public final class Permissions {
      */
     public static List<Permission> required(String stateNamespace, String policyConfigMap, Collection<String> actIn, Collection<Scenario> scenarios, boolean configHistory,
                                             Collection<String> secretNamespaces, String argoNamespace) {
-        Set<Permission> out = new LinkedHashSet<>();
+        // Keyed by the call (everything but the reason): the first reason given for a call is kept (records before history...).
+        Map<String, Permission> out = new LinkedHashMap<>();
         String s = stateNamespace;
         verbs(out, s, "autonova.io", "remediations", "records", "get", "list", "watch", "create", "update", "delete");
         verbs(out, s, "autonova.io", "remediationpauses", "pauses", "list", "watch", "create", "delete");
@@ -75,7 +76,7 @@ public final class Permissions {
             // Only used when a target names its Argo CD Application; asked for, not required (see optional()).
             verbs(out, argoNamespace, "argoproj.io", "applications", "Argo CD", "get", "patch");
         }
-        return new ArrayList<>(out);
+        return new ArrayList<>(out.values());
     }
 
     /** Reported but not making the service unready when missing: Argo CD and External Secrets may not be installed. */
@@ -83,17 +84,13 @@ public final class Permissions {
         return p.group().equals("argoproj.io") || p.group().equals("external-secrets.io");
     }
 
-    private static void verbs(Set<Permission> out, String ns, String group, String resource, String why, String... verbs) {
+    private static void verbs(Map<String, Permission> out, String ns, String group, String resource, String why, String... verbs) {
         named(out, ns, group, resource, "", why, verbs);
     }
 
-    private static void named(Set<Permission> out, String ns, String group, String resource, String name, String why, String... verbs) {
+    private static void named(Map<String, Permission> out, String ns, String group, String resource, String name, String why, String... verbs) {
         for (String v : verbs) {
-            // The first reason given for a call is kept (records before history, and so on).
-            if (out.stream().noneMatch(p -> p.namespace().equals(ns) && p.group().equals(group) && p.resource().equals(resource)
-                    && p.name().equals(name) && p.verb().equals(v))) {
-                out.add(new Permission(ns, group, resource, name, v, why));
-            }
+            out.putIfAbsent(String.join("|", ns, group, resource, name, v), new Permission(ns, group, resource, name, v, why));
         }
     }
 }
