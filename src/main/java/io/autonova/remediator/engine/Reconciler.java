@@ -116,7 +116,11 @@ public class Reconciler {
                         rec.targetKey(), lease.value().holder(), lease.value().renewedAt());
             }
             if (rec.status.owner != null && !settings.identity().equals(rec.status.owner)) {
-                mutate(name, r -> r.status.owner = settings.identity());
+                // Read from the server first: a replica waking from a pause may take a free Lease on the word of a stale
+                // cache, for a run another replica has meanwhile ended. An ended record is never written again.
+                if (store.fetch(name).map(r -> r.status.phase.active()).orElse(false)) {
+                    mutate(name, r -> r.status.owner = settings.identity());
+                }
                 return now;
             }
         }
@@ -409,6 +413,13 @@ public class Reconciler {
     private Instant finish(RemediationRecord rec, Phase outcome, FailureReason reason, String message, String humanAction) {
         Instant now = clock.instant();
         String key = rec.targetKey();
+        RemediationRecord fresh = store.fetch(rec.name).orElse(null);
+        if (fresh == null || !fresh.status.phase.active() || fresh.status.owner != null && !settings.identity().equals(fresh.status.owner)) {
+            // Ended elsewhere, or taken over, while this replica decided on an older view: neither the target nor the record is touched.
+            LOG.warnf("remediation %s: not ending it %s here: the server has it %s, owned by %s", rec.name, outcome,
+                    fresh == null ? "gone" : fresh.status.phase, fresh == null ? null : fresh.status.owner);
+            return null;
+        }
         String bad = committedFromTemplate(rec);
         String holdStep = outcome == Phase.SUCCEEDED ? null : holdOnFailure(rec);
         boolean hold = reason != null && reason.holdsTarget() || holdStep != null;
@@ -689,12 +700,24 @@ public class Reconciler {
 
     /** Applies a change to the newest record: cache first, then one fresh read per conflict. */
     boolean mutate(String name, Consumer<RemediationRecord> change) {
+        String ownerSeen = null;
+        boolean activeSeen = false;
         for (int i = 0; i < Cas.ATTEMPTS; i++) {
             Optional<RemediationRecord> read = i == 0 ? store.record(name) : store.fetch(name);
             if (read.isEmpty()) {
                 return false;
             }
-            RemediationRecord r = read.get().copy();
+            RemediationRecord current = read.get();
+            if (i == 0) {
+                ownerSeen = current.status.owner;
+                activeSeen = current.status.phase.active();
+            } else if (activeSeen && (!current.status.phase.active() || !java.util.Objects.equals(ownerSeen, current.status.owner))) {
+                // The change was decided on a view that is gone: the run ended, or another replica took it over.
+                LOG.warnf("remediation %s changed under this replica (now %s, owned by %s): its write is dropped", name,
+                        current.status.phase, current.status.owner);
+                return false;
+            }
+            RemediationRecord r = current.copy();
             change.accept(r);
             if (store.update(r)) {
                 return true;

@@ -227,7 +227,8 @@ class KafkaReplicasIT {
         first.stop(); // SIGTERM: acknowledged records are committed on the way out
         await().atMost(Duration.ofSeconds(30)).until(() -> committed("rebuild", topic) == 2);
 
-        ServiceProcess second = replica("rebuild-b", topic, "rebuild", Map.of());
+        // Decisions and window rebuilds logged (INFO) in target/kafka-it/rebuild-b.log, to read if this fails again.
+        ServiceProcess second = replica("rebuild-b", topic, "rebuild", Map.of("QUARKUS_LOG_CATEGORY__IO_AUTONOVA__LEVEL", "INFO"));
         await().atMost(Duration.ofSeconds(60)).until(() -> assigned(second) == 1);
         assertEquals(2, second.metric("remediator_kafka_records_total", "result=\"rebuild\""), "the two committed restarts rebuilt");
         restarts(topic, namespaces, Instant.now().minusSeconds(60), 1);
@@ -235,7 +236,12 @@ class KafkaReplicasIT {
         Thread.sleep(1000);
         assertEquals(List.of(), records(ns), "2 rebuilt + 1 new = 3, not > 3: had the rebuild counted twice, it would have acted");
         restarts(topic, namespaces, Instant.now().minusSeconds(59), 1);
-        await().atMost(Duration.ofSeconds(30)).until(() -> records(ns).size() == 1);
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> records(ns).size() == 1);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("the 4th restart did not act; the second replica's Kafka counts: " + second.get("/q/metrics").body().lines()
+                    .filter(l -> l.startsWith("remediator_kafka")).toList(), e);
+        }
     }
 
     /** The replica that answered 202 dies before any consumer read the alert: a consumer of another replica decides it. */
