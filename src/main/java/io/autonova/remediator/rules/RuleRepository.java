@@ -44,6 +44,8 @@ public class RuleRepository {
     private volatile RuleSet current;
     private volatile LoadStatus lastLoad;
     private volatile String lastDigest = "";
+    /** False until the directory was read once (or a rule set given): see {@link #current()}. */
+    private volatile boolean loaded;
     private ScheduledExecutorService reloader;
 
     public RuleRepository(RemediatorConfig config, RemediatorMetrics metrics, Clock clock) {
@@ -73,12 +75,27 @@ public class RuleRepository {
 
     /** Uses a rule set assembled elsewhere (offline tools: rule tests and backtests), instead of the directory. */
     public synchronized void use(RuleSet set) {
+        loaded = true;
         current = set;
         lastLoad = new LoadStatus(clock.instant(), true, List.of());
     }
 
+    /**
+     * The active rule set. The first caller reads the directory if nothing did yet: the Kafka consumer can be given its
+     * partitions, and rebuild its windows from the topic, before the start-up event loads the rules; rebuilt with no
+     * rules, every window would start empty and under-count (a restarted replica missing a crossing).
+     */
     public RuleSet current() {
+        if (!loaded) {
+            loadOnce();
+        }
         return current;
+    }
+
+    private synchronized void loadOnce() {
+        if (!loaded) {
+            reload();
+        }
     }
 
     public LoadStatus lastLoad() {
@@ -98,6 +115,7 @@ public class RuleRepository {
 
     /** Loads the directory now; returns the resulting status. */
     public synchronized LoadStatus reload() {
+        loaded = true;
         Path dir = config.rules().dir();
         Instant now = clock.instant();
         List<RuleFileParser.Result> parsed = new ArrayList<>();
