@@ -82,14 +82,8 @@ public final class ConfigHistory {
         if (key == null) {
             return contentHash(s.getData(), s.getStringData());
         }
-        try {
-            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-            mac.init(key);
-            byte[] h = mac.doFinal(canonical(s.getData(), s.getStringData()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return java.util.HexFormat.of().formatHex(h).substring(0, 16);
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
+        byte[] h = Hashes.hmacSha256(key, canonical(s.getData(), s.getStringData()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return java.util.HexFormat.of().formatHex(h).substring(0, 16);
     }
 
     static String snapshotName(String source, String hash) {

@@ -122,14 +122,15 @@ final class BlueGreen {
             return StepResult.fail(FailureReason.SELECTOR_CONFLICT, "deployment " + t.key() + " uses matchExpressions or already carries "
                     + RUN_LABEL + " (a gradual rollback left behind?): a human must look first");
         }
-        String foreign = foreignPod(ctx, d, selector);
+        List<ReplicaSet> replicaSets = ctx.cluster().replicaSets(d);
+        String foreign = foreignPod(ctx, d, replicaSets, selector);
         if (foreign != null) {
             return StepResult.fail(FailureReason.SELECTOR_CONFLICT, "service " + t.namespace() + "/" + svcName + " (selector " + selector + ") also selects "
                     + foreign + ": moving its traffic would move theirs too");
         }
         ReplicaSet previous = null;
         String toTemplate = ctx.output(PLAN, "toTemplate");
-        for (ReplicaSet rs : ctx.cluster().replicaSets(d)) {
+        for (ReplicaSet rs : replicaSets) {
             if (RolloutUndo.templateHash(rs.getSpec().getTemplate()).equals(toTemplate)) {
                 previous = rs;
             }
@@ -174,9 +175,9 @@ final class BlueGreen {
      * A pod the Service selects that is not the Deployment's, described, or null: its controller is not one of the
      * Deployment's ReplicaSets (a pod without a controller counts as the Deployment's only when its selector matches it).
      */
-    static String foreignPod(RunContext ctx, Deployment d, Map<String, String> serviceSelector) {
+    static String foreignPod(RunContext ctx, Deployment d, List<ReplicaSet> ofDeployment, Map<String, String> serviceSelector) {
         java.util.Set<String> replicaSets = new java.util.HashSet<>();
-        ctx.cluster().replicaSets(d).forEach(rs -> replicaSets.add(rs.getMetadata().getName()));
+        ofDeployment.forEach(rs -> replicaSets.add(rs.getMetadata().getName()));
         Map<String, String> own = d.getSpec().getSelector().getMatchLabels();
         for (var pod : ctx.cluster().pods(d.getMetadata().getNamespace(), serviceSelector)) {
             var controller = pod.getMetadata().getOwnerReferences() == null ? null : pod.getMetadata().getOwnerReferences().stream()

@@ -123,7 +123,7 @@ final class RollbackSteps {
         if (d == null) {
             return StepResult.fail(FailureReason.TARGET_NOT_FOUND, "deployment " + t.key() + " not found");
         }
-        long to = ctx.parameters().containsKey("toRevision") ? Long.parseLong(ctx.parameters().get("toRevision")) : 0;
+        long to = toRevision(ctx);
         RolloutUndo.Plan plan = RolloutUndo.plan(d, ctx.cluster().replicaSets(d), to);
         if (plan.kind() == RolloutUndo.Kind.REFUSED) {
             return StepResult.fail(Boolean.TRUE.equals(d.getSpec().getPaused()) ? FailureReason.DEPLOYMENT_PAUSED : FailureReason.NO_EARLIER_REVISION,
@@ -142,6 +142,11 @@ final class RollbackSteps {
         return StepResult.done(plan.message(), out("revisionFrom", from, "revisionTo", toRev, "fromTemplate", plan.fromTemplate(),
                 "toTemplate", plan.toTemplate()));
     });
+
+    /** The rule's {@code toRevision}, or 0: the previous revision. */
+    static long toRevision(RunContext ctx) {
+        return ctx.parameters().containsKey("toRevision") ? Long.parseLong(ctx.parameters().get("toRevision")) : 0;
+    }
 
     /** The JSON patch of the plan, applied only while the Deployment still runs the template the plan was made from. */
     static final StepHandler ROLLBACK = new StepHandler() {
@@ -181,8 +186,7 @@ final class RollbackSteps {
                             out("revisionFrom", from, "revisionTo", to));
                 }
                 // Planned again from the same state (the template checked above): the same revision, or not at all.
-                long toRevision = ctx.parameters().containsKey("toRevision") ? Long.parseLong(ctx.parameters().get("toRevision")) : 0;
-                RolloutUndo.Plan again = RolloutUndo.plan(d, ctx.cluster().replicaSets(d), toRevision);
+                RolloutUndo.Plan again = RolloutUndo.plan(d, ctx.cluster().replicaSets(d), toRevision(ctx));
                 if (again.kind() == RolloutUndo.Kind.REFUSED || !inputs.get("toTemplate").equals(again.toTemplate())) {
                     return StepResult.fail(FailureReason.NEWER_DEPLOY, "the revision to go back to on deployment " + t.key() + " changed since the plan was made");
                 }
@@ -356,7 +360,7 @@ final class RollbackSteps {
             return StepResult.fail(FailureReason.ARGO_OPERATION_IN_PROGRESS, "another operation is already in progress on application " + name);
         }
         List<ArgoCd.HistoryEntry> history = ArgoCd.history(app);
-        long id = ctx.parameters().containsKey("toRevision") ? Long.parseLong(ctx.parameters().get("toRevision")) : 0;
+        long id = toRevision(ctx);
         Optional<ArgoCd.HistoryEntry> entry = ArgoCd.rollbackEntry(history, id);
         if (entry.isEmpty()) {
             return StepResult.fail(FailureReason.ARGO_NO_HISTORY, id > 0 ? "application " + name + " has no history entry with id " + id

@@ -124,6 +124,7 @@ public class KubernetesStateStore implements StateStore {
                 },
                 cm -> {
                     global = new Versioned<>(GlobalState.EMPTY, null);
+                    rebuilt = null;
                     LOG.warnf("the shared policy ConfigMap %s/%s was deleted: its rate-limit and in-flight state is rebuilt from the records "
                             + "and written back with the next decision", namespace, globalName);
                 }));
@@ -414,10 +415,22 @@ public class KubernetesStateStore implements StateStore {
     @Override
     public Versioned<GlobalState> global() {
         Versioned<GlobalState> g = global;
-        // No policy ConfigMap (deleted by hand, or never written): what it held is rebuilt from the records, so a deletion
-        // does not reset rate limits or forget the runs in flight. The first write creates it with this content.
-        return g.version() == null && synced ? new Versioned<>(rebuiltGlobal(), null) : g;
+        if (g.version() != null || !synced) {
+            return g;
+        }
+        // No policy ConfigMap (deleted by hand, or never written): what it held is rebuilt from the records, once (this is
+        // read by every decision), so a deletion does not reset rate limits or forget the runs in flight. The first write
+        // creates it with this content.
+        Versioned<GlobalState> r = rebuilt;
+        if (r == null) {
+            r = new Versioned<>(rebuiltGlobal(), null);
+            rebuilt = r;
+        }
+        return r;
     }
+
+    /** The shared state rebuilt from the records while there is no policy ConfigMap; null until needed, cleared on a deletion. */
+    private volatile Versioned<GlobalState> rebuilt;
 
     /** Admissions of the last day and the runs in flight, as the records tell them. */
     GlobalState rebuiltGlobal() {
@@ -463,6 +476,7 @@ public class KubernetesStateStore implements StateStore {
             ConfigMap cm = client.configMaps().inNamespace(namespace).withName(globalName).get();
             Versioned<GlobalState> v = cm == null ? new Versioned<>(rebuiltGlobal(), null)
                     : new Versioned<>(fromConfigMap(cm), cm.getMetadata().getResourceVersion());
+            rebuilt = cm == null ? v : null;
             global = v;
             return v;
         });

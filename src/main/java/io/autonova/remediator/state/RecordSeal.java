@@ -1,12 +1,11 @@
 package io.autonova.remediator.state;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.autonova.remediator.domain.Hashes;
 import io.autonova.remediator.domain.Json;
 
-import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -44,8 +43,6 @@ public final class RecordSeal {
     /** The seal of a record as stored: {@code spec} and {@code status} as the maps sent to (or read from) the API server. */
     public String seal(String name, String createdAt, Object spec, Object status) {
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(key);
             Map<String, Object> sealed = new TreeMap<>();
             sealed.put("name", name);
             sealed.put("createdAt", createdAt);
@@ -56,21 +53,15 @@ public final class RecordSeal {
             sealed.put("spec", s);
             sealed.put("status", canonical(status));
             byte[] bytes = Json.MAPPER.writeValueAsBytes(canonical(sealed));
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(bytes));
-        } catch (GeneralSecurityException | JsonProcessingException e) {
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(Hashes.hmacSha256(key, bytes));
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot seal record " + name, e);
         }
     }
 
     /** A key for another purpose, derived from this one (HMAC of the purpose): one Secret to keep, one to rotate. */
     public byte[] derive(String purpose) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(key);
-            return mac.doFinal(("autonova derived key: " + purpose).getBytes(StandardCharsets.UTF_8));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
+        return Hashes.hmacSha256(key, ("autonova derived key: " + purpose).getBytes(StandardCharsets.UTF_8));
     }
 
     public boolean verifies(String name, String createdAt, Object spec, Object status, String seal) {
