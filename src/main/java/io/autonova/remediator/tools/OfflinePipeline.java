@@ -70,6 +70,7 @@ final class OfflinePipeline {
     final InMemoryStateStore store = new InMemoryStateStore();
     private final RemediationPipeline pipeline;
     private final EpisodeFolds folds;
+    private final io.autonova.remediator.ingest.kafka.SignalAlerts signalAlerts;
 
     OfflinePipeline(RuleSet rules, Instant start, boolean dryRun) {
         this(rules, start, dryRun, null);
@@ -89,6 +90,7 @@ final class OfflinePipeline {
         repository.use(rules);
         folds = new EpisodeFolds(runtime, config);
         pipeline = new RemediationPipeline(repository, runtime, new StepEngine(runtime, config, metrics, clock, null), metrics, folds, clock, 1);
+        signalAlerts = new io.autonova.remediator.ingest.kafka.SignalAlerts(pipeline, () -> store, clock);
     }
 
     List<AlertResult> accept(List<Alert> alerts) {
@@ -113,7 +115,7 @@ final class OfflinePipeline {
         }
         List<AlertResult> out = new java.util.ArrayList<>();
         for (var match : windows.accept(signal, rules.signalRules(), true)) {
-            out.add(pipeline.acceptSignal(match));
+            out.add(signalAlerts.accept(match));
         }
         folds.flush();
         return out;

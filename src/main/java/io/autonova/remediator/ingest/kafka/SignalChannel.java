@@ -6,6 +6,7 @@ import io.autonova.remediator.config.RemediatorConfig;
 import io.autonova.remediator.config.RemediatorMetrics;
 import io.autonova.remediator.pipeline.RemediationPipeline;
 import io.autonova.remediator.rules.RuleRepository;
+import io.autonova.remediator.runtime.ServiceRuntime;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
@@ -73,15 +74,15 @@ public class SignalChannel implements KafkaConsumerRebalanceListener {
     private volatile Instant busySince;
     private final AtomicLong retries = new AtomicLong();
 
-    public SignalChannel(RemediatorConfig config, RuleRepository rules, RemediationPipeline pipeline, RemediatorMetrics metrics,
-                         ObjectMapper mapper, Clock clock, KafkaClientService clients) {
+    public SignalChannel(RemediatorConfig config, RuleRepository rules, RemediationPipeline pipeline, ServiceRuntime runtime,
+                         RemediatorMetrics metrics, ObjectMapper mapper, Clock clock, KafkaClientService clients) {
         this.metrics = metrics;
         this.clients = clients;
         this.clock = clock;
         SignalProcessor.Counters counters = metrics::kafkaRecords;
         // Alert records are taken only when this service puts them there (the webhook backbone); otherwise anyone who
         // can write to the topic could skip the webhook's token. They are then counted as ignored.
-        this.processor = new SignalProcessor(rules::current, new SignalParser(mapper), pipeline::acceptSignal,
+        this.processor = new SignalProcessor(rules::current, new SignalParser(mapper), new SignalAlerts(pipeline, runtime::store, clock)::accept,
                 config.kafka().webhookBackbone() ? alert -> pipeline.accept(List.of(alert)) : null, counters, clock,
                 config.kafka().maxSignalAge().orElse(null));
     }

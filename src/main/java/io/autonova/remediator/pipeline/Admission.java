@@ -1,0 +1,84 @@
+package io.autonova.remediator.pipeline;
+
+import io.autonova.remediator.policy.Decision;
+import io.autonova.remediator.policy.DecisionInput;
+import io.autonova.remediator.policy.GlobalState;
+import io.autonova.remediator.policy.Outcome;
+import io.autonova.remediator.policy.PolicyEngine;
+import io.autonova.remediator.policy.PolicyState;
+import io.autonova.remediator.policy.TargetState;
+import io.autonova.remediator.state.Cas;
+import io.autonova.remediator.state.Phase;
+import io.autonova.remediator.state.RemediationRecord;
+import io.autonova.remediator.state.StateStore;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * The admit stage: a decision to act, taken on the caches, is made good against the newest shared state
+ * (exact limits across replicas, by conditional writes), then the target's state. Admissions are keyed by
+ * record name, so a retry after a crash or a conflict never counts twice.
+ */
+final class Admission {
+
+    /** The decision to admit and the state it was taken on. */
+    record Decided(DecisionInput input, PolicyState state, Decision decision, Instant at) {
+    }
+
+    private final Clock clock;
+    /** Admissions of this replica take turns on the one shared object: its threads never conflict with each other. */
+    private final Object turn = new Object();
+
+    Admission(Clock clock) {
+        this.clock = clock;
+    }
+
+    /**
+     * The decision that holds for {@code record}: the one taken on the caches while the shared state, the target's
+     * state and the pauses it read are still current (the policy decides once), else decided again on the newest.
+     */
+    Decision admit(StateStore store, Decided first, String record, Duration keep, Duration keepTarget) {
+        DecisionInput in = first.input();
+        Decision[] decided = new Decision[1];
+        long a0 = System.nanoTime();
+        synchronized (turn) {
+            RemediationPipeline.trace("admit-lock", a0);
+            long a1 = System.nanoTime();
+            Cas.update("the shared policy state", store::global, store::fetchGlobal, store::replaceGlobal, g -> {
+                TargetState target = store.target(in.targetKey()).value().state();
+                PolicyState now = new PolicyState(store.pauses(), target, g);
+                boolean unchanged = first.decision().outcome() != Outcome.REFUSE && now.global() == first.state().global()
+                        && now.target() == first.state().target() && now.pauses().equals(first.state().pauses());
+                Instant at = unchanged ? first.at() : clock.instant();
+                // Entries of runs that ended without giving their slot back (a dead replica) are pruned first; that
+                // only ever frees room, so a decision to act taken before the pruning still holds after it.
+                GlobalState pruned = g.withoutStale(r -> stillActive(store, r, record));
+                decided[0] = unchanged ? first.decision() : PolicyEngine.decide(in, new PolicyState(now.pauses(), target, pruned), record, at);
+                GlobalState next = PolicyEngine.admit(pruned, in, decided[0], record, at, keep);
+                return next.equals(g) ? g : next;
+            });
+            RemediationPipeline.trace("admit", a1);
+        }
+        Decision d = decided[0];
+        if (d.outcome() != Outcome.REFUSE) {
+            Cas.update("the state of " + in.targetKey(), () -> store.target(in.targetKey()), () -> store.fetchTarget(in.targetKey()),
+                    store::replaceTarget, t -> {
+                        TargetState next = PolicyEngine.admit(t.state(), in, d, record, clock.instant(), keepTarget);
+                        return next == t.state() ? t : t.withState(next);
+                    });
+        }
+        return d;
+    }
+
+    /** An in-flight entry is live unless its record is known and no longer running (or never started). */
+    private static boolean stillActive(StateStore store, String recordName, String deciding) {
+        if (recordName.equals(deciding)) {
+            return true;
+        }
+        Optional<RemediationRecord> r = store.record(recordName);
+        return r.isEmpty() || r.get().status.phase.active() || r.get().status.phase == Phase.EVALUATING;
+    }
+}
