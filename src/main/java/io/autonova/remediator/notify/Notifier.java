@@ -15,7 +15,7 @@ import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-/** Runs {@link NoticeDelivery} every second when Grafana or a chat webhook is configured. */
+/** Runs {@link NoticeDelivery} every second when a notice channel is configured. */
 @ApplicationScoped
 public class Notifier {
 
@@ -33,15 +33,11 @@ public class Notifier {
     }
 
     void start(@Observes StartupEvent event) {
-        if (config.noticeChannels().isEmpty()) {
+        java.util.List<NoticeChannel> channels = NoticeChannel.configured(config, new HttpPeer(Duration.ofSeconds(10)), clock);
+        if (channels.isEmpty()) {
             return;
         }
-        var g = config.grafana();
-        NoticeDelivery delivery = new NoticeDelivery(runtime.store(), new HttpPeer(Duration.ofSeconds(10)),
-                g.url().map(u -> new NoticeDelivery.Grafana(u, g.tokenFile().orElse(null), g.dashboardUid().orElse(null),
-                        g.extraTags().orElse(java.util.List.of()))).orElse(null),
-                config.chat().webhookUrlFile().map(f -> new NoticeDelivery.Chat(f, config.chat().consoleUrl().orElse(null))).orElse(null),
-                runtime.identity(), clock);
+        NoticeDelivery delivery = new NoticeDelivery(runtime.store(), channels, runtime.identity(), clock);
         timer = DaemonThreads.scheduler("notices");
         timer.scheduleWithFixedDelay(() -> {
             try {

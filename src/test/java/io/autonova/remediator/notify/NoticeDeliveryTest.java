@@ -63,9 +63,10 @@ class NoticeDeliveryTest {
                 return now;
             }
         };
-        delivery = new NoticeDelivery(store, new HttpPeer(Duration.ofSeconds(5)),
-                new NoticeDelivery.Grafana(URI.create("http://127.0.0.1:" + peer.port()), token, null, List.of("production")),
-                new NoticeDelivery.Chat(hookFile, "https://autonova.example"), "replica-a", clock);
+        HttpPeer http = new HttpPeer(Duration.ofSeconds(5));
+        delivery = new NoticeDelivery(store, List.of(
+                new GrafanaChannel(URI.create("http://127.0.0.1:" + peer.port()), token, null, List.of("production"), http, clock),
+                new ChatChannel(hookFile, "https://autonova.example", http)), "replica-a", clock);
     }
 
     @AfterEach
@@ -257,9 +258,9 @@ class NoticeDeliveryTest {
     /** Grafana behind a proxy sub-path: annotations go under it. */
     @Test
     void aGrafanaSubPathIsKept() {
-        delivery = new NoticeDelivery(store, new HttpPeer(Duration.ofSeconds(5)),
-                new NoticeDelivery.Grafana(URI.create("http://127.0.0.1:" + peer.port() + "/grafana/"), token, null, List.of("production")),
-                null, "replica-a", Clock.fixed(now, ZoneOffset.UTC));
+        Clock fixed = Clock.fixed(now, ZoneOffset.UTC);
+        delivery = new NoticeDelivery(store, List.of(new GrafanaChannel(URI.create("http://127.0.0.1:" + peer.port() + "/grafana/"), token, null,
+                List.of("production"), new HttpPeer(Duration.ofSeconds(5)), fixed)), "replica-a", fixed);
         RemediationRecord r = run("r6");
         grafanaStubs("/grafana", "remediation:r6", "[]");
         delivery.deliverDue();
