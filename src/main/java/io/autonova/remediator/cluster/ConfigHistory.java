@@ -127,7 +127,7 @@ public final class ConfigHistory {
                 cluster.createConfigMap(new ConfigMapBuilder().withNewMetadata().withName(name).withNamespace(ns).withLabels(labels("ConfigMap", source))
                         .withAnnotations(annotations(hash, now, now)).withOwnerReferences(ownedBy("ConfigMap", c.getMetadata())).endMetadata().withData(c.getData()).withBinaryData(c.getBinaryData()).build());
             } catch (KubernetesClientException e) {
-                if (e.getCode() != 409) {
+                if (ApiFailure.of(e) != ApiFailure.CONFLICT) { // 409: it exists already
                     throw e;
                 }
             }
@@ -156,7 +156,7 @@ public final class ConfigHistory {
                         .withAnnotations(annotations(hash, now, now)).addToAnnotations("autonova.io/source-type", s.getType() == null ? "Opaque" : s.getType())
                         .withOwnerReferences(ownedBy("Secret", s.getMetadata())).endMetadata().withType("Opaque").withImmutable(false).withData(s.getData()).build());
             } catch (KubernetesClientException e) {
-                if (e.getCode() != 409) {
+                if (ApiFailure.of(e) != ApiFailure.CONFLICT) { // 409: it exists already
                     throw e;
                 }
             }

@@ -23,7 +23,8 @@ public enum FailureReason {
     NO_ENDPOINTS("the Service would have no ready endpoints"),
     VERIFICATION_FAILED("the signal did not clear after the rollback", true),
     VERIFICATION_INCONCLUSIVE("the signal could not be read (no data, NaN, errors or warnings): not counted as healthy", true),
-    API_ERROR("the Kubernetes API kept failing"),
+    API_ERROR("the Kubernetes API kept failing (throttled, timing out or erroring) after 5 attempts"),
+    API_REFUSED("the Kubernetes API refused a call (forbidden, invalid or gone): not tried again"),
     TARGET_REFUSED("the run's target or parameters were refused at execution (a protected namespace or an invalid name): nothing was sent", true),
     ABORTED("an operator aborted the run"),
     RECORD_NOT_ADMITTED("the record does not carry this service's seal (written or changed outside it) or its target or parameters fail the "

@@ -5,6 +5,7 @@ import io.autonova.remediator.policy.GlobalState;
 import io.autonova.remediator.policy.Pause;
 import io.autonova.remediator.domain.Durations;
 import io.autonova.remediator.domain.Target;
+import io.autonova.remediator.cluster.ApiFailure;
 import io.autonova.remediator.cluster.ClusterActions;
 import io.autonova.remediator.peers.PrometheusClient;
 import io.autonova.remediator.state.EventRecorder;
@@ -38,7 +39,10 @@ import java.util.function.Consumer;
 public class Reconciler {
 
     private static final Logger LOG = Logger.getLogger(Reconciler.class);
+    /** Attempts of a step whose calls fail transiently (see {@link ApiFailure}) before the run fails with {@code API_ERROR}. */
     static final int API_ATTEMPTS = 5;
+    /** Attempts of a compensation that failed before the target is held; a refused call is not tried again. */
+    static final int COMPENSATION_ATTEMPTS = 3;
 
     /** Settings that do not change while the service runs. */
     public record Settings(String identity, Duration leaseDuration, Duration pollInterval, Duration verifyTimeout, String argoNamespace,
@@ -240,7 +244,11 @@ public class Reconciler {
             result = StepResult.fail(FailureReason.TARGET_REFUSED, e.getMessage());
         } catch (RuntimeException e) {
             int attempts = s.attempts + 1;
-            if (attempts >= API_ATTEMPTS) {
+            ApiFailure failure = ApiFailure.of(e);
+            if (failure == ApiFailure.REFUSED) {
+                LOG.errorf("remediation %s, step %s: refused by the API server, not retried: %s", name, step.name(), e.getMessage());
+                result = StepResult.fail(FailureReason.API_REFUSED, "Kubernetes API refused the call: " + e.getMessage());
+            } else if (attempts >= API_ATTEMPTS) {
                 result = StepResult.fail(FailureReason.API_ERROR, "Kubernetes API error: " + e.getMessage());
             } else {
                 LOG.warnf("remediation %s, step %s: attempt %d failed, retrying: %s", name, step.name(), attempts, e.getMessage());
@@ -253,7 +261,8 @@ public class Reconciler {
                     n.attempts = attempts;
                     n.message = "attempt " + attempts + " failed: " + e.getMessage();
                 });
-                return now.plus(settings.pollInterval().multipliedBy(1L << Math.min(attempts, 5)));
+                // A conflict that escaped the step is looked at again at once; anything else waits, with jitter.
+                return failure == ApiFailure.CONFLICT ? now : now.plus(ApiFailure.backoff(settings.pollInterval(), attempts));
             }
         }
         if (result.kind() == StepResult.Kind.WAIT && s.deadline != null && !now.isBefore(s.deadline)) {
@@ -330,7 +339,7 @@ public class Reconciler {
                 continue;
             }
             if (c != null && "failed".equals(c.phase)) {
-                if (c.attempts >= 3) {
+                if (c.attempts >= COMPENSATION_ATTEMPTS || FailureReason.API_REFUSED.name().equals(c.reason)) {
                     return finish(rec, Phase.FAILED, FailureReason.COMPENSATION_FAILED, "could not undo " + done.get(i) + ": " + c.message,
                             "undo by hand: " + c.message);
                 }

@@ -1,5 +1,6 @@
 package io.autonova.remediator.scenarios;
 
+import io.autonova.remediator.cluster.ApiFailure;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.autonova.remediator.domain.Durations;
@@ -222,7 +223,7 @@ final class BlueGreen {
         try {
             ctx.cluster().createDeployment(copy);
         } catch (KubernetesClientException e) {
-            if (e.getCode() != 409) {
+            if (ApiFailure.of(e) != ApiFailure.CONFLICT) { // 409: it exists already
                 throw e;
             }
             return StepResult.waiting("deployment " + ns + "/" + copyName(ctx) + " exists: looking again");

@@ -1,5 +1,6 @@
 package io.autonova.remediator.scenarios;
 
+import io.autonova.remediator.cluster.ApiFailure;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.autonova.remediator.domain.Durations;
 import io.autonova.remediator.domain.Hashes;
@@ -247,7 +248,7 @@ final class MigrationUndo {
             try {
                 ctx.cluster().createJob(job);
             } catch (KubernetesClientException e) {
-                if (e.getCode() != 409) {
+                if (ApiFailure.of(e) != ApiFailure.CONFLICT) { // 409: it exists already
                     throw e;
                 }
             }

@@ -1,5 +1,6 @@
 package io.autonova.remediator.scenarios;
 
+import io.autonova.remediator.cluster.ApiFailure;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.autonova.remediator.engine.FailureReason;
@@ -220,7 +221,7 @@ final class RollbackSteps {
             try {
                 return attempt.run();
             } catch (KubernetesClientException e) {
-                if (e.getCode() != 409 && e.getCode() != 422) {
+                if (ApiFailure.of(e) != ApiFailure.CONFLICT && e.getCode() != 422) { // 422 here: the patch's resourceVersion test failed
                     throw e;
                 }
                 last = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();

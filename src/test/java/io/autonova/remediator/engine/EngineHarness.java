@@ -166,6 +166,27 @@ final class EngineHarness {
         return replica(id, crashAfterStoreWrite, crashAfterClusterWrite, false);
     }
 
+    /** Calls of {@link #failingReplica}'s {@code method}, failed or not. */
+    final AtomicInteger failingCalls = new AtomicInteger();
+
+    /** A replica whose cluster answers the first {@code times} calls of {@code method} with HTTP {@code status}. */
+    Reconciler failingReplica(String id, String method, int status, int times) {
+        ClusterActions real = crashing(new FabricClusterActions(client), 0);
+        ClusterActions failing = (ClusterActions) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[]{ClusterActions.class},
+                (proxy, m, args) -> {
+                    if (m.getName().equals(method) && failingCalls.incrementAndGet() <= times) {
+                        throw new io.fabric8.kubernetes.client.KubernetesClientException(new io.fabric8.kubernetes.api.model.StatusBuilder()
+                                .withCode(status).withMessage("played answer " + status).build());
+                    }
+                    try {
+                        return m.invoke(real, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        return replica(id, 0, failing);
+    }
+
     /** A replica whose cluster calls pass the namespace guard, as the service's do. */
     Reconciler guardedReplica(String id, io.autonova.remediator.domain.NamespaceGuard guard) {
         return replica(id, 0, new io.autonova.remediator.cluster.GuardedClusterActions(crashing(new FabricClusterActions(client), 0), guard, "argocd", null));
