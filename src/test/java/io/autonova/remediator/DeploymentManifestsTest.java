@@ -86,7 +86,7 @@ class DeploymentManifestsTest {
     @Test
     void rbacGrantsEveryCallTheServiceMakesAndNoMore() throws IOException {
         List<Map<String, Object>> docs = documents();
-        var everything = Permissions.required("autonova-system", "autonova-remediator-policy", List.of("apps"), java.util.EnumSet.allOf(Scenario.class), true, List.of("*"), "argocd");
+        var everything = Permissions.required("autonova-system", "autonova-remediator-policy", List.of("apps"), Scenario.all(), true, List.of("*"), "argocd");
         assertEquals(needed(everything, "autonova-system"), granted(find(docs, "Role", "autonova-remediator-state")), "state namespace");
         assertEquals(needed(everything, "argocd"), granted(find(docs, "Role", "autonova-remediator-argocd")), "Argo CD");
         java.util.Set<String> workload = new java.util.TreeSet<>();
@@ -96,14 +96,14 @@ class DeploymentManifestsTest {
         assertEquals(needed(everything, "apps"), workload, "a target namespace");
         // The split: scenarios 1-2 need only the rollback role; history and scenarios 3 and 5 the runbook role; 4 migration.
         assertTrue(granted(find(docs, "ClusterRole", "autonova-remediator-rollback")).containsAll(
-                needed(Permissions.required("s", "p", List.of("apps"), List.of(Scenario.IMMEDIATE_ROLLBACK, Scenario.SELECTIVE_ROLLBACK), false, List.of(), "argocd"), "apps")));
+                needed(Permissions.required("s", "p", List.of("apps"), List.of(scenario("immediate-rollback"), scenario("selective-rollback")), false, List.of(), "argocd"), "apps")));
         java.util.Set<String> runbook = new java.util.TreeSet<>(granted(find(docs, "ClusterRole", "autonova-remediator-rollback")));
         runbook.addAll(granted(find(docs, "ClusterRole", "autonova-remediator-runbook")));
-        assertTrue(runbook.containsAll(needed(Permissions.required("s", "p", List.of("apps"), List.of(Scenario.GRADUAL_ROLLBACK, Scenario.CONFIGURATION_ROLLBACK),
+        assertTrue(runbook.containsAll(needed(Permissions.required("s", "p", List.of("apps"), List.of(scenario("gradual-rollback"), scenario("configuration-rollback")),
                 true, List.of(), "argocd"), "apps")));
         java.util.Set<String> migration = new java.util.TreeSet<>(granted(find(docs, "ClusterRole", "autonova-remediator-rollback")));
         migration.addAll(granted(find(docs, "ClusterRole", "autonova-remediator-migration")));
-        assertTrue(migration.containsAll(needed(Permissions.required("s", "p", List.of("apps"), List.of(Scenario.DATABASE_MIGRATION_ROLLBACK), false, List.of(), "argocd"), "apps")));
+        assertTrue(migration.containsAll(needed(Permissions.required("s", "p", List.of("apps"), List.of(scenario("database-migration-rollback")), false, List.of(), "argocd"), "apps")));
         assertTrue(docs.stream().noneMatch(d -> String.valueOf(d).contains("\"*\"") || String.valueOf(d).contains("verbs=[*]")), "no wildcards");
         // Nothing is granted cluster-wide by default: workload rights come from RoleBindings in listed namespaces.
         assertTrue(docs.stream().noneMatch(d -> "ClusterRoleBinding".equals(d.get("kind"))), "the base binds nothing cluster-wide");
@@ -244,5 +244,9 @@ class DeploymentManifestsTest {
         assertTrue(wide.stream().noneMatch(o -> o.getKind().equals("RoleBinding") && "apps".equals(o.getMetadata().getNamespace())));
         var wd = (io.fabric8.kubernetes.api.model.apps.Deployment) wide.stream().filter(o -> o.getKind().equals("Deployment")).findFirst().orElseThrow();
         assertTrue(wd.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream().noneMatch(e -> e.getName().equals("REMEDIATOR_ALLOWED_NAMESPACES")));
+    }
+
+    private static Scenario scenario(String name) {
+        return Scenario.fromRuleName(name).orElseThrow();
     }
 }

@@ -49,30 +49,20 @@ public final class Permissions {
             verbs(out, ns, "apps", "deployments", "rollback", "get", "patch");
             verbs(out, ns, "apps", "replicasets", "rollback", "list");
             verbs(out, ns, "events.k8s.io", "events", "Events on targets", "create", "patch");
-            if (scenarios.contains(Scenario.GRADUAL_ROLLBACK)) {
-                verbs(out, ns, "apps", "deployments", "gradual-rollback", "create", "delete");
-                verbs(out, ns, "", "pods", "gradual-rollback", "list");
-                verbs(out, ns, "", "services", "gradual-rollback", "get", "patch");
-                verbs(out, ns, "discovery.k8s.io", "endpointslices", "gradual-rollback", "list");
-                verbs(out, ns, "autoscaling", "horizontalpodautoscalers", "gradual-rollback", "list");
-            }
-            if (scenarios.contains(Scenario.DATABASE_MIGRATION_ROLLBACK)) {
-                verbs(out, ns, "batch", "jobs", "database-migration-rollback", "get", "list", "create", "delete");
-                verbs(out, ns, "", "pods", "database-migration-rollback", "list");
-                verbs(out, ns, "", "pods/log", "database-migration-rollback", "get");
-            }
-            if (configHistory || scenarios.contains(Scenario.CONFIGURATION_ROLLBACK)) {
+            if (configHistory) {
                 verbs(out, ns, "", "configmaps", "configuration history", "get", "list", "watch", "create", "patch", "delete");
             }
-            if (scenarios.contains(Scenario.CONFIGURATION_ROLLBACK)) {
-                verbs(out, ns, "external-secrets.io", "externalsecrets", "configuration-rollback of External Secrets", "get", "patch");
+            for (Scenario scenario : scenarios) {
+                for (Scenario.Call call : scenario.calls()) {
+                    verbs(out, ns, call.group(), call.resource(), call.why(), call.verbs().toArray(String[]::new));
+                }
             }
         }
         boolean allSecrets = secretNamespaces.contains("*");
         for (String ns : allSecrets ? where : secretNamespaces) {
             verbs(out, ns, "", "secrets", "configuration history of Secrets", "get", "list", "watch", "create", "patch", "delete");
         }
-        if (scenarios.contains(Scenario.IMMEDIATE_ROLLBACK) || scenarios.contains(Scenario.SELECTIVE_ROLLBACK)) {
+        if (scenarios.stream().anyMatch(Scenario::throughArgoCd)) {
             // Only used when a target names its Argo CD Application; asked for, not required (see optional()).
             verbs(out, argoNamespace, "argoproj.io", "applications", "Argo CD", "get", "patch");
         }

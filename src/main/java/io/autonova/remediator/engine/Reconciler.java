@@ -72,7 +72,7 @@ public class Reconciler {
         this.store = store;
         this.cluster = cluster;
         this.plans = new LinkedHashMap<>();
-        plans.forEach(p -> this.plans.put(p.scenario(), p));
+        plans.forEach(p -> this.plans.put(p.ruleName(), p));
         this.events = events;
         this.clock = clock;
         this.settings = settings;
@@ -391,23 +391,23 @@ public class Reconciler {
 
     /** Well-known outputs that belong on the record's status. */
     private static void applyOutputs(RemediationRecord r, Map<String, String> outputs) {
-        if (outputs.containsKey("revisionFrom")) {
-            r.status.revisionFrom = outputs.get("revisionFrom");
+        if (outputs.containsKey(EngineOutput.REVISION_FROM.key())) {
+            r.status.revisionFrom = outputs.get(EngineOutput.REVISION_FROM.key());
         }
-        if (outputs.containsKey("revisionTo")) {
-            r.status.revisionTo = outputs.get("revisionTo");
+        if (outputs.containsKey(EngineOutput.REVISION_TO.key())) {
+            r.status.revisionTo = outputs.get(EngineOutput.REVISION_TO.key());
         }
-        if (outputs.containsKey("humanAction") && !r.status.humanActions.contains(outputs.get("humanAction"))) {
-            r.status.humanActions.add(outputs.get("humanAction"));
+        if (outputs.containsKey(EngineOutput.HUMAN_ACTION.key()) && !r.status.humanActions.contains(outputs.get(EngineOutput.HUMAN_ACTION.key()))) {
+            r.status.humanActions.add(outputs.get(EngineOutput.HUMAN_ACTION.key()));
         }
-        if (outputs.containsKey("gitMustFollow")) {
+        if (outputs.containsKey(EngineOutput.GIT_MUST_FOLLOW.key())) {
             r.status.gitMustFollow = true;
         }
     }
 
     private static String closing(RemediationRecord r) {
         for (int i = r.status.steps.size() - 1; i >= 0; i--) {
-            String summary = r.status.steps.get(i).outputs.get("summary");
+            String summary = r.status.steps.get(i).outputs.get(EngineOutput.SUMMARY.key());
             if (summary != null) {
                 return summary;
             }
@@ -485,11 +485,11 @@ public class Reconciler {
     /** Why a run that did not succeed must hold its target whatever the reason (e.g. a migration undo ran), or null. */
     private static String holdOnFailure(RemediationRecord r) {
         for (RemediationRecord.Step s : r.status.steps) {
-            if (!s.compensation && s.outputs.containsKey("holdOnFailure") && !"pending".equals(s.phase)) {
-                return s.outputs.get("holdOnFailure");
+            if (!s.compensation && s.outputs.containsKey(EngineOutput.HOLD_ON_FAILURE.key()) && !"pending".equals(s.phase)) {
+                return s.outputs.get(EngineOutput.HOLD_ON_FAILURE.key());
             }
-            if (!s.compensation && s.inputs.containsKey("holdOnFailure") && !"pending".equals(s.phase)) {
-                return s.inputs.get("holdOnFailure");
+            if (!s.compensation && s.inputs.containsKey(EngineOutput.HOLD_ON_FAILURE.key()) && !"pending".equals(s.phase)) {
+                return s.inputs.get(EngineOutput.HOLD_ON_FAILURE.key());
             }
         }
         return null;
@@ -498,8 +498,8 @@ public class Reconciler {
     /** The template the run rolled the target away from, once the rollback is known to have been sent. */
     private static String committedFromTemplate(RemediationRecord r) {
         for (RemediationRecord.Step s : r.status.steps) {
-            if (!s.compensation && "true".equals(s.outputs.get("committed"))) {
-                return s.outputs.get("fromTemplate") != null ? s.outputs.get("fromTemplate") : s.inputs.get("fromTemplate");
+            if (!s.compensation && "true".equals(s.outputs.get(EngineOutput.COMMITTED.key()))) {
+                return s.outputs.get(EngineOutput.FROM_TEMPLATE.key()) != null ? s.outputs.get(EngineOutput.FROM_TEMPLATE.key()) : s.inputs.get(EngineOutput.FROM_TEMPLATE.key());
             }
         }
         return null;

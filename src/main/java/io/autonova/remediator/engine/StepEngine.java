@@ -13,7 +13,6 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.enterprise.inject.Instance;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
@@ -65,7 +64,7 @@ public class StepEngine {
     private final RemediatorConfig config;
     private final RemediatorMetrics metrics;
     private final Clock clock;
-    private final Instance<ScenarioPlan> plans;
+    private final List<ScenarioPlan> plans = ScenarioPlan.all();
     private final DelayQueue<Item> queue = new DelayQueue<>();
     private final Map<String, Long> scheduled = new ConcurrentHashMap<>();
     private final Map<String, Boolean> busy = new ConcurrentHashMap<>();
@@ -76,12 +75,11 @@ public class StepEngine {
     private ScheduledExecutorService background;
     private ScheduledExecutorService renewer;
 
-    public StepEngine(ServiceRuntime runtime, RemediatorConfig config, RemediatorMetrics metrics, Clock clock, Instance<ScenarioPlan> plans) {
+    public StepEngine(ServiceRuntime runtime, RemediatorConfig config, RemediatorMetrics metrics, Clock clock) {
         this.runtime = runtime;
         this.config = config;
         this.metrics = metrics;
         this.clock = clock;
-        this.plans = plans;
     }
 
     void start(@Observes @Priority(10) StartupEvent event) {
@@ -91,7 +89,7 @@ public class StepEngine {
     /** Starts the workers, the takeover scan and the Lease renewer. */
     public void start() {
         RemediatorConfig.Execution ex = config.execution();
-        reconciler = new Reconciler(runtime.store(), runtime.cluster(), plans.stream().toList(), runtime.events(), clock,
+        reconciler = new Reconciler(runtime.store(), runtime.cluster(), plans, runtime.events(), clock,
                 new Reconciler.Settings(runtime.identity(), ex.leaseDuration(), ex.pollInterval(), ex.verifyTimeout(), config.argocd().namespace(),
                         config.prometheus().url().map(u -> PrometheusClient.http(u, config.prometheus().tokenFile().orElse(null),
                                 config.prometheus().timeout())).orElse(null), config.noticeChannels()),

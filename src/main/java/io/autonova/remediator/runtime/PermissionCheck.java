@@ -89,7 +89,7 @@ public class PermissionCheck {
     /** Runs the check now. */
     public void check() {
         KubernetesClient client = runtime.client().orElseThrow();
-        Set<io.autonova.remediator.rules.Scenario> used = EnumSet.noneOf(io.autonova.remediator.rules.Scenario.class);
+        Set<io.autonova.remediator.rules.Scenario> used = new java.util.LinkedHashSet<>();
         for (Rule r : rules.current().rules()) {
             used.add(r.scenario());
         }

@@ -1,6 +1,7 @@
 package io.autonova.remediator.scenarios;
 
 import io.autonova.remediator.cluster.ApiFailure;
+import io.autonova.remediator.engine.EngineOutput;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.autonova.remediator.domain.Durations;
@@ -137,7 +138,7 @@ final class BlueGreen {
             }
         }
         if (previous == null) {
-            return StepResult.fail(FailureReason.NO_EARLIER_REVISION, "the ReplicaSet of revision " + ctx.output(PLAN, "revisionTo") + " is gone");
+            return StepResult.fail(FailureReason.NO_EARLIER_REVISION, "the ReplicaSet of revision " + ctx.output(PLAN, EngineOutput.REVISION_TO.key()) + " is gone");
         }
         if (ctx.cluster().deployment(t.namespace(), copyName(ctx)).filter(c -> !runLabel(ctx).equals(label(c.getMetadata(), RUN_LABEL))).isPresent()) {
             return StepResult.fail(FailureReason.SELECTOR_CONFLICT, "a deployment " + t.namespace() + "/" + copyName(ctx) + " exists and is not this run's");
@@ -162,11 +163,11 @@ final class BlueGreen {
         copy.getMetadata().setName(copyName(ctx));
         copy.getMetadata().setNamespace(t.namespace());
         copy.getMetadata().setLabels(Map.of(RUN_LABEL, run, "autonova.io/remediation", ctx.record().name, "app.kubernetes.io/managed-by", "autonova-remediator"));
-        copy.getMetadata().setAnnotations(Map.of("autonova.io/copy-of", t.key(), "autonova.io/revision", ctx.output(PLAN, "revisionTo")));
+        copy.getMetadata().setAnnotations(Map.of("autonova.io/copy-of", t.key(), "autonova.io/revision", ctx.output(PLAN, EngineOutput.REVISION_TO.key())));
         Map<String, String> switched = new LinkedHashMap<>(selector);
         switched.put(RUN_LABEL, run);
-        return StepResult.done("run revision " + ctx.output(PLAN, "revisionTo") + " as " + t.namespace() + "/" + copyName(ctx) + " (" + copyReplicas
-                        + " replicas" + (hpa.isPresent() ? ", the HPA's desired count" : "") + ") beside revision " + ctx.output(PLAN, "revisionFrom")
+        return StepResult.done("run revision " + ctx.output(PLAN, EngineOutput.REVISION_TO.key()) + " as " + t.namespace() + "/" + copyName(ctx) + " (" + copyReplicas
+                        + " replicas" + (hpa.isPresent() ? ", the HPA's desired count" : "") + ") beside revision " + ctx.output(PLAN, EngineOutput.REVISION_FROM.key())
                         + ", then move service " + svcName + " to it",
                 out("service", svcName, "originalSelector", json(selector), "switchedSelector", json(switched), "copy", io.autonova.remediator.domain.Redaction.envValuesJson(copy),
                         "copyReplicas", String.valueOf(copyReplicas), "run", run));
@@ -217,7 +218,7 @@ final class BlueGreen {
         }
         Deployment copy = copyAgain(ctx);
         if (copy == null) {
-            return StepResult.fail(FailureReason.NO_EARLIER_REVISION, "the ReplicaSet of revision " + ctx.output(PLAN, "revisionTo") + " of " + ctx.target().key()
+            return StepResult.fail(FailureReason.NO_EARLIER_REVISION, "the ReplicaSet of revision " + ctx.output(PLAN, EngineOutput.REVISION_TO.key()) + " of " + ctx.target().key()
                     + " is gone or changed since the plan was made");
         }
         try {
@@ -228,7 +229,7 @@ final class BlueGreen {
             }
             return StepResult.waiting("deployment " + ns + "/" + copyName(ctx) + " exists: looking again");
         }
-        return StepResult.done("created deployment " + ns + "/" + copyName(ctx) + " running revision " + ctx.output(PLAN, "revisionTo"));
+        return StepResult.done("created deployment " + ns + "/" + copyName(ctx) + " running revision " + ctx.output(PLAN, EngineOutput.REVISION_TO.key()));
     });
 
     /**

@@ -3,6 +3,7 @@ package io.autonova.remediator.scenarios;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.autonova.remediator.cluster.ConfigHistory;
+import io.autonova.remediator.engine.EngineOutput;
 import io.autonova.remediator.domain.Durations;
 import io.autonova.remediator.domain.Json;
 import io.autonova.remediator.domain.Target;
@@ -266,7 +267,7 @@ final class ConfigRestore {
     static final StepHandler PUT_BACK_STEP = RollbackSteps.writer(PUT_BACK, (ctx, inputs) -> {
         if (mayHaveRestarted(ctx, RESTART) || mayHaveRestarted(ctx, RollbackSteps.ROLLBACK_DEPLOYMENT)) {
             String s = "restored configuration of " + ctx.target().key() + " left in place: the app was already restarted onto it";
-            return StepResult.done(s, out("humanAction", s));
+            return StepResult.done(s, out(EngineOutput.HUMAN_ACTION.key(), s));
         }
         for (Map<String, String> item : items(ctx, "restores")) {
             String from = ConfigHistory.versions(ctx.cluster(), item.get("kind"), ctx.target().namespace(), item.get("name")).stream()
@@ -411,7 +412,7 @@ final class ConfigRestore {
                         + ": if its new value is the fault, restore the previous version in the secret provider; this run only forced a refresh");
             }
             Map<String, String> outputs = new LinkedHashMap<>();
-            outputs.put("humanAction", String.join("; ", actions));
+            outputs.put(EngineOutput.HUMAN_ACTION.key(), String.join("; ", actions));
             return StepResult.done((ctx.dryRun() ? "dry-run: would force a refresh of " : "forced a refresh of ExternalSecrets ") + names, outputs);
         }
     };

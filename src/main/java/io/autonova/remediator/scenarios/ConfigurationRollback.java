@@ -3,8 +3,9 @@ package io.autonova.remediator.scenarios;
 import io.autonova.remediator.engine.RunContext;
 import io.autonova.remediator.engine.ScenarioPlan;
 import io.autonova.remediator.engine.StepHandler;
-import io.autonova.remediator.rules.Scenario;
-import jakarta.enterprise.context.ApplicationScoped;
+import io.autonova.remediator.rules.ParameterChecks;
+import java.util.Map;
+import java.util.function.Function;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -18,12 +19,24 @@ import static io.autonova.remediator.scenarios.RollbackSteps.*;
  * {@code kubectl rollout restart} does. When the pod template changed in the same window, it is rolled back
  * in the same run instead of a restart. Argo CD self-heal goes off first (it would re-apply Git's config).
  */
-@ApplicationScoped
 public class ConfigurationRollback implements ScenarioPlan {
 
+    static final String NAME = "configuration-rollback";
+
     @Override
-    public String scenario() {
-        return Scenario.CONFIGURATION_ROLLBACK.ruleName();
+    public String ruleName() {
+        return NAME;
+    }
+
+    @Override
+    public Map<String, Function<String, Optional<String>>> ownParameters() {
+        return Map.of("restoreRotatedCredentials", ParameterChecks.BOOL, "changedWithin", ParameterChecks.DURATION);
+    }
+
+    @Override
+    public List<Call> calls() {
+        return List.of(Call.of("", "configmaps", "configuration history", "get", "list", "watch", "create", "patch", "delete"),
+                Call.of("external-secrets.io", "externalsecrets", NAME + " of External Secrets", "get", "patch"));
     }
 
     @Override

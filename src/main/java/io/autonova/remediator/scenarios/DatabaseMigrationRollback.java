@@ -1,10 +1,12 @@
 package io.autonova.remediator.scenarios;
 
 import io.autonova.remediator.engine.RunContext;
+import io.autonova.remediator.engine.EngineOutput;
 import io.autonova.remediator.engine.ScenarioPlan;
 import io.autonova.remediator.engine.StepHandler;
-import io.autonova.remediator.rules.Scenario;
-import jakarta.enterprise.context.ApplicationScoped;
+import io.autonova.remediator.rules.ParameterChecks;
+import java.util.Map;
+import java.util.function.Function;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -18,12 +20,41 @@ import static io.autonova.remediator.scenarios.RollbackSteps.*;
  * back only when the rule says the schema is backward compatible; otherwise nothing changes and the target
  * waits for a human. Whatever fails, the app is never left at zero replicas.
  */
-@ApplicationScoped
 public class DatabaseMigrationRollback implements ScenarioPlan {
 
+    static final String NAME = "database-migration-rollback";
+
     @Override
-    public String scenario() {
-        return Scenario.DATABASE_MIGRATION_ROLLBACK.ruleName();
+    public String ruleName() {
+        return NAME;
+    }
+
+    @Override
+    public Map<String, Function<String, Optional<String>>> ownParameters() {
+        return Map.of("reversible", ParameterChecks.BOOL, "backwardCompatible", ParameterChecks.BOOL, "undoImage", ParameterChecks.IMAGE,
+                "undoCommand", ParameterChecks.NON_EMPTY, "migrationTimeout", ParameterChecks.DURATION);
+    }
+
+    @Override
+    public List<String> crossCheck(Map<String, String> p) {
+        List<String> problems = new ArrayList<>();
+        if (!p.containsKey("reversible")) {
+            problems.add("parameter 'reversible' is required: say whether the release's migration can be undone (true, with an undo "
+                    + "Job shipped by the release or undoImage/undoCommand) or not (false)");
+        }
+        if (p.containsKey("undoImage") != p.containsKey("undoCommand")) {
+            problems.add("parameters 'undoImage' and 'undoCommand' go together");
+        }
+        if ("false".equals(p.get("reversible")) && p.containsKey("undoImage")) {
+            problems.add("a migration marked reversible: false has no undo; remove undoImage/undoCommand");
+        }
+        return problems;
+    }
+
+    @Override
+    public List<Call> calls() {
+        return List.of(Call.of("batch", "jobs", NAME, "get", "list", "create", "delete"), Call.of("", "pods", NAME, "list"),
+                Call.of("", "pods/log", NAME, "get"));
     }
 
     @Override
@@ -45,7 +76,7 @@ public class DatabaseMigrationRollback implements ScenarioPlan {
             steps.addAll(List.of(ROLLBACK, MigrationUndo.NOTE));
         }
         if (argoManaged(ctx)) {
-            steps.add(gitMustFollow("deployment " + ctx.target().key() + " runs revision " + ctx.output(PLAN, "revisionTo")
+            steps.add(gitMustFollow("deployment " + ctx.target().key() + " runs revision " + ctx.output(PLAN, EngineOutput.REVISION_TO.key())
                     + " outside Git; Argo CD application " + argoApp(ctx)
                     + " has automated sync off until Git (release and migrations) is updated to match"));
         }

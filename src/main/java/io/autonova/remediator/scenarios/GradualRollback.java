@@ -1,10 +1,13 @@
 package io.autonova.remediator.scenarios;
 
 import io.autonova.remediator.engine.RunContext;
+import io.autonova.remediator.engine.EngineOutput;
 import io.autonova.remediator.engine.ScenarioPlan;
 import io.autonova.remediator.engine.StepHandler;
+import io.autonova.remediator.rules.ParameterChecks;
 import io.autonova.remediator.rules.Scenario;
-import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Map;
+import java.util.function.Function;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -19,12 +22,26 @@ import static io.autonova.remediator.scenarios.RollbackSteps.*;
  * the bad version is scaled down only once its replacement is Ready (no capacity gap), and the original is never
  * deleted. Abort or a failed watch: Service selector back first, original size back second, copy removed.
  */
-@ApplicationScoped
 public class GradualRollback implements ScenarioPlan {
 
+    static final String NAME = "gradual-rollback";
+
     @Override
-    public String scenario() {
-        return Scenario.GRADUAL_ROLLBACK.ruleName();
+    public String ruleName() {
+        return NAME;
+    }
+
+    @Override
+    public Map<String, Function<String, Optional<String>>> ownParameters() {
+        return Map.of("service", ParameterChecks.OBJECT_NAME, "scaleBadTo", ParameterChecks.NON_NEGATIVE_INTEGER,
+                "drain", ParameterChecks.DURATION, "watch", ParameterChecks.DURATION);
+    }
+
+    @Override
+    public List<Call> calls() {
+        return List.of(Call.of("apps", "deployments", NAME, "create", "delete"), Call.of("", "pods", NAME, "list"),
+                Call.of("", "services", NAME, "get", "patch"), Call.of("discovery.k8s.io", "endpointslices", NAME, "list"),
+                Call.of("autoscaling", "horizontalpodautoscalers", NAME, "list"));
     }
 
     @Override
@@ -46,7 +63,7 @@ public class GradualRollback implements ScenarioPlan {
         steps.addAll(List.of(ROLLBACK, BlueGreen.SCALE_ORIGINAL_BACK, VERIFY_ROLLOUT, BlueGreen.SWITCH_BACK_STEP, BlueGreen.CHECK_BACK_STEP,
                 BlueGreen.DRAIN_COPY_STEP, BlueGreen.DELETE_COPY_STEP));
         if (argoManaged(ctx)) {
-            steps.add(gitMustFollow("deployment " + ctx.target().key() + " runs revision " + ctx.output(PLAN, "revisionTo")
+            steps.add(gitMustFollow("deployment " + ctx.target().key() + " runs revision " + ctx.output(PLAN, EngineOutput.REVISION_TO.key())
                     + " outside Git; Argo CD application " + argoApp(ctx)
                     + " has automated sync off until Git is updated to match"));
         }

@@ -1,10 +1,11 @@
 package io.autonova.remediator.scenarios;
 
-import io.autonova.remediator.rules.Scenario;
+import io.autonova.remediator.rules.ParameterChecks;
+import io.autonova.remediator.engine.EngineOutput;
 import io.autonova.remediator.engine.RunContext;
 import io.autonova.remediator.engine.ScenarioPlan;
 import io.autonova.remediator.engine.StepHandler;
-import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
 
 import java.util.List;
 import java.util.Optional;
@@ -16,12 +17,18 @@ import static io.autonova.remediator.scenarios.RollbackSteps.*;
  * {@code argocd app rollback} does (automated sync off, then a sync to the previous history entry);
  * otherwise as {@code kubectl rollout undo}.
  */
-@ApplicationScoped
 public class ImmediateRollback implements ScenarioPlan {
 
+    static final String NAME = "immediate-rollback";
+
     @Override
-    public String scenario() {
-        return Scenario.IMMEDIATE_ROLLBACK.ruleName();
+    public String ruleName() {
+        return NAME;
+    }
+
+    @Override
+    public boolean throughArgoCd() {
+        return true;
     }
 
     @Override
@@ -32,7 +39,7 @@ public class ImmediateRollback implements ScenarioPlan {
         if (argoManaged(ctx)) {
             String app = argoApp(ctx);
             return SignalVerification.withSignalCheck(List.of(RESOLVE, PLAN_ARGO_ROLLBACK, DISABLE_SYNC, ARGO_SYNC, ARGO_VERIFY, VERIFY_ROLLOUT,
-                    gitMustFollow("Argo CD application " + app + " runs revision " + ctx.output(PLAN_ARGO, "revisionTo")
+                    gitMustFollow("Argo CD application " + app + " runs revision " + ctx.output(PLAN_ARGO, EngineOutput.REVISION_TO.key())
                             + " with automated sync off; fix Git, then re-enable automated sync")), ctx);
         }
         if (noop(ctx, PLAN)) {

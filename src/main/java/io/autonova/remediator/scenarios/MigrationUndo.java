@@ -1,6 +1,7 @@
 package io.autonova.remediator.scenarios;
 
 import io.autonova.remediator.cluster.ApiFailure;
+import io.autonova.remediator.engine.EngineOutput;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.autonova.remediator.domain.Durations;
 import io.autonova.remediator.domain.Hashes;
@@ -224,7 +225,7 @@ final class MigrationUndo {
 
         @Override
         public Map<String, String> prepare(RunContext ctx) {
-            return out("job", jobName(ctx), "holdOnFailure", "the migration undo Job " + ctx.target().namespace() + "/" + jobName(ctx)
+            return out("job", jobName(ctx), EngineOutput.HOLD_ON_FAILURE.key(), "the migration undo Job " + ctx.target().namespace() + "/" + jobName(ctx)
                     + " was started: the schema may be partly undone");
         }
 
@@ -368,6 +369,6 @@ final class MigrationUndo {
     static final StepHandler NOTE = RollbackSteps.reader(SCHEMA_NOTE, ctx -> {
         String s = "the migration of " + ctx.target().key() + " was not undone (" + ctx.output(PLAN_MIGRATION, "why")
                 + "); the schema stays at the new version, which the rule says the previous release can use";
-        return StepResult.done(s, out("humanAction", s));
+        return StepResult.done(s, out(EngineOutput.HUMAN_ACTION.key(), s));
     });
 }

@@ -1,6 +1,7 @@
 package io.autonova.remediator.scenarios;
 
 import io.autonova.remediator.cluster.ApiFailure;
+import io.autonova.remediator.engine.EngineOutput;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.autonova.remediator.engine.FailureReason;
@@ -133,14 +134,14 @@ final class RollbackSteps {
         String from = String.valueOf(plan.fromRevision());
         String toRev = String.valueOf(plan.toRevision());
         if (plan.kind() == RolloutUndo.Kind.ALREADY_AT_REVISION) {
-            return StepResult.done(plan.message(), out("noop", "true", "summary", plan.message()));
+            return StepResult.done(plan.message(), out("noop", "true", EngineOutput.SUMMARY.key(), plan.message()));
         }
         if (ctx.targetState().isBad(plan.toTemplate())) {
             return StepResult.fail(FailureReason.KNOWN_BAD_REVISION, "revision " + toRev + " of " + t.key()
                     + " is a release this service rolled back from earlier; not re-deploying it automatically");
         }
         // The patch itself is not kept: it carries the whole pod template, inline environment values included.
-        return StepResult.done(plan.message(), out("revisionFrom", from, "revisionTo", toRev, "fromTemplate", plan.fromTemplate(),
+        return StepResult.done(plan.message(), out(EngineOutput.REVISION_FROM.key(), from, EngineOutput.REVISION_TO.key(), toRev, EngineOutput.FROM_TEMPLATE.key(), plan.fromTemplate(),
                 "toTemplate", plan.toTemplate()));
     });
 
@@ -158,14 +159,14 @@ final class RollbackSteps {
 
         @Override
         public Map<String, String> prepare(RunContext ctx) {
-            return out("fromTemplate", ctx.output(PLAN, "fromTemplate"), "toTemplate", ctx.output(PLAN, "toTemplate"));
+            return out(EngineOutput.FROM_TEMPLATE.key(), ctx.output(PLAN, EngineOutput.FROM_TEMPLATE.key()), "toTemplate", ctx.output(PLAN, "toTemplate"));
         }
 
         @Override
         public StepResult act(RunContext ctx, Map<String, String> inputs) {
             Target t = ctx.target();
-            String from = ctx.output(PLAN, "revisionFrom");
-            String to = ctx.output(PLAN, "revisionTo");
+            String from = ctx.output(PLAN, EngineOutput.REVISION_FROM.key());
+            String to = ctx.output(PLAN, EngineOutput.REVISION_TO.key());
             return lookAgainOnConflict(() -> {
                 Deployment d = ctx.cluster().deployment(t.namespace(), t.deployment()).orElse(null);
                 if (d == null) {
@@ -178,13 +179,13 @@ final class RollbackSteps {
                     return StepResult.done("deployment " + t.key() + " already runs the template of revision " + to,
                             committed(inputs, from, to, String.valueOf(generation)));
                 }
-                if (!current.equals(inputs.get("fromTemplate"))) {
+                if (!current.equals(inputs.get(EngineOutput.FROM_TEMPLATE.key()))) {
                     return StepResult.fail(FailureReason.NEWER_DEPLOY, "deployment " + t.key() + " changed since the plan was made "
                             + "(a newer deploy?): not overwriting it");
                 }
                 if (ctx.dryRun()) {
                     return StepResult.done("dry-run: would JSON-patch deployment " + t.key() + " back to revision " + to,
-                            out("revisionFrom", from, "revisionTo", to));
+                            out(EngineOutput.REVISION_FROM.key(), from, EngineOutput.REVISION_TO.key(), to));
                 }
                 // Planned again from the same state (the template checked above): the same revision, or not at all.
                 RolloutUndo.Plan again = RolloutUndo.plan(d, ctx.cluster().replicaSets(d), toRevision(ctx));
@@ -202,8 +203,8 @@ final class RollbackSteps {
     };
 
     private static Map<String, String> committed(Map<String, String> inputs, String from, String to, String expectGeneration) {
-        return out("committed", "true", "fromTemplate", inputs.get("fromTemplate"), "expectGeneration", expectGeneration,
-                "revisionFrom", from, "revisionTo", to);
+        return out(EngineOutput.COMMITTED.key(), "true", EngineOutput.FROM_TEMPLATE.key(), inputs.get(EngineOutput.FROM_TEMPLATE.key()), "expectGeneration", expectGeneration,
+                EngineOutput.REVISION_FROM.key(), from, EngineOutput.REVISION_TO.key(), to);
     }
 
     /** One read-check-write of a step; its write carries a precondition on what it read. */
@@ -304,8 +305,8 @@ final class RollbackSteps {
             }
             if (rollbackReachedCluster(ctx)) {
                 return StepResult.done("automated sync of " + app + " left off: the rollback is in the cluster and automated sync would "
-                                + "re-deploy the bad release", out("humanAction", "Argo CD application " + ctx.argoNamespace() + "/" + app
-                                + " has automated sync off; fix Git, then re-enable it with the saved policy " + saved, "gitMustFollow", "true"));
+                                + "re-deploy the bad release", out(EngineOutput.HUMAN_ACTION.key(), "Argo CD application " + ctx.argoNamespace() + "/" + app
+                                + " has automated sync off; fix Git, then re-enable it with the saved policy " + saved, EngineOutput.GIT_MUST_FOLLOW.key(), "true"));
             }
             Map<String, Object> current = application(ctx);
             if (current != null && ArgoCd.automatedSyncPolicy(current).isPresent()) {
@@ -324,7 +325,7 @@ final class RollbackSteps {
     /** Whether the run's rollback write is in the cluster: recorded as committed, or visible there after a crash. */
     static boolean rollbackReachedCluster(RunContext ctx) {
         for (String step : List.of(ROLLBACK_DEPLOYMENT, ARGO_ROLLBACK)) {
-            if ("true".equals(ctx.output(step, "committed"))) {
+            if ("true".equals(ctx.output(step, EngineOutput.COMMITTED.key()))) {
                 return true;
             }
         }
@@ -334,7 +335,7 @@ final class RollbackSteps {
         }
         if (ctx.started(ARGO_ROLLBACK)) {
             Map<String, Object> app = application(ctx);
-            return app != null && ctx.output(PLAN_ARGO, "revisionTo") != null && ctx.output(PLAN_ARGO, "revisionTo").equals(ArgoCd.operationRevision(app));
+            return app != null && ctx.output(PLAN_ARGO, EngineOutput.REVISION_TO.key()) != null && ctx.output(PLAN_ARGO, EngineOutput.REVISION_TO.key()).equals(ArgoCd.operationRevision(app));
         }
         return false;
     }
@@ -375,9 +376,9 @@ final class RollbackSteps {
         }
         try {
             return StepResult.done("sync application " + name + " back to history id " + entry.get().id() + " (revision " + to + ")",
-                    out("revisionFrom", current, "revisionTo", to, "historyId", String.valueOf(entry.get().id()),
+                    out(EngineOutput.REVISION_FROM.key(), current, EngineOutput.REVISION_TO.key(), to, "historyId", String.valueOf(entry.get().id()),
                             "source", entry.get().source() == null ? null : Json.MAPPER.writeValueAsString(entry.get().source()),
-                            "fromTemplate", "argo:" + current));
+                            EngineOutput.FROM_TEMPLATE.key(), "argo:" + current));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -394,11 +395,11 @@ final class RollbackSteps {
         public StepResult act(RunContext ctx, Map<String, String> inputs) {
             Map<String, Object> app = application(ctx);
             String appName = ctx.output(RESOLVE_TARGET, "argoApplication");
-            String to = ctx.output(PLAN_ARGO, "revisionTo");
+            String to = ctx.output(PLAN_ARGO, EngineOutput.REVISION_TO.key());
             if (app == null) {
                 return applicationGone(ctx);
             }
-            Map<String, String> committed = out("committed", "true", "fromTemplate", ctx.output(PLAN_ARGO, "fromTemplate"));
+            Map<String, String> committed = out(EngineOutput.COMMITTED.key(), "true", EngineOutput.FROM_TEMPLATE.key(), ctx.output(PLAN_ARGO, EngineOutput.FROM_TEMPLATE.key()));
             if (to.equals(ArgoCd.operationRevision(app))) {
                 return StepResult.done("sync operation to revision " + to + " already started", committed);
             }
@@ -499,7 +500,7 @@ final class RollbackSteps {
      */
     static String templateMovedAway(RunContext ctx, Deployment d) {
         var rollback = ctx.record().step(ROLLBACK_DEPLOYMENT);
-        if (rollback == null || !"true".equals(rollback.outputs.get("committed")) || rollback.inputs.get("toTemplate") == null) {
+        if (rollback == null || !"true".equals(rollback.outputs.get(EngineOutput.COMMITTED.key())) || rollback.inputs.get("toTemplate") == null) {
             return null;
         }
         String current = RolloutUndo.templateHash(d.getSpec().getTemplate());
@@ -507,7 +508,7 @@ final class RollbackSteps {
             return null;
         }
         String who = lastTemplateWriter(d);
-        return current.equals(rollback.inputs.get("fromTemplate"))
+        return current.equals(rollback.inputs.get(EngineOutput.FROM_TEMPLATE.key()))
                 ? "the release rolled back from is back on deployment " + ctx.target().key() + " (" + who + "): self-heal or a redeploy undid the rollback"
                 : "deployment " + ctx.target().key() + " runs another template than the one rolled back to (" + who + "): deployed again during verification";
     }
@@ -540,7 +541,7 @@ final class RollbackSteps {
 
     /** Records that Git must be brought in line with what the cluster now runs. */
     static StepHandler gitMustFollow(String sentence) {
-        return reader(GIT_MUST_FOLLOW, ctx -> StepResult.done(sentence, out("humanAction", sentence, "gitMustFollow", "true")));
+        return reader(GIT_MUST_FOLLOW, ctx -> StepResult.done(sentence, out(EngineOutput.HUMAN_ACTION.key(), sentence, EngineOutput.GIT_MUST_FOLLOW.key(), "true")));
     }
 
     /** A step that writes and needs no inputs prepared; written ahead as running, run again after a crash (it must be idempotent). */

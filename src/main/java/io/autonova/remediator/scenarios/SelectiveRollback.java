@@ -1,10 +1,10 @@
 package io.autonova.remediator.scenarios;
 
-import io.autonova.remediator.rules.Scenario;
+import io.autonova.remediator.rules.ParameterChecks;
+import io.autonova.remediator.engine.EngineOutput;
 import io.autonova.remediator.engine.RunContext;
 import io.autonova.remediator.engine.ScenarioPlan;
 import io.autonova.remediator.engine.StepHandler;
-import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -17,12 +17,18 @@ import static io.autonova.remediator.scenarios.RollbackSteps.*;
  * manages it, automated sync goes off first (self-heal would undo the rollback) and the record says that
  * Git must follow. The plan is made before any write.
  */
-@ApplicationScoped
 public class SelectiveRollback implements ScenarioPlan {
 
+    static final String NAME = "selective-rollback";
+
     @Override
-    public String scenario() {
-        return Scenario.SELECTIVE_ROLLBACK.ruleName();
+    public String ruleName() {
+        return NAME;
+    }
+
+    @Override
+    public boolean throughArgoCd() {
+        return true;
     }
 
     @Override
@@ -37,7 +43,7 @@ public class SelectiveRollback implements ScenarioPlan {
         }
         steps.add(ROLLBACK);
         if (argoManaged(ctx)) {
-            steps.add(gitMustFollow("deployment " + ctx.target().key() + " runs revision " + ctx.output(PLAN, "revisionTo")
+            steps.add(gitMustFollow("deployment " + ctx.target().key() + " runs revision " + ctx.output(PLAN, EngineOutput.REVISION_TO.key())
                     + " outside Git; Argo CD application " + argoApp(ctx)
                     + " has automated sync off (or shows OutOfSync) until Git is updated to match"));
         }

@@ -1,6 +1,7 @@
 package io.autonova.remediator.scenarios;
 
 import io.autonova.remediator.domain.Json;
+import io.autonova.remediator.engine.EngineOutput;
 import io.autonova.remediator.domain.Target;
 import io.autonova.remediator.engine.FailureReason;
 import io.autonova.remediator.engine.RunContext;
@@ -83,7 +84,7 @@ final class Workloads {
                     return StepResult.fail(FailureReason.TARGET_NOT_FOUND, "deployment " + ctx.target().key() + " not found");
                 }
                 int was = Integer.parseInt(inputs.get("replicas"));
-                return scale(ctx, to.applyAsInt(ctx, was), "(was " + was + ")" + why, ctx.output(PLAN, "fromTemplate"));
+                return scale(ctx, to.applyAsInt(ctx, was), "(was " + was + ")" + why, ctx.output(PLAN, EngineOutput.FROM_TEMPLATE.key()));
             }
         };
     }

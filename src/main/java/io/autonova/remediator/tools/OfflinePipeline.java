@@ -89,7 +89,7 @@ final class OfflinePipeline {
         RuleRepository repository = new RuleRepository(config, metrics, clock);
         repository.use(rules);
         folds = new EpisodeFolds(runtime, config);
-        pipeline = new RemediationPipeline(repository, runtime, new StepEngine(runtime, config, metrics, clock, null), metrics, folds, clock, 1);
+        pipeline = new RemediationPipeline(repository, runtime, new StepEngine(runtime, config, metrics, clock), metrics, folds, clock, 1);
         signalAlerts = new io.autonova.remediator.ingest.kafka.SignalAlerts(pipeline, () -> store, clock);
     }
 

@@ -5,9 +5,7 @@ import io.autonova.remediator.policy.GlobalState;
 import io.autonova.remediator.policy.TargetState;
 import io.autonova.remediator.cluster.ClusterActions;
 import io.autonova.remediator.cluster.FabricClusterActions;
-import io.autonova.remediator.scenarios.ImmediateRollback;
 import io.autonova.remediator.scenarios.RolloutUndo;
-import io.autonova.remediator.scenarios.SelectiveRollback;
 import io.autonova.remediator.state.EventRecorder;
 import io.autonova.remediator.state.InMemoryStateStore;
 import io.autonova.remediator.state.Phase;
@@ -208,7 +206,7 @@ final class EngineHarness {
 
     private Reconciler replica(String id, StateStore view, ClusterActions cluster, Clock replicaClock) {
         return new Reconciler(view, cluster,
-                List.of(new ImmediateRollback(), new SelectiveRollback(), new io.autonova.remediator.scenarios.DatabaseMigrationRollback(), new io.autonova.remediator.scenarios.ConfigurationRollback(), new io.autonova.remediator.scenarios.GradualRollback()), EventRecorder.NONE, replicaClock,
+                ScenarioPlan.all(), EventRecorder.NONE, replicaClock,
                 new Reconciler.Settings(id, LEASE, Duration.ofSeconds(2), Duration.ofMinutes(5), "argocd", prometheus, List.of()), new Reconciler.Outcomes() {
                     @Override
                     public void finished(RemediationRecord record, Phase outcome) {

@@ -70,8 +70,7 @@ class TwoReplicasTest extends ClusterTestSupport {
     RemediatorMetrics metrics;
     @Inject
     Clock clock;
-    @Inject
-    Instance<ScenarioPlan> plans;
+
     @Inject
     EpisodeFolds foldsA;
 
@@ -93,7 +92,7 @@ class TwoReplicasTest extends ClusterTestSupport {
             KubernetesStateStore store = new KubernetesStateStore(c, config.state().namespace(), config.state().globalName()).start(Duration.ofSeconds(10));
             ServiceRuntime rt = new ServiceRuntime(store, new FabricClusterActions(c), new KubernetesEventRecorder(c, config.state().namespace(), "replica-b", clock, store.writes()),
                     "replica-b", false);
-            StepEngine engine = new StepEngine(rt, config, metrics, clock, plans);
+            StepEngine engine = new StepEngine(rt, config, metrics, clock);
             engine.start();
             EpisodeFolds folds = new EpisodeFolds(rt, config);
             b = new Replica(c, store, engine, folds, new RemediationPipeline(rules, rt, engine, metrics, folds, clock, 8));

@@ -42,7 +42,7 @@ class RuleFileParserTest {
         assertEquals(List.of(), r.errors());
         Rule rule = r.rules().get(0);
         assertEquals("high-error-rate", rule.name());
-        assertEquals(Scenario.IMMEDIATE_ROLLBACK, rule.scenario());
+        assertEquals("immediate-rollback", rule.scenario().ruleName());
         assertEquals(Duration.ofMinutes(2), rule.minFiringDuration());
         assertEquals(Duration.ofMinutes(10), rule.limits().cooldown(), "file defaults apply");
         assertEquals(1, rule.limits().perTarget().count(), "rule limits override defaults");
@@ -197,11 +197,11 @@ class RuleFileParserTest {
         assertEquals(List.of(), r.errors());
         Rule errorRate = r.rules().stream().filter(x -> x.name().equals("high-error-rate")).findFirst().orElseThrow();
         assertEquals(0.10, errorRate.threshold().bound());
-        assertEquals(Scenario.IMMEDIATE_ROLLBACK, errorRate.scenario());
+        assertEquals("immediate-rollback", errorRate.scenario().ruleName());
         Rule restarts = r.rules().stream().filter(x -> x.name().equals("pod-restart-storm")).findFirst().orElseThrow();
         assertEquals(3, restarts.threshold().bound());
         assertEquals(Threshold.Comparison.GT, restarts.threshold().comparison());
-        assertEquals(Scenario.SELECTIVE_ROLLBACK, restarts.scenario());
+        assertEquals("selective-rollback", restarts.scenario().ruleName());
     }
 
     @Test
@@ -209,8 +209,8 @@ class RuleFileParserTest {
         Path file = Path.of("rules/runbook.yaml");
         RuleFileParser.Result r = RuleFileParser.parse(file.toString(), Files.readString(file));
         assertEquals(List.of(), r.errors());
-        assertEquals(List.of(Scenario.GRADUAL_ROLLBACK, Scenario.DATABASE_MIGRATION_ROLLBACK, Scenario.CONFIGURATION_ROLLBACK),
-                r.rules().stream().map(Rule::scenario).toList());
+        assertEquals(List.of("gradual-rollback", "database-migration-rollback", "configuration-rollback"),
+                r.rules().stream().map(x -> x.scenario().ruleName()).toList());
         assertEquals("true", r.rules().get(1).parameters().get("reversible"));
         assertEquals("0.5", r.rules().get(0).parameters().get(Scenario.VERIFY_BOUND));
         Path shipped = Path.of("rules/rollback.yaml");
@@ -231,7 +231,7 @@ class RuleFileParserTest {
         Rule restarts = r.rules().stream().filter(x -> x.name().equals("restart-storm-window")).findFirst().orElseThrow();
         assertEquals(Duration.ofMinutes(15), restarts.window().window());
         assertEquals(3, restarts.window().bound());
-        assertEquals(Scenario.SELECTIVE_ROLLBACK, restarts.scenario());
+        assertEquals("selective-rollback", restarts.scenario().ruleName());
     }
 
     @Test

@@ -23,11 +23,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Every plan's compensations as a table, and its dry-run outline (the no-cluster quick start shows it). */
 class ScenarioPlansTest {
 
-    static final List<ScenarioPlan> PLANS = List.of(new ImmediateRollback(), new SelectiveRollback(), new GradualRollback(),
-            new DatabaseMigrationRollback(), new ConfigurationRollback());
+    static final List<ScenarioPlan> PLANS = ScenarioPlan.all();
 
     static ScenarioPlan plan(String scenario) {
-        return PLANS.stream().filter(p -> p.scenario().equals(scenario)).findFirst().orElseThrow();
+        return PLANS.stream().filter(p -> p.ruleName().equals(scenario)).findFirst().orElseThrow();
     }
 
     static RunContext ctx(Map<String, String> parameters) {
@@ -72,7 +71,20 @@ class ScenarioPlansTest {
                 Scenario.VERIFY_WINDOW, "5m", Scenario.VERIFY_INTERVAL, "30s"));
         String all = String.join("\n", plan(scenario).outline(ctx(p)).stream().map(o -> o[0] + ": " + o[1]).toList());
         assertTrue(all.contains("up{namespace=\"shop\"}"), all);
-        assertEquals(Arrays.stream(Scenario.values()).map(Scenario::ruleName).sorted().toList(), PLANS.stream().map(ScenarioPlan::scenario).sorted().toList(),
-                "a plan for every scenario a rule may name");
+        assertEquals(List.of("immediate-rollback", "selective-rollback", "gradual-rollback", "database-migration-rollback", "configuration-rollback"),
+                PLANS.stream().map(ScenarioPlan::ruleName).toList(), "a plan for every scenario a rule may name, found through the catalogue");
+    }
+
+    @org.junit.jupiter.api.Test
+    void aScenarioWithoutAPlanStopsTheStart() {
+        io.autonova.remediator.rules.Scenario planless = new io.autonova.remediator.rules.Scenario() {
+            @Override
+            public String ruleName() {
+                return "restart-only";
+            }
+        };
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> ScenarioPlan.plansOf(List.of(PLANS.get(0), planless)));
+        assertTrue(e.getMessage().contains("restart-only") && e.getMessage().contains("has no plan"), e.getMessage());
     }
 }
