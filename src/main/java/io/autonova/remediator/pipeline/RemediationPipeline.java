@@ -266,8 +266,8 @@ public class RemediationPipeline {
             RemediationRecord latest = store.latestEpisode(rule.name(), target.key()).orElse(null);
             Episodes.Step step;
             Asked asked;
-            if (attempt == 0 && resumed != null && sameView(resumed.seen(), latest)) {
-                step = resumed.step(); // nothing changed since it was decided: carried out as decided
+            if (attempt == 0 && resumed != null && sameView(resumed.seen(), latest) && !resumed.asked().stale()) {
+                step = resumed.step(); // nothing it was decided on changed since: carried out as decided
                 asked = resumed.asked();
             } else {
                 asked = new Asked(alert, rule, ruleSet, target, clock.instant());
@@ -448,6 +448,20 @@ public class RemediationPipeline {
                         alert.startsAt(), rule.minFiringDuration(), rule.limits(), ruleSet.globalLimits(), runtime.dryRun());
             }
             return input;
+        }
+
+        /**
+         * Whether the policy state a decision was taken on is no longer the cache's. A step decided in a delivery's inline
+         * pass is carried out later on the pool, after the delivery's earlier opens may have spent the limits: carrying
+         * out a stale "act" would claim a record only for the admission to refuse it (two writes where one does).
+         */
+        boolean stale() {
+            if (state == null) {
+                return false;
+            }
+            StateStore store = runtime.store();
+            PolicyState now = new PolicyState(store.pauses(), store.target(target.key()).value().state(), store.global().value());
+            return now.global() != state.global() || now.target() != state.target() || !now.pauses().equals(state.pauses());
         }
 
         PolicyState state() {
