@@ -1,7 +1,5 @@
 package io.autonova.remediator.engine;
 
-import io.autonova.remediator.state.RemediationRecord;
-
 /**
  * The step outputs the engine itself reads back from the record (every other output is the scenario's own):
  * each written and read through one of these keys, never a string spelled twice.
@@ -31,10 +29,5 @@ public enum EngineOutput {
 
     public String key() {
         return key;
-    }
-
-    /** This output of {@code step}, or null. */
-    public String of(RemediationRecord.Step step) {
-        return step == null ? null : step.outputs.get(key);
     }
 }

@@ -50,8 +50,7 @@ final class Admission {
             Cas.update("the shared policy state", store::global, store::fetchGlobal, store::replaceGlobal, g -> {
                 TargetState target = store.target(in.targetKey()).value().state();
                 PolicyState now = new PolicyState(store.pauses(), target, g);
-                boolean unchanged = first.decision().outcome() != Outcome.REFUSE && now.global() == first.state().global()
-                        && now.target() == first.state().target() && now.pauses().equals(first.state().pauses());
+                boolean unchanged = first.decision().outcome() != Outcome.REFUSE && now.sameAs(first.state());
                 Instant at = unchanged ? first.at() : clock.instant();
                 // Entries of runs that ended without giving their slot back (a dead replica) are pruned first; that
                 // only ever frees room, so a decision to act taken before the pruning still holds after it.

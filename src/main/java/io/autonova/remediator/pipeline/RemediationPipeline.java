@@ -460,8 +460,7 @@ public class RemediationPipeline {
                 return false;
             }
             StateStore store = runtime.store();
-            PolicyState now = new PolicyState(store.pauses(), store.target(target.key()).value().state(), store.global().value());
-            return now.global() != state.global() || now.target() != state.target() || !now.pauses().equals(state.pauses());
+            return !new PolicyState(store.pauses(), store.target(target.key()).value().state(), store.global().value()).sameAs(state);
         }
 
         PolicyState state() {
@@ -534,10 +533,5 @@ public class RemediationPipeline {
             return;
         }
         TRACE.get().append(what).append('=').append((System.nanoTime() - sinceNanos) / 1_000_000).append("ms ");
-    }
-
-    /** Same rule, target and episode number: the same name on every replica, so one episode is one record. */
-    public static String recordName(String rule, String targetKey, int episode) {
-        return Episodes.recordName(rule, targetKey, episode);
     }
 }

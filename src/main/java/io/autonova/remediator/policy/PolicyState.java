@@ -12,4 +12,12 @@ public record PolicyState(List<Pause> pauses, TargetState target, GlobalState gl
         target = target == null ? TargetState.EMPTY : target;
         global = global == null ? GlobalState.EMPTY : global;
     }
+
+    /**
+     * Whether {@code other} is this very state: the same shared and target objects (the caches replace them on every
+     * change) and equal pauses. A decision taken on one holds on the other.
+     */
+    public boolean sameAs(PolicyState other) {
+        return global == other.global && target == other.target && pauses.equals(other.pauses);
+    }
 }
