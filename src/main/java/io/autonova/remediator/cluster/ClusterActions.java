@@ -16,7 +16,7 @@ import java.util.Optional;
 
 /**
  * The Kubernetes calls scenarios make. Every name passed here has been validated. Writes are JSON or merge
- * patches, creates and deletes; in dry-run (see {@link #dryRun()}) writes return null and change nothing.
+ * patches, creates and deletes; a dry-run walks the same calls through {@link DryRunClusterActions}, which sends none.
  */
 public interface ClusterActions {
 
@@ -26,7 +26,7 @@ public interface ClusterActions {
     List<ReplicaSet> replicaSets(Deployment deployment);
 
     /**
-     * Applies a JSON patch; returns the Deployment as the API server answered it, or null in dry-run.
+     * Applies a JSON patch; returns the Deployment as the API server answered it.
      * A failed {@code test} operation surfaces as an exception with code 409 or 422.
      */
     Deployment patchDeployment(String namespace, String name, String jsonPatch);
@@ -98,10 +98,5 @@ public interface ClusterActions {
     /** True when Secrets in the namespace may be read and restored (remediator.config-history.secret-namespaces). */
     default boolean handlesSecrets(String namespace) {
         return true;
-    }
-
-    /** True when writes are only described, not sent. */
-    default boolean dryRun() {
-        return false;
     }
 }

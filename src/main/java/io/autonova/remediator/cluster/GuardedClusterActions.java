@@ -227,9 +227,4 @@ public class GuardedClusterActions implements ClusterActions {
     public boolean handlesSecrets(String namespace) {
         return secretNamespaces == null || secretNamespaces.contains(namespace);
     }
-
-    @Override
-    public boolean dryRun() {
-        return delegate.dryRun();
-    }
 }

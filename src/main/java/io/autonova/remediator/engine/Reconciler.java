@@ -7,6 +7,7 @@ import io.autonova.remediator.domain.Durations;
 import io.autonova.remediator.domain.Target;
 import io.autonova.remediator.cluster.ApiFailure;
 import io.autonova.remediator.cluster.ClusterActions;
+import io.autonova.remediator.cluster.DryRunClusterActions;
 import io.autonova.remediator.peers.PrometheusClient;
 import io.autonova.remediator.state.EventRecorder;
 import io.autonova.remediator.state.Phase;
@@ -188,10 +189,14 @@ public class Reconciler {
     }
 
     private RunContext context(RemediationRecord rec, Instant now) {
+        return context(rec, now, cluster);
+    }
+
+    private RunContext context(RemediationRecord rec, Instant now, ClusterActions on) {
         Target t = new Target(rec.spec.target.namespace, rec.spec.target.deployment, rec.spec.target.argoApplication);
         Duration verify = rec.spec.parameters.containsKey("verifyTimeout") ? Durations.parse(rec.spec.parameters.get("verifyTimeout"))
                 : settings.verifyTimeout();
-        return new RunContext(rec, t, cluster, settings.argoNamespace(), now, verify, store.target(rec.targetKey()).value().state(),
+        return new RunContext(rec, t, on, settings.argoNamespace(), now, verify, store.target(rec.targetKey()).value().state(),
                 settings.prometheus());
     }
 
@@ -635,7 +640,7 @@ public class Reconciler {
         return null;
     }
 
-    /** Dry-run: runs the plan against reads only (writes are described), or outlines it without a cluster. */
+    /** Dry-run: walks the plan over a what-if view of the cluster, or outlines it without a cluster. */
     private void dryRun(RemediationRecord rec) {
         Instant now = clock.instant();
         ScenarioPlan plan = plans.get(rec.spec.scenario);
@@ -664,11 +669,19 @@ public class Reconciler {
         });
     }
 
+    /**
+     * Walks the plan once over a what-if view of the cluster ({@link DryRunClusterActions}): every read is real, no write
+     * is sent, later steps see the earlier ones' writes. A step waiting for what controllers would do is reported as
+     * waiting; once a write has been withheld, a step that fails may only be missing the controllers' work, so it is
+     * reported as not judged and the walk goes on. A failure before any write is the plan's real answer.
+     */
     private String simulate(RemediationRecord rec, ScenarioPlan plan, List<RemediationRecord.Step> steps, Instant now) {
+        DryRunClusterActions whatIf = new DryRunClusterActions(cluster);
         RemediationRecord scratch = rec.copy();
         scratch.status.steps = steps;
+        boolean withheld = false;
         for (int guard = 0; guard < 20; guard++) {
-            RunContext ctx = context(scratch, now);
+            RunContext ctx = context(scratch, now, whatIf);
             StepHandler next = null;
             for (StepHandler h : plan.steps(ctx)) {
                 if (scratch.step(h.name()) == null) {
@@ -682,27 +695,35 @@ public class Reconciler {
             RemediationRecord.Step s = new RemediationRecord.Step();
             s.name = next.name();
             s.startedAt = now;
+            s.finishedAt = now;
             steps.add(s);
+            StepResult r;
             try {
                 s.inputs.putAll(next.prepare(ctx));
-                StepResult r = next.act(ctx, s.inputs);
-                s.message = r.message();
-                s.outputs.putAll(r.outputs());
-                s.finishedAt = now;
-                if (r.kind() == StepResult.Kind.FAIL) {
-                    s.phase = "failed";
-                    s.reason = r.reason().name();
-                    return "would fail: " + r.message();
-                }
-                s.phase = r.kind() == StepResult.Kind.WAIT ? "skipped" : "succeeded";
-                if (r.kind() == StepResult.Kind.WAIT) {
-                    s.message = "dry-run: would wait up to its deadline: " + r.message();
-                }
+                r = next.act(ctx, s.inputs);
             } catch (RuntimeException e) {
-                s.phase = "failed";
-                s.message = "Kubernetes API error: " + e.getMessage();
-                return "would fail: " + s.message;
+                r = StepResult.fail(FailureReason.API_ERROR, "Kubernetes API error: " + e.getMessage());
             }
+            List<String> writes = whatIf.drain();
+            String would = writes.isEmpty() ? "" : "would " + String.join("; would ", writes) + " (not sent)";
+            s.outputs.putAll(r.outputs());
+            if (r.kind() == StepResult.Kind.FAIL && !withheld) {
+                s.phase = "failed";
+                s.reason = r.reason().name();
+                s.message = r.message();
+                return "would fail: " + r.message();
+            }
+            if (r.kind() == StepResult.Kind.FAIL) {
+                s.phase = "skipped";
+                s.message = "dry-run: not judged, it depends on what the controllers would do after the writes above: " + r.message();
+            } else if (r.kind() == StepResult.Kind.WAIT) {
+                s.phase = "skipped";
+                s.message = "dry-run: " + (would.isEmpty() ? "" : would + "; then ") + "would wait up to its deadline: " + r.message();
+            } else {
+                s.phase = "succeeded";
+                s.message = would.isEmpty() ? r.message() : "dry-run: " + would;
+            }
+            withheld |= !writes.isEmpty();
         }
         return "stopped after 20 steps";
     }

@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * What a step sees of its run: the record as persisted (never changed by the step), the target, the
- * cluster adapters (a dry-run decorator when dry-run is on), Prometheus (null when not configured), and the
+ * cluster adapters (in a dry-run, the what-if view that sends no write), Prometheus (null when not configured), and the
  * outputs of earlier steps.
  */
 public record RunContext(RemediationRecord record, Target target, ClusterActions cluster, String argoNamespace, Instant now,
@@ -43,9 +43,5 @@ public record RunContext(RemediationRecord record, Target target, ClusterActions
     public boolean started(String step) {
         RemediationRecord.Step s = record.step(step);
         return s != null && !"pending".equals(s.phase);
-    }
-
-    public boolean dryRun() {
-        return cluster.dryRun();
     }
 }

@@ -68,6 +68,7 @@ public class ServiceRuntime {
             // Every call a step makes is checked against the guard again, whatever a record says its target is.
             ClusterActions real = new io.autonova.remediator.cluster.GuardedClusterActions(new FabricClusterActions(client), guard,
                     config.argocd().namespace(), config.configHistory().secretNamespaces().orElse(java.util.Set.of()));
+            // A dry-run replica's walks keep their writes in views of their own; this one catches any other path.
             cluster = dryRun ? new DryRunClusterActions(real) : real;
             LOG.infof("state store: Kubernetes (records, leases, pauses and policy state in namespace %s, API server %s); replica %s; dry-run: %s",
                     config.state().namespace(), client.getMasterUrl(), identity, dryRun);

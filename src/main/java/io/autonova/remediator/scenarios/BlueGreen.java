@@ -213,9 +213,6 @@ final class BlueGreen {
             return runLabel(ctx).equals(label(existing.getMetadata(), RUN_LABEL)) ? StepResult.done("deployment " + ns + "/" + copyName(ctx) + " already created")
                     : StepResult.fail(FailureReason.SELECTOR_CONFLICT, "deployment " + ns + "/" + copyName(ctx) + " exists and is not this run's");
         }
-        if (ctx.dryRun()) {
-            return StepResult.done("dry-run: would create deployment " + ns + "/" + copyName(ctx));
-        }
         Deployment copy = copyAgain(ctx);
         if (copy == null) {
             return StepResult.fail(FailureReason.NO_EARLIER_REVISION, "the ReplicaSet of revision " + ctx.output(PLAN, EngineOutput.REVISION_TO.key()) + " of " + ctx.target().key()
@@ -267,9 +264,6 @@ final class BlueGreen {
 
     /** Waits until every replica of the copy is Ready (the controller observed it, and the pods say Ready). */
     static final StepHandler WAIT_READY = RollbackSteps.reader(WAIT_COPY, RunContext::verifyTimeout, ctx -> {
-        if (ctx.dryRun()) {
-            return StepResult.waiting("would wait for " + copyName(ctx) + " to be Ready");
-        }
         Deployment c = ctx.cluster().deployment(ctx.target().namespace(), copyName(ctx)).orElse(null);
         if (c == null) {
             return StepResult.fail(FailureReason.TARGET_NOT_FOUND, "deployment " + ctx.target().namespace() + "/" + copyName(ctx) + " disappeared");
@@ -307,10 +301,6 @@ final class BlueGreen {
                     if (want.equals(svc.getSpec().getSelector())) {
                         return StepResult.done("service " + ns + "/" + svcName + " selects " + want);
                     }
-                    if (ctx.dryRun()) {
-                        return StepResult.done("dry-run: would set the selector of service " + ns + "/" + svcName + " to " + want
-                                + (toCopy ? " once the copy's pods are Ready" : ""));
-                    }
                     if (toCopy && readyCopyPods(ctx).isEmpty()) {
                         return StepResult.fail(FailureReason.NO_ENDPOINTS, "no Ready pod of " + copyName(ctx) + ": not moving service " + svcName + " to nothing");
                     }
@@ -341,9 +331,6 @@ final class BlueGreen {
     /** After a switch: the Service's EndpointSlices have Ready endpoints, all of them pods of the side it now selects. */
     static StepHandler checkEndpoints(String name, boolean copySide) {
         return RollbackSteps.reader(name, ctx -> Duration.ofMinutes(2), ctx -> {
-            if (ctx.dryRun()) {
-                return StepResult.waiting("would wait for the service's endpoints to follow the switch");
-            }
             String ns = ctx.target().namespace();
             String svcName = ctx.output(PLAN_GRADUAL, "service");
             Set<String> side = ctx.cluster().pods(ns, labels(ctx.output(PLAN_GRADUAL, copySide ? "switchedSelector" : "originalSelector"))).stream()
@@ -389,9 +376,6 @@ final class BlueGreen {
 
     /** Without a verify query: the copy must stay fully available for the watch window. */
     static final StepHandler WATCH_STEP = RollbackSteps.reader(WATCH, ctx -> watch(ctx).plusMinutes(1), ctx -> {
-        if (ctx.dryRun()) {
-            return StepResult.waiting("would watch " + copyName(ctx) + " for " + Durations.format(watch(ctx)));
-        }
         Deployment c = ctx.cluster().deployment(ctx.target().namespace(), copyName(ctx)).orElse(null);
         int want = Integer.parseInt(ctx.output(PLAN_GRADUAL, "copyReplicas"));
         int available = c == null || c.getStatus() == null || c.getStatus().getAvailableReplicas() == null ? 0 : c.getStatus().getAvailableReplicas();
@@ -414,9 +398,6 @@ final class BlueGreen {
             }
             if (!runLabel(ctx).equals(label(c.getMetadata(), RUN_LABEL))) {
                 return StepResult.done("deployment " + ns + "/" + copyName(ctx) + " is not this run's: left alone");
-            }
-            if (ctx.dryRun()) {
-                return StepResult.done("dry-run: would delete deployment " + ns + "/" + copyName(ctx));
             }
             ctx.cluster().deleteDeployment(ns, copyName(ctx));
             return StepResult.done("deleted deployment " + ns + "/" + copyName(ctx));
@@ -444,7 +425,7 @@ final class BlueGreen {
         @Override
         public StepResult act(RunContext ctx, Map<String, String> inputs) {
             Integer size = Workloads.recordedReplicas(ctx, SCALE_BAD);
-            if (size != null && !ctx.dryRun()) {
+            if (size != null) {
                 StepResult scaled = Workloads.scale(ctx, size, "(its size before the run), before traffic moves back to it", null);
                 if (scaled.kind() != StepResult.Kind.DONE) {
                     return scaled;
@@ -483,7 +464,7 @@ final class BlueGreen {
         @Override
         public StepResult act(RunContext ctx, Map<String, String> inputs) {
             Instant back = switchedBackAt(ctx);
-            if (back != null && !ctx.dryRun()) {
+            if (back != null) {
                 Duration left = drain(ctx).minus(Duration.between(back, ctx.now()));
                 if (left.compareTo(Duration.ZERO) > 0) {
                     return StepResult.waiting("draining the copy for " + Durations.format(drain(ctx)) + " after the Service moved back", left, Map.of());

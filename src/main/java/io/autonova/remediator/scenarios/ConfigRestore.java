@@ -254,13 +254,11 @@ final class ConfigRestore {
             if (r.kind() != StepResult.Kind.DONE) {
                 return r;
             }
-            if (!ctx.dryRun()) {
-                ConfigHistory.markRolledBackFrom(ctx.cluster(), item.get("kind"), ctx.target().namespace(), item.get("name"), item.get("fromHash"),
-                        ctx.record().name);
-            }
+            ConfigHistory.markRolledBackFrom(ctx.cluster(), item.get("kind"), ctx.target().namespace(), item.get("name"), item.get("fromHash"),
+                    ctx.record().name);
             done.add(item.get("kind") + " " + item.get("name"));
         }
-        return StepResult.done((ctx.dryRun() ? "dry-run: would restore " : "restored ") + done + " to their earlier content");
+        return StepResult.done("restored " + done + " to their earlier content");
     });
 
     /** Compensation: the changed content goes back, but only while no pod has been restarted onto the restored one. */
@@ -308,9 +306,6 @@ final class ConfigRestore {
             HasMetadata snap = read(ctx, kind, snapshot);
             if (snap == null || !toHash.equals(hash(snap))) {
                 return StepResult.fail(FailureReason.CONFIG_HISTORY_MISSING, "the kept content of " + kind + " " + ns + "/" + name + " is gone");
-            }
-            if (ctx.dryRun()) {
-                return StepResult.done("dry-run: would write the content back to " + kind + " " + ns + "/" + name);
             }
             List<Map<String, Object>> ops = new ArrayList<>();
             ops.add(Map.of("op", "test", "path", "/metadata/resourceVersion", "value", o.getMetadata().getResourceVersion()));
@@ -364,9 +359,6 @@ final class ConfigRestore {
                     return StepResult.done("deployment " + t.key() + " already restarted at " + inputs.get("restartedAt"),
                             out("expectGeneration", String.valueOf(Workloads.generation(d))));
                 }
-                if (ctx.dryRun()) {
-                    return StepResult.done("dry-run: would restart deployment " + t.key() + " as 'kubectl rollout restart'");
-                }
                 List<Map<String, Object>> ops = new ArrayList<>();
                 ops.add(Map.of("op", "test", "path", "/metadata/resourceVersion", "value", d.getMetadata().getResourceVersion()));
                 if (ann == null || ann.isEmpty()) {
@@ -413,15 +405,12 @@ final class ConfigRestore {
             }
             Map<String, String> outputs = new LinkedHashMap<>();
             outputs.put(EngineOutput.HUMAN_ACTION.key(), String.join("; ", actions));
-            return StepResult.done((ctx.dryRun() ? "dry-run: would force a refresh of " : "forced a refresh of ExternalSecrets ") + names, outputs);
+            return StepResult.done("forced a refresh of ExternalSecrets " + names, outputs);
         }
     };
 
     /** Waits until each ExternalSecret refreshed after the force-sync and is Ready. */
     static final StepHandler WAIT_REFRESH = RollbackSteps.reader(WAIT_EXTERNAL, RunContext::verifyTimeout, ctx -> {
-        if (ctx.dryRun()) {
-            return StepResult.waiting("would wait for the ExternalSecrets to refresh");
-        }
         long asked = Long.parseLong(ctx.record().step(REFRESH_EXTERNAL).inputs.get("forceSync"));
         for (Map<String, String> e : items(ctx, "external")) {
             Map<String, Object> es = ctx.cluster().externalSecret(ctx.target().namespace(), e.get("externalSecret")).orElse(null);

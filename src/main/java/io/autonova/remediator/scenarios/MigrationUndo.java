@@ -238,9 +238,6 @@ final class MigrationUndo {
                 return ours(existing, ctx) ? StepResult.done("migration undo Job " + ns + "/" + name + " already started")
                         : StepResult.fail(FailureReason.MIGRATION_UNDO_FAILED, "a Job named " + ns + "/" + name + " exists and is not this run's");
             }
-            if (ctx.dryRun()) {
-                return StepResult.done("dry-run: would create Job " + ns + "/" + name + " running " + ctx.output(PLAN_MIGRATION, "source"));
-            }
             Job job = again(ctx);
             if (job == null) {
                 return StepResult.fail(FailureReason.NEWER_DEPLOY, "the migration undo planned for " + ctx.target().key() + " can no longer be made the "
@@ -265,9 +262,6 @@ final class MigrationUndo {
     static final StepHandler WAIT = RollbackSteps.reader(WAIT_UNDO, MigrationUndo::waitDeadline, ctx -> {
         String ns = ctx.target().namespace();
         String name = jobName(ctx);
-        if (ctx.dryRun()) {
-            return StepResult.waiting("would wait for Job " + ns + "/" + name + " to complete");
-        }
         Job job = ctx.cluster().job(ns, name).orElse(null);
         if (job == null) {
             return StepResult.fail(FailureReason.MIGRATION_UNDO_FAILED, "Job " + ns + "/" + name + " disappeared before its result was read");
@@ -313,9 +307,6 @@ final class MigrationUndo {
                 String over = condition(job, "Complete") != null ? "Complete" : condition(job, "Failed") != null ? "Failed" : null;
                 if (over != null) {
                     return StepResult.done("migration undo Job " + ns + "/" + name + " had already finished (" + over + "): nothing to stop");
-                }
-                if (ctx.dryRun()) {
-                    return StepResult.done("dry-run: would delete Job " + ns + "/" + name + " and wait for its pods to go");
                 }
                 ctx.cluster().deleteJob(ns, name);
                 return StepResult.waiting("deleted migration undo Job " + ns + "/" + name + " (foreground): waiting for its pods to go before the app "

@@ -183,10 +183,6 @@ final class RollbackSteps {
                     return StepResult.fail(FailureReason.NEWER_DEPLOY, "deployment " + t.key() + " changed since the plan was made "
                             + "(a newer deploy?): not overwriting it");
                 }
-                if (ctx.dryRun()) {
-                    return StepResult.done("dry-run: would JSON-patch deployment " + t.key() + " back to revision " + to,
-                            out(EngineOutput.REVISION_FROM.key(), from, EngineOutput.REVISION_TO.key(), to));
-                }
                 // Planned again from the same state (the template checked above): the same revision, or not at all.
                 RolloutUndo.Plan again = RolloutUndo.plan(d, ctx.cluster().replicaSets(d), toRevision(ctx));
                 if (again.kind() == RolloutUndo.Kind.REFUSED || !inputs.get("toTemplate").equals(again.toTemplate())) {
@@ -416,7 +412,7 @@ final class RollbackSteps {
             ArgoCd.HistoryEntry entry = new ArgoCd.HistoryEntry(Long.parseLong(ctx.output(PLAN_ARGO, "historyId")), to, source);
             String msg = ctx.cluster().mergePatchArgoApplication(ctx.argoNamespace(), appName,
                     ArgoCd.rollbackOperationPatch(entry, "autonova-remediator rollback of " + ctx.target().key() + " (" + ctx.record().name + ")"));
-            return StepResult.done(msg + ": sync operation to revision " + to, ctx.dryRun() ? Map.of() : committed);
+            return StepResult.done(msg + ": sync operation to revision " + to, committed);
         }
     };
 
@@ -468,9 +464,6 @@ final class RollbackSteps {
         @Override
         public StepResult act(RunContext ctx, Map<String, String> inputs) {
             Target t = ctx.target();
-            if (ctx.dryRun()) {
-                return StepResult.waiting("would wait for deployment " + t.key() + " to roll out");
-            }
             Deployment d = ctx.cluster().deployment(t.namespace(), t.deployment()).orElse(null);
             if (d == null) {
                 return StepResult.fail(FailureReason.TARGET_NOT_FOUND, "deployment " + t.key() + " disappeared during verification");

@@ -152,9 +152,6 @@ public final class SignalVerification {
 
     static final StepHandler STEP = RollbackSteps.reader(VERIFY_SIGNAL, ctx -> window(ctx).plus(interval(ctx).multipliedBy(3)).plusMinutes(1), ctx -> {
         String q = query(ctx);
-        if (ctx.dryRun()) {
-            return StepResult.waiting("would ask Prometheus '" + q + "' for " + ctx.parameters().get(Scenario.VERIFY_WINDOW));
-        }
         Threshold.Comparison op = Threshold.Comparison.of(ctx.parameters().get(Scenario.VERIFY_OP));
         double bound = Double.parseDouble(ctx.parameters().get(Scenario.VERIFY_BOUND));
         var prev = ctx.record().step(VERIFY_SIGNAL);

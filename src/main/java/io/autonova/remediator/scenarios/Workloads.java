@@ -50,9 +50,6 @@ final class Workloads {
             if (onlyFromTemplate != null && !onlyFromTemplate.equals(RolloutUndo.templateHash(d.getSpec().getTemplate()))) {
                 return StepResult.fail(FailureReason.NEWER_DEPLOY, "deployment " + t.key() + " changed since the plan was made (a newer deploy?): not scaling it");
             }
-            if (ctx.dryRun()) {
-                return StepResult.done("dry-run: would scale deployment " + t.key() + " from " + replicas(d) + " to " + to + " replicas " + why);
-            }
             String patch = Json.MAPPER.writeValueAsString(List.of(Map.of("op", "replace", "path", "/spec/replicas", "value", to)));
             Deployment after = ctx.cluster().patchDeployment(t.namespace(), t.deployment(), withPrecondition(patch, d.getMetadata().getResourceVersion()));
             long got = after == null ? 0 : generation(after);
@@ -94,9 +91,6 @@ final class Workloads {
     /** Waits until no pod of the Deployment is left (terminating ones count as still there). */
     static final StepHandler PODS_GONE = RollbackSteps.reader(WAIT_PODS_GONE, RunContext::verifyTimeout, ctx -> {
         Target t = ctx.target();
-        if (ctx.dryRun()) {
-            return StepResult.waiting("would wait until no pod of deployment " + t.key() + " is left");
-        }
         Deployment d = ctx.cluster().deployment(t.namespace(), t.deployment()).orElse(null);
         if (d == null) {
             return StepResult.fail(FailureReason.TARGET_NOT_FOUND, "deployment " + t.key() + " disappeared");

@@ -131,6 +131,11 @@ public class RemediationRecord {
         /** When a waiting step gives up. */
         public Instant deadline;
         public int attempts;
+
+        @Override
+        public String toString() {
+            return name + " " + phase + ": " + message;
+        }
     }
 
     /** A post-run notice to a peer (Grafana annotation, chat message): delivered apart from the run, retried, recorded. */

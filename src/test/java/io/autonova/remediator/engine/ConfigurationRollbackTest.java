@@ -357,7 +357,8 @@ class ConfigurationRollbackTest {
         String cm = client.configMaps().inNamespace(ns).withName("checkout-config").get().getMetadata().getResourceVersion();
         String name = h.dryRun(ns, "checkout", SCENARIO, Map.of("changedWithin", "15m"));
         RemediationRecord r = h.record(name);
-        assertTrue(r.status.steps.stream().anyMatch(s -> s.name.equals("restore-config") && s.message.contains("would restore")), r.status.steps.toString());
+        assertTrue(r.status.steps.stream().anyMatch(s -> s.name.equals("restore-config")
+                && s.message.contains("would JSON-patch ConfigMap " + ns + "/checkout-config: ") && s.message.contains("\"LOG_LEVEL\":\"info\"")), r.status.steps.toString());
         assertEquals(cm, client.configMaps().inNamespace(ns).withName("checkout-config").get().getMetadata().getResourceVersion());
         assertNull(restartedAt(ns));
     }
