@@ -30,8 +30,10 @@ public class RuleResource {
 
     private final RuleRepository repository;
     private final RemediationPipeline pipeline;
+    private final java.time.Clock clock;
 
-    public RuleResource(RuleRepository repository, RemediationPipeline pipeline) {
+    public RuleResource(RuleRepository repository, RemediationPipeline pipeline, java.time.Clock clock) {
+        this.clock = clock;
         this.repository = repository;
         this.pipeline = pipeline;
     }
@@ -59,7 +61,7 @@ public class RuleResource {
         }
         List<Map<String, Object>> answers = new ArrayList<>();
         for (JsonNode a : alerts) {
-            Alert alert = alert(a);
+            Alert alert = alert(a, clock.instant());
             Map<String, Object> one = new LinkedHashMap<>();
             one.put("labels", alert.labels());
             List<Map<String, Object>> matches = new ArrayList<>();
@@ -84,7 +86,7 @@ public class RuleResource {
         return Map.of("alerts", answers, "rulesLoadedAt", repository.current().loadedAt(), "writes", 0);
     }
 
-    private static Alert alert(JsonNode a) {
+    private static Alert alert(JsonNode a, Instant now) {
         JsonNode labels = a.get("labels");
         if (labels == null || !labels.isObject() || labels.isEmpty()) {
             throw new ProblemException(400, "Invalid alert", "an alert needs a non-empty 'labels' object");
@@ -100,7 +102,7 @@ public class RuleResource {
             }
         }
         boolean firing = !"resolved".equals(a.path("status").asText("firing"));
-        return new Alert("explain", a.path("fingerprint").asText("explain"), firing, l, ann, startsAt, null, null, Instant.now());
+        return new Alert("explain", a.path("fingerprint").asText("explain"), firing, l, ann, startsAt, null, null, now);
     }
 
     private static Map<String, String> strings(JsonNode o, String what) {

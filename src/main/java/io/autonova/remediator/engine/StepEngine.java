@@ -215,6 +215,7 @@ public class StepEngine {
             try {
                 Instant next = reconciler.reconcile(item.name);
                 if (next != null && !stopping) {
+                    // When to look again is the Clock's answer; the queue only turns it into a delay.
                     long delay = Duration.between(clock.instant(), next).toNanos();
                     schedule(item.name, System.nanoTime() + Math.max(0, delay));
                 }

@@ -474,13 +474,13 @@ public class RemediationPipeline {
 
     /** The replica that lost the race waits for the winner's decision to be durable before answering. */
     private boolean awaitDecision(String name) {
-        long deadline = System.nanoTime() + AWAIT_WINNER.toNanos();
+        Instant deadline = clock.instant().plus(AWAIT_WINNER);
         StateStore store = runtime.store();
         // The create failed because the record exists: read it once rather than wait for the watch to bring it.
         if (decided(store.record(name).or(() -> store.fetch(name)))) {
             return true;
         }
-        for (int i = 1; System.nanoTime() < deadline; i++) {
+        for (int i = 1; clock.instant().isBefore(deadline); i++) {
             // The watch usually brings the winner's decision within milliseconds; under load, read it now and then.
             if (decided(i % 20 == 0 ? store.fetch(name) : store.record(name))) {
                 return true;

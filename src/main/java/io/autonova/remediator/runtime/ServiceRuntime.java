@@ -53,7 +53,7 @@ public class ServiceRuntime {
             if (!reachable) {
                 LOG.errorf("state store 'kubernetes' is required but the API server did not answer; requests will fail with 503 until it does");
             }
-            KubernetesStateStore kube = new KubernetesStateStore(client, config.state().namespace(), config.state().globalName())
+            KubernetesStateStore kube = new KubernetesStateStore(client, config.state().namespace(), config.state().globalName(), clock)
                     .start(config.state().syncTimeout());
             store = kube;
             // Secret contents are hashed under a key of their own, derived from the records' seal key.
@@ -73,7 +73,7 @@ public class ServiceRuntime {
             LOG.infof("state store: Kubernetes (records, leases, pauses and policy state in namespace %s, API server %s); replica %s; dry-run: %s",
                     config.state().namespace(), client.getMasterUrl(), identity, dryRun);
         } else {
-            store = new InMemoryStateStore();
+            store = new InMemoryStateStore(clock);
             events = EventRecorder.NONE;
             background = null;
             dryRun = true;

@@ -18,6 +18,15 @@ import java.util.function.Consumer;
 public class InMemoryStateStore implements StateStore {
 
     private final RecordIndex records = new RecordIndex();
+    private final java.time.Clock clock;
+
+    public InMemoryStateStore(java.time.Clock clock) {
+        this.clock = clock;
+    }
+
+    public InMemoryStateStore() {
+        this(java.time.Clock.systemUTC());
+    }
     private final Map<String, Versioned<TargetRecord>> targets = new HashMap<>();
     private Versioned<GlobalState> global = new Versioned<>(GlobalState.EMPTY, null);
     private final List<Pause> pauses = new CopyOnWriteArrayList<>();
@@ -106,7 +115,7 @@ public class InMemoryStateStore implements StateStore {
                 return;
             }
             RemediationRecord marked = current.get().copy();
-            marked.deletionRequestedAt = java.time.Instant.now();
+            marked.deletionRequestedAt = clock.instant();
             store(marked);
         }
         notifyChange(name);

@@ -32,7 +32,7 @@ public class KubernetesEventRecorder implements EventRecorder {
 
     private static final Logger LOG = Logger.getLogger(KubernetesEventRecorder.class);
     private static final int MAX_TRACKED = 10_000;
-    static final long MAX_DEFER = TimeUnit.SECONDS.toNanos(2);
+    static final java.time.Duration MAX_DEFER = java.time.Duration.ofSeconds(2);
     private static final DateTimeFormatter MICRO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSX").withZone(java.time.ZoneOffset.UTC);
 
     private static final class Series {
@@ -124,10 +124,10 @@ public class KubernetesEventRecorder implements EventRecorder {
 
     private final java.util.Set<String> warnedNamespaces = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    private record Uid(String uid, long at) {
+    private record Uid(String uid, Instant at) {
     }
 
-    private static final long UID_TTL = TimeUnit.MINUTES.toNanos(10);
+    private static final java.time.Duration UID_TTL = java.time.Duration.ofMinutes(10);
     private final Map<String, Uid> uids = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Uid> eldest) {
@@ -149,11 +149,11 @@ public class KubernetesEventRecorder implements EventRecorder {
         synchronized (uids) {
             known = uids.get(key);
         }
-        if (known == null || System.nanoTime() - known.at() > UID_TTL) {
+        if (known == null || clock.instant().isAfter(known.at().plus(UID_TTL))) {
             io.fabric8.kubernetes.api.model.HasMetadata o = ref.getKind().equals("Deployment")
                     ? client.apps().deployments().inNamespace(ref.getNamespace()).withName(ref.getName()).get()
                     : client.genericKubernetesResources(KubernetesStateStore.REMEDIATION).inNamespace(ref.getNamespace()).withName(ref.getName()).get();
-            known = new Uid(o == null ? null : o.getMetadata().getUid(), System.nanoTime());
+            known = new Uid(o == null ? null : o.getMetadata().getUid(), clock.instant());
             synchronized (uids) {
                 uids.put(key, known);
             }
@@ -185,10 +185,10 @@ public class KubernetesEventRecorder implements EventRecorder {
 
     /** Queues a write that goes ahead once the state store pauses, or {@link #MAX_DEFER} after it was queued. */
     private void deferred(Runnable write) {
-        long queued = System.nanoTime();
+        Instant queued = clock.instant();
         writer.execute(() -> {
             try {
-                priority.awaitIdle(queued + MAX_DEFER);
+                priority.awaitIdle(queued.plus(MAX_DEFER));
             } catch (InterruptedException stopping) {
                 Thread.currentThread().interrupt();
             }

@@ -82,12 +82,15 @@ public class KubernetesStateStore implements StateStore {
     /** Null until the key is read (or created): records are then neither written nor trusted. */
     private volatile RecordSeal seal;
     private volatile String sealProblem = "not loaded yet";
-    private final StateWrites writes = new StateWrites();
+    private final StateWrites writes;
+    private final java.time.Clock clock;
 
-    public KubernetesStateStore(KubernetesClient client, String namespace, String globalName) {
+    public KubernetesStateStore(KubernetesClient client, String namespace, String globalName, java.time.Clock clock) {
         this.client = client;
         this.namespace = namespace;
         this.globalName = globalName;
+        this.clock = clock;
+        this.writes = new StateWrites(clock);
     }
 
     /** The store's calls in flight: telemetry writers wait for a pause in them. */
@@ -434,7 +437,7 @@ public class KubernetesStateStore implements StateStore {
 
     /** Admissions of the last day and the runs in flight, as the records tell them. */
     GlobalState rebuiltGlobal() {
-        java.time.Instant since = java.time.Instant.now().minus(Duration.ofDays(1));
+        java.time.Instant since = clock.instant().minus(Duration.ofDays(1));
         List<GlobalState.Admission> admissions = new ArrayList<>();
         Map<String, GlobalState.InFlight> inFlight = new HashMap<>();
         for (RemediationRecord r : records.all()) {

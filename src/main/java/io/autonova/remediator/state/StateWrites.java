@@ -1,6 +1,8 @@
 package io.autonova.remediator.state;
 
-import java.util.concurrent.TimeUnit;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -13,27 +15,32 @@ import java.util.function.Supplier;
 public final class StateWrites {
 
     /** How long the store must have been idle before telemetry goes ahead. */
-    static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    static final Duration QUIET = Duration.ofMillis(20);
 
     private static final ThreadLocal<Boolean> BACKGROUND = new ThreadLocal<>();
     /** How long one housekeeping call waits for a pause: under steady decision writes it still goes ahead, slowly. */
-    private final long backgroundWaitNanos;
+    private final Duration backgroundWait;
+    private final Clock clock;
 
     private final AtomicInteger inFlight = new AtomicInteger();
-    private volatile long lastEnded = System.nanoTime() - QUIET_NANOS;
+    /** Callers parked in {@link #awaitIdle}: what a test looks at instead of sleeping. */
+    private final AtomicInteger waiting = new AtomicInteger();
+    private volatile Instant lastEnded;
 
-    public StateWrites() {
-        this(java.time.Duration.ofMillis(100));
+    public StateWrites(Clock clock) {
+        this(Duration.ofMillis(100), clock);
     }
 
-    StateWrites(java.time.Duration backgroundWait) {
-        this.backgroundWaitNanos = backgroundWait.toNanos();
+    StateWrites(Duration backgroundWait, Clock clock) {
+        this.backgroundWait = backgroundWait;
+        this.clock = clock;
+        this.lastEnded = clock.instant().minus(QUIET);
     }
 
     <T> T during(Supplier<T> call) {
         if (BACKGROUND.get() != null) {
             try {
-                awaitIdle(System.nanoTime() + backgroundWaitNanos);
+                awaitIdle(clock.instant().plus(backgroundWait));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -43,7 +50,7 @@ public final class StateWrites {
         try {
             return call.get();
         } finally {
-            lastEnded = System.nanoTime();
+            lastEnded = clock.instant();
             inFlight.decrementAndGet();
         }
     }
@@ -60,13 +67,23 @@ public final class StateWrites {
 
     /** Whether the store has made no call for a moment. */
     public boolean idle() {
-        return inFlight.get() == 0 && System.nanoTime() - lastEnded >= QUIET_NANOS;
+        return inFlight.get() == 0 && !clock.instant().isBefore(lastEnded.plus(QUIET));
     }
 
-    /** Waits until the store is idle, or until {@code deadlineNanos} (of {@link System#nanoTime()}) has passed. */
-    public void awaitIdle(long deadlineNanos) throws InterruptedException {
-        while (!idle() && System.nanoTime() - deadlineNanos < 0) {
-            Thread.sleep(5);
+    /** Waits until the store is idle, or until the clock passes {@code deadline}. */
+    public void awaitIdle(Instant deadline) throws InterruptedException {
+        waiting.incrementAndGet();
+        try {
+            while (!idle() && clock.instant().isBefore(deadline)) {
+                Thread.sleep(5);
+            }
+        } finally {
+            waiting.decrementAndGet();
         }
+    }
+
+    /** How many callers wait for the store to pause right now. */
+    public int waiting() {
+        return waiting.get();
     }
 }

@@ -67,7 +67,7 @@ final class OfflinePipeline {
     private final Duration longestSpan;
     private final io.autonova.remediator.ingest.kafka.SignalParser parser =
             new io.autonova.remediator.ingest.kafka.SignalParser(io.autonova.remediator.domain.Json.MAPPER);
-    final InMemoryStateStore store = new InMemoryStateStore();
+    final InMemoryStateStore store;
     private final RemediationPipeline pipeline;
     private final EpisodeFolds folds;
     private final io.autonova.remediator.ingest.kafka.SignalAlerts signalAlerts;
@@ -79,6 +79,7 @@ final class OfflinePipeline {
     /** As the service configured with {@code remediator.allowed-namespaces} (null: every namespace). */
     OfflinePipeline(RuleSet rules, Instant start, boolean dryRun, java.util.Set<String> allowedNamespaces) {
         clock = new MovableClock(start);
+        store = new InMemoryStateStore(clock);
         this.rules = rules;
         longestSpan = rules.signalRules().stream().map(r -> r.window().span()).max(Duration::compareTo).orElse(Duration.ZERO);
         RemediatorConfig config = new SmallRyeConfigBuilder().withMapping(RemediatorConfig.class)

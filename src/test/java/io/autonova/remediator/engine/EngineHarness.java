@@ -72,7 +72,7 @@ final class EngineHarness {
 
     final KubernetesClient client;
     final MutableClock clock = new MutableClock();
-    final InMemoryStateStore store = new InMemoryStateStore();
+    final InMemoryStateStore store = new InMemoryStateStore(clock);
     final AtomicInteger clusterWrites = new AtomicInteger();
     final AtomicInteger deploymentPatches = new AtomicInteger();
     final Map<String, String> seenTemplates = new HashMap<>();

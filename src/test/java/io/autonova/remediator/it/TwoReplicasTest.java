@@ -89,7 +89,7 @@ class TwoReplicasTest extends ClusterTestSupport {
     Replica replicaB() {
         if (b == null) {
             KubernetesClient c = new KubernetesClientBuilder().withConfig(client().getConfiguration()).build();
-            KubernetesStateStore store = new KubernetesStateStore(c, config.state().namespace(), config.state().globalName()).start(Duration.ofSeconds(10));
+            KubernetesStateStore store = new KubernetesStateStore(c, config.state().namespace(), config.state().globalName(), clock).start(Duration.ofSeconds(10));
             ServiceRuntime rt = new ServiceRuntime(store, new FabricClusterActions(c), new KubernetesEventRecorder(c, config.state().namespace(), "replica-b", clock, store.writes()),
                     "replica-b", false);
             StepEngine engine = new StepEngine(rt, config, metrics, clock);

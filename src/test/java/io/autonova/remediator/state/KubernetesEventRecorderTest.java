@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
@@ -19,13 +18,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class KubernetesEventRecorderTest {
 
     KubernetesClient client;
-    final StateWrites writes = new StateWrites();
+    final io.autonova.remediator.fixtures.TestClock clock = new io.autonova.remediator.fixtures.TestClock();
+    final StateWrites writes = new StateWrites(clock);
     final CountDownLatch release = new CountDownLatch(1);
     KubernetesEventRecorder recorder;
 
     @org.junit.jupiter.api.BeforeEach
     void recorder() {
-        recorder = new KubernetesEventRecorder(client, "autonova-system", "replica-a", Clock.systemUTC(), writes);
+        recorder = new KubernetesEventRecorder(client, "autonova-system", "replica-a", clock, writes);
     }
 
     @org.junit.jupiter.api.AfterEach
@@ -53,10 +53,12 @@ class KubernetesEventRecorderTest {
         var call = StateWritesTest.decisionCall(writes, release);
         assertTrue(!writes.idle());
         recorder.emit(record(), true, "RemediationRefused", "COOLDOWN: last action 3 minutes ago");
-        Thread.sleep(500);
+        await().atMost(Duration.ofSeconds(10)).until(() -> writes.waiting() == 1 || events() > 0);
+        clock.advance(KubernetesEventRecorder.MAX_DEFER.minusMillis(1));
         assertEquals(0, events(), "no Event while a record write is in flight");
         release.countDown();
         call.get();
+        clock.advance(StateWrites.QUIET);
         await().atMost(Duration.ofSeconds(5)).until(() -> events() == 2); // on the record and on the Deployment
     }
 
@@ -64,6 +66,9 @@ class KubernetesEventRecorderTest {
     void aStoreThatNeverPausesDelaysEventsButDoesNotStarveThem() throws Exception {
         StateWritesTest.decisionCall(writes, release);
         recorder.emit(record(), true, "RemediationRefused", "RATE_LIMITED: 3 actions in the last hour");
+        await().atMost(Duration.ofSeconds(10)).until(() -> writes.waiting() == 1 || events() > 0);
+        assertEquals(0, events(), "written before its wait was over");
+        clock.advance(KubernetesEventRecorder.MAX_DEFER);
         await().atMost(Duration.ofSeconds(10)).until(() -> events() == 2);
         assertTrue(!writes.idle(), "written while the store was still busy");
     }

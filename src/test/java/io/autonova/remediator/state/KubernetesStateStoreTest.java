@@ -42,8 +42,8 @@ class KubernetesStateStoreTest {
             server.expectCustomResource(new CustomResourceDefinitionContext.Builder().withGroup("autonova.io").withVersion("v1alpha1")
                     .withKind(kind).withPlural(kind.toLowerCase() + "s").withScope("Namespaced").build());
         }
-        a = new KubernetesStateStore(client, NS, "policy").start(Duration.ofSeconds(10));
-        b = new KubernetesStateStore(client, NS, "policy").start(Duration.ofSeconds(10));
+        a = new KubernetesStateStore(client, NS, "policy", java.time.Clock.systemUTC()).start(Duration.ofSeconds(10));
+        b = new KubernetesStateStore(client, NS, "policy", java.time.Clock.systemUTC()).start(Duration.ofSeconds(10));
     }
 
     @AfterEach

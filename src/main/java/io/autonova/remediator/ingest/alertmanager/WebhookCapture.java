@@ -32,6 +32,7 @@ public final class WebhookCapture implements AutoCloseable {
 
     private final BlockingQueue<String> queue = new ArrayBlockingQueue<>(10_000);
     private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
     private final ObjectMapper mapper;
     private final Thread writer;
     private volatile boolean closed;
@@ -72,6 +73,11 @@ public final class WebhookCapture implements AutoCloseable {
         }
     }
 
+    /** Failed opens and writes so far, each followed by a retry. */
+    public long failures() {
+        return failures.get();
+    }
+
     private void write(Path file) {
         long backoff = 500;
         while (!closed || !queue.isEmpty()) {
@@ -79,6 +85,7 @@ public final class WebhookCapture implements AutoCloseable {
                 appendUntilClosed(file);
                 return;
             } catch (IOException e) {
+                failures.incrementAndGet();
                 LOG.errorf("webhook capture to %s failed (%s); trying again in %d ms, deliveries queue meanwhile (%d dropped so far)",
                         file, e.getMessage(), backoff, dropped.get());
                 try {

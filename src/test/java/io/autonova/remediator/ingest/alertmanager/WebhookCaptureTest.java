@@ -15,6 +15,7 @@ import java.util.Map;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class WebhookCaptureTest {
@@ -46,7 +47,8 @@ class WebhookCaptureTest {
         try (WebhookCapture c = new WebhookCapture(file, 1_000_000, Json.MAPPER)) {
             c.capture(alert(1), Instant.now());
             c.capture(alert(2), Instant.now());
-            Thread.sleep(700);
+            await().atMost(Duration.ofSeconds(10)).until(() -> c.failures() >= 1);
+            assertFalse(Files.exists(file));
             Files.createDirectories(file.getParent());
             await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(file) && Files.readAllLines(file).size() == 2);
         }
