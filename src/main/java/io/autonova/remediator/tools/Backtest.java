@@ -211,7 +211,7 @@ final class Backtest {
         Map<String, Row> rows = new TreeMap<>();
         int alerts = 0;
         for (int i = 0; i < deliveries.size(); i++) {
-            p.clock.now = times.get(i).isAfter(p.clock.now) ? times.get(i) : p.clock.now;
+            p.clock.set(times.get(i).isAfter(p.clock.instant()) ? times.get(i) : p.clock.instant());
             p.finishRunsStartedBefore(runsTake);
             alerts += signalFile ? 1 : deliveries.get(i).size();
             List<AlertResult> decided;

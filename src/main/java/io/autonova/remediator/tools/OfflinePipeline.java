@@ -21,11 +21,8 @@ import io.autonova.remediator.state.RemediationRecord;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.smallrye.config.SmallRyeConfigBuilder;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 
 /**
@@ -36,30 +33,7 @@ import java.util.List;
  */
 final class OfflinePipeline {
 
-    static final class MovableClock extends Clock {
-        volatile Instant now;
-
-        MovableClock(Instant now) {
-            this.now = now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
-    final MovableClock clock;
+    final io.autonova.remediator.domain.MovableClock clock;
     private final RuleSet rules;
     private io.autonova.remediator.rules.SignalWindows windows = new io.autonova.remediator.rules.SignalWindows();
     /** Signals of the last longest window span, for {@link #restartConsumer}: what a consumer would re-read. */
@@ -78,7 +52,7 @@ final class OfflinePipeline {
 
     /** As the service configured with {@code remediator.allowed-namespaces} (null: every namespace). */
     OfflinePipeline(RuleSet rules, Instant start, boolean dryRun, java.util.Set<String> allowedNamespaces) {
-        clock = new MovableClock(start);
+        clock = new io.autonova.remediator.domain.MovableClock(start);
         store = new InMemoryStateStore(clock);
         this.rules = rules;
         longestSpan = rules.signalRules().stream().map(r -> r.window().span()).max(Duration::compareTo).orElse(Duration.ZERO);

@@ -138,7 +138,7 @@ final class RuleTests {
         times.addAll(signalsAt.keySet());
         times.addAll(expectAt.keySet());
         for (Duration at : times) {
-            p.clock.now = start.plus(at);
+            p.clock.set(start.plus(at));
             p.finishRunsStartedBefore(runsTake);
             List<Alert> alerts = new ArrayList<>();
             for (Map<String, Object> m : alertsAt.getOrDefault(at, List.of())) {

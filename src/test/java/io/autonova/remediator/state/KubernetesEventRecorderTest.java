@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class KubernetesEventRecorderTest {
 
     KubernetesClient client;
-    final io.autonova.remediator.fixtures.TestClock clock = new io.autonova.remediator.fixtures.TestClock();
+    final io.autonova.remediator.domain.MovableClock clock = new io.autonova.remediator.domain.MovableClock(Instant.parse("2026-12-04T03:00:00Z"));
     final StateWrites writes = new StateWrites(clock);
     final CountDownLatch release = new CountDownLatch(1);
     KubernetesEventRecorder recorder;

@@ -1,6 +1,6 @@
 package io.autonova.remediator.state;
 
-import io.autonova.remediator.fixtures.TestClock;
+import io.autonova.remediator.domain.MovableClock;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -40,7 +40,7 @@ class StateWritesTest {
         });
     }
 
-    final TestClock clock = new TestClock();
+    final MovableClock clock = new MovableClock(java.time.Instant.parse("2026-12-04T03:00:00Z"));
 
     /** Returns once the housekeeping call is parked waiting for a pause, or has run (then it did not wait). */
     private static void parkedOrDone(StateWrites writes, CompletableFuture<Boolean> flush) {

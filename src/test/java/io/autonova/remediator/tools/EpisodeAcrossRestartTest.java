@@ -40,11 +40,11 @@ class EpisodeAcrossRestartTest {
     private static List<AlertResult> crashLoop(OfflinePipeline p, int from, int to, int restartAt) {
         List<AlertResult> out = new ArrayList<>();
         for (int m = from; m <= to; m++) {
-            p.clock.now = T0.plusSeconds(m * 60L);
+            p.clock.set(T0.plusSeconds(m * 60L));
             if (m == restartAt) {
                 p.restartConsumer(SPAN);
             }
-            String json = "{\"type\":\"pod-restart\",\"namespace\":\"shop\",\"deployment\":\"cart\",\"time\":\"" + p.clock.now + "\"}";
+            String json = "{\"type\":\"pod-restart\",\"namespace\":\"shop\",\"deployment\":\"cart\",\"time\":\"" + p.clock.instant() + "\"}";
             out.addAll(p.acceptSignal(json.getBytes(StandardCharsets.UTF_8)));
             p.finishRunsStartedBefore(Duration.ofMinutes(1));
         }
