@@ -45,46 +45,9 @@ final class Backtest {
         int notReproducible;
     }
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
-        List<Path> rulePaths = new ArrayList<>();
-        Path webhooks = null;
-        Path signals = null;
-        String kafka = null;
-        String topic = null;
-        Instant from = null;
-        Instant to = null;
-        boolean json = false;
-        Duration runsTake = Duration.ofMinutes(2);
-        try {
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--rules" -> rulePaths.add(Path.of(args[++i]));
-                    case "--webhooks" -> webhooks = Path.of(args[++i]);
-                    case "--runs-take" -> runsTake = Durations.parse(args[++i]);
-                    case "--json" -> json = true;
-                    case "--signals" -> signals = Path.of(args[++i]);
-                    case "--kafka" -> kafka = args[++i];
-                    case "--topic" -> topic = args[++i];
-                    case "--from" -> from = Instant.parse(args[++i]);
-                    case "--to" -> to = Instant.parse(args[++i]);
-                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
-                }
-            }
-            int sources = (webhooks == null ? 0 : 1) + (signals == null ? 0 : 1) + (kafka == null ? 0 : 1);
-            if (rulePaths.isEmpty() || sources != 1) {
-                throw new IllegalArgumentException("backtest needs --rules PATH and one of --webhooks FILE, --signals FILE, --kafka SERVERS");
-            }
-            if (kafka != null && (topic == null || from == null || to == null)) {
-                throw new IllegalArgumentException("--kafka needs --topic, --from and --to (RFC 3339 times)");
-            }
-        } catch (java.time.format.DateTimeParseException e) {
-            err.println("backtest: --from and --to are RFC 3339 times, e.g. 2026-11-01T00:00:00Z\n" + RulesCli.USAGE_TEXT);
-            return RulesCli.USAGE;
-        } catch (IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
-            err.println("backtest: " + (e instanceof ArrayIndexOutOfBoundsException ? "an option is missing its value" : e.getMessage()) + "\n"
-                    + RulesCli.USAGE_TEXT);
-            return RulesCli.USAGE;
-        }
+    /** Runs a backtest whose options picocli has read ({@link RulesCli.BacktestCommand}). */
+    static int run(List<Path> rulePaths, Path webhooks, Path signals, String kafka, String topic, Instant from, Instant to, boolean json,
+                   Duration runsTake, PrintStream out, PrintStream err) {
         try {
             List<Path> files = new ArrayList<>();
             for (Path p : rulePaths) {

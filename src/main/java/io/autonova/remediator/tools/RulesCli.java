@@ -1,37 +1,53 @@
 package io.autonova.remediator.tools;
 
+import io.autonova.remediator.domain.Durations;
 import io.autonova.remediator.rules.RuleFileParser;
 import io.autonova.remediator.rules.RuleLint;
 import io.autonova.remediator.rules.RuleLoadError;
 import io.autonova.remediator.rules.RuleSetAssembler;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
 /**
- * {@code scripts/rules}: the service's own rule validation, offline. Exit codes: 0 clean, 1 findings (errors,
- * warnings, failed tests), 2 usage errors.
+ * {@code scripts/rules}: the service's own rule validation, offline, on picocli. Exit codes: 0 clean, 1 findings
+ * (errors, warnings, failed tests), 2 usage errors (picocli's own code for invalid input).
  */
-public final class RulesCli {
+@Command(name = "rules", mixinStandardHelpOptions = true, synopsisSubcommandLabel = "COMMAND",
+        description = "Rule files as code, checked, tested and backtested with the service's own code.",
+        footer = "%nexit: 0 clean, 1 findings, 2 usage errors")
+public final class RulesCli implements Runnable {
 
     static final int OK = 0;
     static final int FINDINGS = 1;
-    static final int USAGE = 2;
-    static final String USAGE_TEXT = """
-            usage: rules check PATH...        validate rule files (a directory: its *.yaml and *.yml), as the service loads them
-                   rules test TEST_FILE...    run rule unit tests (see rules/tests/)
-                   rules backtest --rules PATH [--json] [--runs-take 2m] (--webhooks FILE | --signals FILE | --kafka SERVERS --topic T --from TIME --to TIME)
-                                              replay recorded alerts through the rules and show what they would have done
-            exit: 0 clean, 1 findings, 2 usage errors""";
+    static final int USAGE = CommandLine.ExitCode.USAGE;
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
 
     private RulesCli() {
+    }
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "name a command: check, test or backtest");
     }
 
     public static void main(String[] args) {
@@ -39,24 +55,96 @@ public final class RulesCli {
     }
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        if (args.length == 0) {
-            err.println(USAGE_TEXT);
-            return USAGE;
+        CommandLine cli = new CommandLine(new RulesCli())
+                .addSubcommand(new Check(out, err))
+                .addSubcommand(new Test(out, err))
+                .addSubcommand(new BacktestCommand(out, err))
+                .registerConverter(Duration.class, Durations::parse)
+                .setOut(new PrintWriter(out, true))
+                .setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    /** A command's output streams: the caller's, so that tests read what an operator would see. */
+    abstract static class Printing {
+        final PrintStream out;
+        final PrintStream err;
+
+        Printing(PrintStream out, PrintStream err) {
+            this.out = out;
+            this.err = err;
         }
-        String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
-        return switch (args[0]) {
-            case "check" -> check(rest, out, err);
-            case "test" -> RuleTests.run(rest, out, err);
-            case "backtest" -> Backtest.run(rest, out, err);
-            case "-h", "--help", "help" -> {
-                out.println(USAGE_TEXT);
-                yield OK;
+    }
+
+    @Command(name = "check", description = "Validate rule files (a directory: its *.yaml and *.yml), as the service loads them.")
+    static final class Check extends Printing implements Callable<Integer> {
+        @Parameters(arity = "1..*", paramLabel = "PATH")
+        List<Path> paths;
+
+        Check(PrintStream out, PrintStream err) {
+            super(out, err);
+        }
+
+        @Override
+        public Integer call() {
+            return check(paths, out, err);
+        }
+    }
+
+    @Command(name = "test", description = "Run rule unit tests (see rules/tests/).")
+    static final class Test extends Printing implements Callable<Integer> {
+        @Parameters(arity = "1..*", paramLabel = "TEST_FILE")
+        List<String> files;
+
+        Test(PrintStream out, PrintStream err) {
+            super(out, err);
+        }
+
+        @Override
+        public Integer call() {
+            return RuleTests.run(files.toArray(String[]::new), out, err);
+        }
+    }
+
+    @Command(name = "backtest", description = "Replay recorded alerts or signals through the rules and show what they would have done.")
+    static final class BacktestCommand extends Printing implements Callable<Integer> {
+        @Option(names = "--rules", required = true, paramLabel = "PATH", description = "rule file or directory (repeatable)")
+        List<Path> rules;
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        Source source;
+        @Option(names = "--topic", paramLabel = "T")
+        String topic;
+        @Option(names = "--from", paramLabel = "TIME", description = "RFC 3339, e.g. 2026-11-01T00:00:00Z")
+        Instant from;
+        @Option(names = "--to", paramLabel = "TIME")
+        Instant to;
+        @Option(names = "--json", description = "the summary as JSON")
+        boolean json;
+        @Option(names = "--runs-take", paramLabel = "DURATION", defaultValue = "2m", description = "how long a run holds its target (default: ${DEFAULT-VALUE})")
+        Duration runsTake;
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        static final class Source {
+            @Option(names = "--webhooks", paramLabel = "FILE", required = true, description = "captured webhook deliveries (JSON lines)")
+            Path webhooks;
+            @Option(names = "--signals", paramLabel = "FILE", required = true, description = "Kafka signal values (JSON lines)")
+            Path signals;
+            @Option(names = "--kafka", paramLabel = "SERVERS", required = true, description = "read the signals from a topic (with --topic, --from, --to)")
+            String kafka;
+        }
+
+        BacktestCommand(PrintStream out, PrintStream err) {
+            super(out, err);
+        }
+
+        @Override
+        public Integer call() {
+            if (source.kafka != null && (topic == null || from == null || to == null)) {
+                throw new ParameterException(spec.commandLine(), "--kafka needs --topic, --from and --to (RFC 3339 times)");
             }
-            default -> {
-                err.println("unknown command '" + args[0] + "'\n" + USAGE_TEXT);
-                yield USAGE;
-            }
-        };
+            return Backtest.run(rules, source.webhooks, source.signals, source.kafka, topic, from, to, json, runsTake, out, err);
+        }
     }
 
     /** The rule files a path names: the file itself, or a directory's *.yaml/*.yml (not its subdirectories, as the service). */
@@ -79,22 +167,17 @@ public final class RulesCli {
         return RuleSetAssembler.assemble(parsed, Instant.now());
     }
 
-    static int check(String[] paths, PrintStream out, PrintStream err) {
-        if (paths.length == 0) {
-            err.println("check: name at least one rule file or directory\n" + USAGE_TEXT);
-            return USAGE;
-        }
+    static int check(List<Path> paths, PrintStream out, PrintStream err) {
         List<Path> files = new ArrayList<>();
-        for (String a : paths) {
-            Path p = Path.of(a);
+        for (Path p : paths) {
             if (!Files.exists(p)) {
-                err.println("check: " + a + ": no such file or directory");
+                err.println("check: " + p + ": no such file or directory");
                 return USAGE;
             }
             try {
                 files.addAll(ruleFiles(p));
             } catch (IOException e) {
-                err.println("check: " + a + ": " + e.getMessage());
+                err.println("check: " + p + ": " + e.getMessage());
                 return USAGE;
             }
         }
