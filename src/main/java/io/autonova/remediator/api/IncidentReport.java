@@ -1,77 +1,88 @@
 package io.autonova.remediator.api;
 
 import io.autonova.remediator.domain.Durations;
+import io.autonova.remediator.domain.Templates;
 import io.autonova.remediator.state.RemediationRecord;
+
+import io.quarkus.qute.RawString;
+import io.quarkus.qute.Template;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 
-/** The runbook's incident report template filled from a record, as Markdown (pure). */
+/**
+ * The runbook's incident report filled from a record, as Markdown (pure): the layout is the Qute template
+ * {@code templates/incident-report.md}; every text value is escaped as inert Markdown when the template writes it
+ * out, so only what this class marks raw (times, fixed names, its own Markdown) is written as is.
+ */
 public final class IncidentReport {
+
+    private static final Template TEMPLATE = Templates.load("incident-report.md", IncidentReport::md);
 
     private IncidentReport() {
     }
 
+    /** A row of the decision trail; text fields are escaped when written. */
+    public record DecisionRow(RawString at, RawString outcome, RawString reason, String message, long repeats) {
+    }
+
+    public record StepRow(RawString name, RawString phase, RawString started, RawString finished, String message) {
+    }
+
+    public record Verification(String verdict, String query, RawString observations) {
+    }
+
     public static String render(RemediationRecord r) {
-        StringBuilder b = new StringBuilder();
         Instant start = r.status.startedAt != null ? r.status.startedAt : r.createdAt;
         Instant end = r.status.finishedAt;
-        b.append("# Incident Report: ").append(start == null ? "?" : start.truncatedTo(ChronoUnit.DAYS).toString().substring(0, 10)).append(" Rollback\n\n");
-        b.append("- **Time:** ").append(at(start)).append(" - ").append(end == null ? "still running" : at(end))
-                .append(start != null && end != null ? " (" + Durations.format(Duration.between(start, end).truncatedTo(ChronoUnit.SECONDS)) + ")" : "").append('\n');
         RemediationRecord.Trigger t = r.spec.trigger;
-        b.append("- **Trigger:** ").append(t.alertname == null ? "signal" : "alert " + md(t.alertname))
-                .append(t.value == null ? "" : " (value " + md(t.value) + ")").append(", rule `").append(r.spec.rule).append("`")
-                .append(t.startsAt == null ? "" : ", firing since " + at(t.startsAt))
-                .append(r.status.alerts.instances > 1 ? "; " + r.status.alerts.instances + " alert instances folded into this episode" : "").append('\n');
-        b.append("- **Affected Services:** deployment `").append(r.targetKey()).append("`")
-                .append(r.spec.target.argoApplication == null ? "" : ", Argo CD application `" + r.spec.target.argoApplication + "`").append('\n');
-        b.append("- **Rollback Method:** ").append(method(r)).append('\n');
-        b.append("- **Revision Rolled Back:** ").append(r.status.revisionFrom == null ? "none" : "from " + r.status.revisionFrom + " to " + r.status.revisionTo).append('\n');
-        b.append("- **Impact:** ").append(impact(r)).append('\n');
-        b.append("- **Root Cause:** _for the post-mortem_\n");
-        b.append("- **Prevention:** _for the post-mortem_\n\n");
-
-        b.append("## Outcome\n\n").append(r.status.phase.name().toLowerCase().replace('_', '-'));
-        if (r.status.failureReason != null) {
-            b.append(" (").append(r.status.failureReason).append(")");
-        }
-        b.append(": ").append(md(r.status.message == null ? "" : r.status.message)).append("\n\n");
-        if (!r.status.humanActions.isEmpty()) {
-            b.append("Left for a human:\n\n");
-            r.status.humanActions.forEach(a -> b.append("- ").append(md(a)).append('\n'));
-            b.append('\n');
-        }
-
-        b.append("## Decision trail\n\n| time | outcome | reason | message | repeats |\n|---|---|---|---|---|\n");
-        for (RemediationRecord.DecisionView d : r.status.decisions) {
-            decision(b, d);
-        }
+        List<DecisionRow> decisions = new ArrayList<>();
+        r.status.decisions.forEach(d -> decisions.add(row(d)));
         if (r.status.decision != null) {
-            decision(b, r.status.decision);
+            decisions.add(row(r.status.decision));
         }
-        b.append('\n');
-
-        if (!r.status.steps.isEmpty()) {
-            b.append("## Steps\n\n| step | phase | started | finished | message |\n|---|---|---|---|---|\n");
-            for (RemediationRecord.Step s : r.status.steps) {
-                b.append("| ").append(s.compensation ? "undo: " : "").append(s.name).append(" | ").append(s.phase).append(" | ").append(at(s.startedAt))
-                        .append(" | ").append(at(s.finishedAt)).append(" | ").append(cell(s.message)).append(" |\n");
-            }
-            b.append('\n');
-        }
+        List<StepRow> steps = r.status.steps.stream().map(s -> new StepRow(raw((s.compensation ? "undo: " : "") + s.name), raw(s.phase), at(s.startedAt),
+                at(s.finishedAt), s.message == null ? "" : s.message)).toList();
         RemediationRecord.Step verify = r.step("verify-signal");
-        if (verify != null && verify.outputs.containsKey("observations")) {
-            b.append("## Signal verification: ").append(md(verify.outputs.getOrDefault("verdict", "?"))).append("\n\nQuery: ")
-                    .append(md(String.valueOf(verify.outputs.get("query")))).append("\n\n").append(fenced(String.valueOf(verify.outputs.get("observations"))));
-        }
+        Verification verification = verify == null || !verify.outputs.containsKey("observations") ? null
+                : new Verification(verify.outputs.getOrDefault("verdict", "?"), String.valueOf(verify.outputs.get("query")),
+                raw(fenced(String.valueOf(verify.outputs.get("observations")))));
         RemediationRecord.Step undo = r.step("wait-migration-undo");
-        if (undo != null && undo.outputs.containsKey("log")) {
-            b.append("## Migration undo log\n\n").append(fenced(undo.outputs.get("log")));
-        }
-        b.append("_Record `").append(r.name).append("`; full detail at `GET /api/v1/remediations/").append(r.name).append("`._\n");
-        return b.toString();
+        RawString undoLog = undo == null || !undo.outputs.containsKey("log") ? null : raw(fenced(undo.outputs.get("log")));
+        return TEMPLATE.data("day", raw(start == null ? "?" : start.truncatedTo(ChronoUnit.DAYS).toString().substring(0, 10)))
+                .data("time", raw(at(start) + " - " + (end == null ? "still running" : at(end))
+                        + (start != null && end != null ? " (" + Durations.format(Duration.between(start, end).truncatedTo(ChronoUnit.SECONDS)) + ")" : "")))
+                .data("alertname", t.alertname)
+                .data("value", t.value)
+                .data("rule", r.spec.rule)
+                .data("firingSince", t.startsAt == null ? null : at(t.startsAt))
+                .data("instances", r.status.alerts.instances)
+                .data("target", r.targetKey())
+                .data("argoApplication", r.spec.target.argoApplication)
+                .data("method", raw(method(r)))
+                .data("revisions", raw(r.status.revisionFrom == null ? "none" : "from " + r.status.revisionFrom + " to " + r.status.revisionTo))
+                .data("impact", raw(impact(r)))
+                .data("outcome", raw(r.status.phase.name().toLowerCase().replace('_', '-')))
+                .data("failureReason", r.status.failureReason == null ? null : raw(r.status.failureReason))
+                .data("message", r.status.message == null ? "" : r.status.message)
+                .data("humanActions", r.status.humanActions)
+                .data("decisions", decisions)
+                .data("steps", steps)
+                .data("verification", verification)
+                .data("undoLog", undoLog)
+                .data("name", r.name)
+                .render();
+    }
+
+    private static DecisionRow row(RemediationRecord.DecisionView d) {
+        return new DecisionRow(at(d.decidedAt), raw(String.valueOf(d.outcome)), raw(String.valueOf(d.reason)), d.message == null ? "" : d.message, d.repeats);
+    }
+
+    private static RawString raw(String s) {
+        return new RawString(s);
     }
 
     private static String method(RemediationRecord r) {
@@ -93,13 +104,8 @@ public final class IncidentReport {
         return "from the first alert to the end of the run: " + Durations.format(Duration.between(from, to).truncatedTo(ChronoUnit.SECONDS)) + verdict;
     }
 
-    private static void decision(StringBuilder b, RemediationRecord.DecisionView d) {
-        b.append("| ").append(at(d.decidedAt)).append(" | ").append(d.outcome).append(" | ").append(d.reason).append(" | ").append(cell(d.message))
-                .append(" | ").append(d.repeats).append(" |\n");
-    }
-
-    private static String at(Instant i) {
-        return i == null ? "" : i.truncatedTo(ChronoUnit.SECONDS).toString();
+    private static RawString at(Instant i) {
+        return raw(i == null ? "" : i.truncatedTo(ChronoUnit.SECONDS).toString());
     }
 
     /**
@@ -135,10 +141,7 @@ public final class IncidentReport {
             longest = Math.max(longest, run);
         }
         String fence = "`".repeat(Math.max(3, longest + 1));
-        return fence + "\n" + content + "\n" + fence + "\n\n";
+        return fence + "\n" + content + "\n" + fence;
     }
 
-    private static String cell(String s) {
-        return s == null ? "" : md(s).replace("|", "\\|");
-    }
 }

@@ -1,12 +1,15 @@
 package io.autonova.remediator.notify;
 
+import io.autonova.remediator.domain.Templates;
 import io.autonova.remediator.state.Phase;
 import io.autonova.remediator.state.RemediationRecord;
+import io.quarkus.qute.Template;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /** What notices say, from the record alone (pure). */
 public final class NoticeText {
@@ -29,17 +32,22 @@ public final class NoticeText {
         return r.status.humanActions.stream().anyMatch(a -> a.startsWith("the target is held"));
     }
 
-    /** One line: what happened to which target, and where it stands. */
+    private static final Template HEADLINE = Templates.load("notice-headline.txt", UnaryOperator.identity());
+
+    /** One line: what happened to which target, and where it stands (escaped for each channel by its caller). */
     public static String headline(RemediationRecord r, String event) {
-        String target = r.spec.target.namespace + "/" + r.spec.target.deployment;
-        String revisions = r.status.revisionFrom == null ? "" : " (revision " + r.status.revisionFrom + " → " + r.status.revisionTo + ")";
-        if (event.equals("started")) {
-            return "autonova-remediator started " + r.spec.scenario + " of " + target + " (rule " + r.spec.rule
-                    + (r.spec.trigger.alertname == null ? "" : ", alert " + r.spec.trigger.alertname) + ")";
-        }
         String outcome = r.status.phase == Phase.SUCCEEDED ? "succeeded" : r.status.phase == Phase.ABORTED ? "was aborted" : "failed";
-        return r.spec.scenario + " of " + target + " " + outcome + revisions + (held(r) ? "; the target is held for a human" : "")
-                + ": " + (r.status.message == null ? "" : r.status.message);
+        return HEADLINE.data("started", event.equals("started"))
+                .data("scenario", r.spec.scenario)
+                .data("target", r.spec.target.namespace + "/" + r.spec.target.deployment)
+                .data("rule", r.spec.rule)
+                .data("alertname", r.spec.trigger.alertname)
+                .data("outcome", outcome)
+                .data("revisionFrom", r.status.revisionFrom)
+                .data("revisionTo", r.status.revisionTo)
+                .data("held", held(r))
+                .data("message", r.status.message == null ? "" : r.status.message)
+                .render().strip();
     }
 
     /**
