@@ -30,4 +30,9 @@ public enum EngineOutput {
     public String key() {
         return key;
     }
+
+    /** This output's value among a step's outputs (or inputs), or null. */
+    public String in(java.util.Map<String, String> values) {
+        return values.get(key);
+    }
 }

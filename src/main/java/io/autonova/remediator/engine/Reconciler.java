@@ -396,23 +396,26 @@ public class Reconciler {
 
     /** Well-known outputs that belong on the record's status. */
     private static void applyOutputs(RemediationRecord r, Map<String, String> outputs) {
-        if (outputs.containsKey(EngineOutput.REVISION_FROM.key())) {
-            r.status.revisionFrom = outputs.get(EngineOutput.REVISION_FROM.key());
+        String from = EngineOutput.REVISION_FROM.in(outputs);
+        String to = EngineOutput.REVISION_TO.in(outputs);
+        String human = EngineOutput.HUMAN_ACTION.in(outputs);
+        if (from != null) {
+            r.status.revisionFrom = from;
         }
-        if (outputs.containsKey(EngineOutput.REVISION_TO.key())) {
-            r.status.revisionTo = outputs.get(EngineOutput.REVISION_TO.key());
+        if (to != null) {
+            r.status.revisionTo = to;
         }
-        if (outputs.containsKey(EngineOutput.HUMAN_ACTION.key()) && !r.status.humanActions.contains(outputs.get(EngineOutput.HUMAN_ACTION.key()))) {
-            r.status.humanActions.add(outputs.get(EngineOutput.HUMAN_ACTION.key()));
+        if (human != null && !r.status.humanActions.contains(human)) {
+            r.status.humanActions.add(human);
         }
-        if (outputs.containsKey(EngineOutput.GIT_MUST_FOLLOW.key())) {
+        if (EngineOutput.GIT_MUST_FOLLOW.in(outputs) != null) {
             r.status.gitMustFollow = true;
         }
     }
 
     private static String closing(RemediationRecord r) {
         for (int i = r.status.steps.size() - 1; i >= 0; i--) {
-            String summary = r.status.steps.get(i).outputs.get(EngineOutput.SUMMARY.key());
+            String summary = EngineOutput.SUMMARY.in(r.status.steps.get(i).outputs);
             if (summary != null) {
                 return summary;
             }
@@ -490,11 +493,9 @@ public class Reconciler {
     /** Why a run that did not succeed must hold its target whatever the reason (e.g. a migration undo ran), or null. */
     private static String holdOnFailure(RemediationRecord r) {
         for (RemediationRecord.Step s : r.status.steps) {
-            if (!s.compensation && s.outputs.containsKey(EngineOutput.HOLD_ON_FAILURE.key()) && !"pending".equals(s.phase)) {
-                return s.outputs.get(EngineOutput.HOLD_ON_FAILURE.key());
-            }
-            if (!s.compensation && s.inputs.containsKey(EngineOutput.HOLD_ON_FAILURE.key()) && !"pending".equals(s.phase)) {
-                return s.inputs.get(EngineOutput.HOLD_ON_FAILURE.key());
+            String hold = EngineOutput.HOLD_ON_FAILURE.in(s.outputs) != null ? EngineOutput.HOLD_ON_FAILURE.in(s.outputs) : EngineOutput.HOLD_ON_FAILURE.in(s.inputs);
+            if (!s.compensation && hold != null && !"pending".equals(s.phase)) {
+                return hold;
             }
         }
         return null;
@@ -503,8 +504,8 @@ public class Reconciler {
     /** The template the run rolled the target away from, once the rollback is known to have been sent. */
     private static String committedFromTemplate(RemediationRecord r) {
         for (RemediationRecord.Step s : r.status.steps) {
-            if (!s.compensation && "true".equals(s.outputs.get(EngineOutput.COMMITTED.key()))) {
-                return s.outputs.get(EngineOutput.FROM_TEMPLATE.key()) != null ? s.outputs.get(EngineOutput.FROM_TEMPLATE.key()) : s.inputs.get(EngineOutput.FROM_TEMPLATE.key());
+            if (!s.compensation && "true".equals(EngineOutput.COMMITTED.in(s.outputs))) {
+                return EngineOutput.FROM_TEMPLATE.in(s.outputs) != null ? EngineOutput.FROM_TEMPLATE.in(s.outputs) : EngineOutput.FROM_TEMPLATE.in(s.inputs);
             }
         }
         return null;

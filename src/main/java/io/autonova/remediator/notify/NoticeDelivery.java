@@ -56,7 +56,7 @@ public class NoticeDelivery {
                 int i = channel.nextPending(r);
                 if (i >= 0 && due(r.status.notices.get(i), now)) {
                     attempted++;
-                    deliver(r.name, i, now);
+                    deliver(channel, r.name, i, now);
                 }
             }
         }
@@ -68,7 +68,7 @@ public class NoticeDelivery {
         return !claimed && (n.notBefore == null || !now.isBefore(n.notBefore));
     }
 
-    private void deliver(String name, int index, Instant now) {
+    private void deliver(NoticeChannel channel, String name, int index, Instant now) {
         // Claim first: only the replica whose write wins sends.
         if (!write(name, r -> {
             RemediationRecord.Notice n = r.status.notices.get(index);
@@ -86,9 +86,8 @@ public class NoticeDelivery {
             return;
         }
         RemediationRecord.Notice n = r.status.notices.get(index);
-        NoticeChannel channel = channels.stream().filter(c -> c.name().equals(n.channel)).findFirst().orElse(null);
-        if (channel == null) {
-            return;
+        if (!channel.name().equals(n.channel)) {
+            return; // notices are only ever appended: not expected, but never send one channel's notice through another
         }
         NoticeChannel.Sent result;
         try {
