@@ -155,6 +155,12 @@ class HelmChartTest {
     }
 
     @Test
+    void devSettingsAreTheDevOverlay() throws Exception {
+        same(kustomize("k8s/overlays/dev"), chart("podDisruptionBudget.enabled=false", "replicas=1", "dryRun=true",
+                "resources.requests.cpu=50m", "resources.requests.memory=160Mi"));
+    }
+
+    @Test
     void productionSettingsAreTheProductionOverlay() throws Exception {
         same(kustomize("k8s/overlays/production"), chart("replicas=3", "networkPolicy.enabled=true", "resources.requests.cpu=250m",
                 "resources.requests.memory=256Mi", "resources.limits.memory=512Mi"));

@@ -184,8 +184,12 @@ class RealClusterIT {
     }
 
     static void awaitRolledOut(String ns, String name) {
+        awaitRolledOut(admin, ns, name);
+    }
+
+    static void awaitRolledOut(KubernetesClient client, String ns, String name) {
         await().atMost(Duration.ofSeconds(60)).until(() -> {
-            Deployment d = admin.apps().deployments().inNamespace(ns).withName(name).get();
+            Deployment d = client.apps().deployments().inNamespace(ns).withName(name).get();
             var s = d.getStatus();
             return s != null && s.getObservedGeneration() != null && s.getObservedGeneration() >= d.getMetadata().getGeneration()
                     && d.getSpec().getReplicas().equals(s.getUpdatedReplicas()) && d.getSpec().getReplicas().equals(s.getAvailableReplicas())
