@@ -120,6 +120,7 @@ class HelmInstallIT {
         env.put("REMEDIATOR_EXECUTION_POLL_INTERVAL", "200ms");
         env.put("REMEDIATOR_EXECUTION_VERIFY_TIMEOUT", "60s");
         env.put("REMEDIATOR_RULES_RELOAD_INTERVAL", "500ms");
+        env.put("QUARKUS_LOG_CATEGORY__IO_AUTONOVA__LEVEL", "INFO");
         service = ServiceProcess.start("helm-1", 18721, rulesDir.toString(), List.of(), env, LOGS).awaitReady(Duration.ofSeconds(60));
     }
 
