@@ -134,6 +134,10 @@ class HelmChartTest {
                 var kp = kd.getSpec().getTemplate().getSpec();
                 var cp = cd.getSpec().getTemplate().getSpec();
                 assertEquals(kp.getSecurityContext(), cp.getSecurityContext(), key);
+                if (!kp.getTopologySpreadConstraints().isEmpty()) {
+                    assertEquals(kp.getTopologySpreadConstraints().stream().map(t -> t.getTopologyKey() + " " + t.getWhenUnsatisfiable() + " " + t.getMaxSkew()).toList(),
+                            cp.getTopologySpreadConstraints().stream().map(t -> t.getTopologyKey() + " " + t.getWhenUnsatisfiable() + " " + t.getMaxSkew()).toList(), key);
+                }
                 Container kc = kp.getContainers().get(0);
                 Container cc = cp.getContainers().get(0);
                 for (Map.Entry<String, String> e : env(kc).entrySet()) {
@@ -162,13 +166,14 @@ class HelmChartTest {
 
     @Test
     void productionSettingsAreTheProductionOverlay() throws Exception {
-        same(kustomize("k8s/overlays/production"), chart("replicas=3", "networkPolicy.enabled=true", "resources.requests.cpu=250m",
+        same(kustomize("k8s/overlays/production"), chart("replicas=3", "networkPolicy.enabled=true", "topologySpread.nodes=DoNotSchedule", "resources.requests.cpu=250m",
                 "resources.requests.memory=256Mi", "resources.limits.memory=512Mi"));
     }
 
     @Test
     void clusterWideIsTheClusterWideOverlayAndNeverTheDefault() throws Exception {
-        Map<String, HasMetadata> chart = chart("rbac.scope=cluster-wide", "replicas=3", "networkPolicy.enabled=true", "resources.requests.cpu=250m",
+        Map<String, HasMetadata> chart = chart("rbac.scope=cluster-wide", "replicas=3", "networkPolicy.enabled=true", "topologySpread.nodes=DoNotSchedule",
+                "resources.requests.cpu=250m",
                 "resources.requests.memory=256Mi", "resources.limits.memory=512Mi");
         same(kustomize("k8s/overlays/cluster-wide"), chart);
         assertTrue(!env(container(chart)).containsKey("REMEDIATOR_ALLOWED_NAMESPACES"));
