@@ -5,7 +5,7 @@
 #   bench/cluster.sh takeover [kill|term]                                 a replica dies mid-verification: time to finish
 #   bench/cluster.sh resend [seconds=10] [connections=32] [rounds=3]     re-sends with the Kubernetes store vs Alertmanager
 # Environment switches: TRACE=1 (replicas log decisions slower than 100 ms: queueing, lock, slow write),
-# REPLICA_JFR=1 (Flight Recorder files in target/cluster-bench/), REPLICA_ENV=K=V,K=V (settings for the replicas),
+# REPLICA_JFR=1 (Flight Recorder files in target/cluster-bench/), REPLICA_STOP_GENTLY=1 (SIGTERM at the end, e.g. to train an AOT cache), REPLICA_ENV=K=V,K=V (settings for the replicas),
 # REHEARSALS=n storms before the measured one (default 8: the JIT settles after about five), WARM_OPENS=n episodes opened in the warm-up (default 2000), QUIET=n,
 # REPLICA_JAVA=<java> (another JVM for the replicas), REPLICA_JVM="<JVM flags>" (after the default -XX:+UseSerialGC -Xmx256m).
 set -euo pipefail

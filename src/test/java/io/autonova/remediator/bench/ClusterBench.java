@@ -105,13 +105,13 @@ public final class ClusterBench {
         return targets;
     }
 
-    /** Stops the replicas with SIGTERM so that flight recordings are written. */
+    /** Stops the replicas with SIGTERM so that flight recordings (and a JDK 25 AOT cache being trained) are written. */
     static void stopGently(List<Process> replicas) throws InterruptedException {
         for (Process p : replicas) {
             p.destroy();
         }
         for (Process p : replicas) {
-            p.waitFor(20, TimeUnit.SECONDS);
+            p.waitFor(120, TimeUnit.SECONDS); // an AOT cache is assembled at exit, by a second JVM
         }
     }
 
@@ -308,14 +308,14 @@ public final class ClusterBench {
                 storm.getOrDefault(Double.POSITIVE_INFINITY, 0L), bucketQuantile(storm, 0.5), bucketQuantile(storm, 0.99));
         records -= recordsBefore;
         leases -= leasesBefore;
-        if (System.getenv("REPLICA_JFR") != null) {
-            stopGently(replicas);
-        }
         System.out.printf("RESULT storm%s alerts=%d services=%d deliveries=%d (10%% to both replicas) sent_in=%.1fs webhook_p50=%.1fms webhook_p99=%.1fms "
                         + "max=%.1fms non2xx=%d api_calls=%d api_calls_per_delivered_alert=%.3f records=%d leases=%d rollbacks=%d%n",
                 env.containsKey("REMEDIATOR_KAFKA_WEBHOOK_BACKBONE") ? " (through Kafka)" : "", alerts, services, deliveries, sendSeconds, ms(sorted, 0.50), ms(sorted, 0.99), ms(sorted, 1.0), measured.non2xx(), total,
                 (double) total / delivered, records, leases, patches);
         quiet(client, server);
+        if (System.getenv("REPLICA_JFR") != null || System.getenv("REPLICA_STOP_GENTLY") != null) {
+            stopGently(replicas); // after the quiet run, which needs them
+        }
     }
 
     /**
