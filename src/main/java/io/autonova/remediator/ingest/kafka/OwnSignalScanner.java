@@ -105,7 +105,7 @@ final class OwnSignalScanner {
                     if (time != null) {
                         return false;
                     }
-                    time = instant(strStart, strEnd);
+                    time = instant(in, strStart, strEnd);
                     if (time == null) {
                         return false;
                     }
@@ -208,17 +208,18 @@ final class OwnSignalScanner {
         return v;
     }
 
-    private Instant instant(int s, int e) {
+    /** RFC 3339 in UTC ({@code 2026-11-26T11:59:30.250Z}) between {@code s} and {@code e}; null otherwise. */
+    static Instant instant(byte[] in, int s, int e) {
         int n = e - s;
         if (n < 20 || in[s + 4] != '-' || in[s + 7] != '-' || in[s + 10] != 'T' || in[s + 13] != ':' || in[s + 16] != ':' || in[e - 1] != 'Z') {
             return null;
         }
-        int year = digits(s, 4);
-        int month = digits(s + 5, 2);
-        int day = digits(s + 8, 2);
-        int hour = digits(s + 11, 2);
-        int minute = digits(s + 14, 2);
-        int second = digits(s + 17, 2);
+        int year = digits(in, s, 4);
+        int month = digits(in, s + 5, 2);
+        int day = digits(in, s + 8, 2);
+        int hour = digits(in, s + 11, 2);
+        int minute = digits(in, s + 14, 2);
+        int second = digits(in, s + 17, 2);
         if (year < 0 || month < 0 || day < 0 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
             return null;
         }
@@ -228,7 +229,7 @@ final class OwnSignalScanner {
             if (in[s + 19] != '.' || fractionDigits < 1 || fractionDigits > 9) {
                 return null;
             }
-            nanos = digits(s + 20, fractionDigits);
+            nanos = digits(in, s + 20, fractionDigits);
             if (nanos < 0) {
                 return null;
             }
@@ -243,7 +244,7 @@ final class OwnSignalScanner {
         }
     }
 
-    private int digits(int from, int len) {
+    private static int digits(byte[] in, int from, int len) {
         int v = 0;
         for (int i = from; i < from + len; i++) {
             byte c = in[i];

@@ -6,9 +6,8 @@ import com.fasterxml.jackson.core.JsonToken;
 import io.autonova.remediator.domain.Signal;
 
 import java.io.IOException;
-import java.time.DateTimeException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.LocalDate;
 
 /**
  * The hot path of Kafka ingest: a flat JSON object of the service's own signal format, read token by token with
@@ -137,52 +136,9 @@ final class StreamingSignalScanner {
         return n < 0 || n > max ? -1 : n;
     }
 
-    /** RFC 3339 in UTC ({@code 2026-11-26T11:59:30.250Z}), as the service's own producers write it; null otherwise. */
-    static Instant instant(String s) {
-        int n = s.length();
-        if (n < 20 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T' || s.charAt(13) != ':' || s.charAt(16) != ':'
-                || s.charAt(n - 1) != 'Z') {
-            return null;
-        }
-        int year = digits(s, 0, 4);
-        int month = digits(s, 5, 2);
-        int day = digits(s, 8, 2);
-        int hour = digits(s, 11, 2);
-        int minute = digits(s, 14, 2);
-        int second = digits(s, 17, 2);
-        if (year < 0 || month < 0 || day < 0 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
-            return null;
-        }
-        int nanos = 0;
-        if (n > 20) {
-            int fractionDigits = n - 21;
-            if (s.charAt(19) != '.' || fractionDigits < 1 || fractionDigits > 9) {
-                return null;
-            }
-            nanos = digits(s, 20, fractionDigits);
-            if (nanos < 0) {
-                return null;
-            }
-            for (int i = fractionDigits; i < 9; i++) {
-                nanos *= 10;
-            }
-        }
-        try {
-            return Instant.ofEpochSecond(LocalDate.of(year, month, day).toEpochDay() * 86400 + hour * 3600L + minute * 60L + second, nanos);
-        } catch (DateTimeException ex) {
-            return null;
-        }
-    }
-
-    private static int digits(String s, int from, int len) {
-        int v = 0;
-        for (int i = from; i < from + len; i++) {
-            char c = s.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            v = v * 10 + (c - '0');
-        }
-        return v;
+    /** The hand-written scanner's own RFC 3339 reader: the comparison is of the JSON reading, not of the time parsing. */
+    private static Instant instant(String s) {
+        byte[] b = s.getBytes(StandardCharsets.ISO_8859_1);
+        return OwnSignalScanner.instant(b, 0, b.length);
     }
 }
