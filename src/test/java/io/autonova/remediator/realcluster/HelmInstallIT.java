@@ -7,9 +7,7 @@ import io.autonova.remediator.fixtures.ServiceProcess;
 import io.autonova.remediator.it.Alerts;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -49,8 +47,6 @@ class HelmInstallIT {
     static final String SA = RELEASE + "-autonova-remediator";
     static final Path LOGS = Path.of("target/helm-install-it");
     static final ObjectMapper JSON = new ObjectMapper();
-    static final ResourceDefinitionContext REMEDIATIONS = new ResourceDefinitionContext.Builder().withGroup("autonova.io").withVersion("v1alpha1")
-            .withKind("Remediation").withPlural("remediations").withNamespaced(true).build();
 
     static RealCluster cluster;
     static KubernetesClient admin;
@@ -112,15 +108,9 @@ class HelmInstallIT {
                 "--from-literal=webhook-token=" + ServiceProcess.WEBHOOK_TOKEN, "--from-literal=admin-token=" + ServiceProcess.ADMIN_TOKEN);
         rulesDir = Files.createDirectories(LOGS.resolve("rules"));
         syncRulesVolume();
-        Map<String, String> env = new java.util.HashMap<>(cluster.serviceEnv(cluster.token(NS, SA)));
         // As the chart's Deployment sets them (HelmChartTest holds the chart to these names).
-        env.put("REMEDIATOR_STATE_STORE", "kubernetes");
-        env.put("REMEDIATOR_STATE_NAMESPACE", NS);
-        env.put("REMEDIATOR_ALLOWED_NAMESPACES", APPS);
-        env.put("REMEDIATOR_EXECUTION_POLL_INTERVAL", "200ms");
-        env.put("REMEDIATOR_EXECUTION_VERIFY_TIMEOUT", "60s");
+        Map<String, String> env = RealClusterIT.serviceEnv(cluster, cluster.token(NS, SA), NS, APPS);
         env.put("REMEDIATOR_RULES_RELOAD_INTERVAL", "500ms");
-        env.put("QUARKUS_LOG_CATEGORY__IO_AUTONOVA__LEVEL", "INFO");
         service = ServiceProcess.start("helm-1", 18721, rulesDir.toString(), List.of(), env, LOGS).awaitReady(Duration.ofSeconds(60));
     }
 
@@ -152,14 +142,15 @@ class HelmInstallIT {
     @Order(2)
     void oneAlertIsRolledBackEndToEnd() throws Exception {
         String api = "api-" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
-        deploy(api);
+        RealClusterIT.deploy(admin, APPS, api, c -> {
+        }, "registry.local/api:1.0", "registry.local/api:2.0");
         HttpResponse<String> r = ServiceProcess.HTTP.send(service.webhook(Alerts.body(Alerts.firing(Map.of("alertname", "HighErrorRate", "namespace", APPS,
                 "service", api), "0.4"))), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
         JsonNode result = JSON.readTree(r.body()).get("results").get(0);
         assertEquals("ALL_CHECKS_PASSED", result.get("reason").asText(), r.body());
         String name = result.get("remediation").asText();
-        await().atMost(Duration.ofSeconds(90)).until(() -> "SUCCEEDED".equals(phase(name)));
+        await().atMost(Duration.ofSeconds(90)).until(() -> "SUCCEEDED".equals(RealClusterIT.phase(admin, NS, name)));
         assertEquals("registry.local/api:1.0", admin.apps().deployments().inNamespace(APPS).withName(api).get().getSpec().getTemplate().getSpec()
                 .getContainers().get(0).getImage());
     }
@@ -197,26 +188,5 @@ class HelmInstallIT {
     static String rulesLoaded() throws Exception {
         return ServiceProcess.HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + "/api/v1/rules"))
                 .header("Authorization", "Bearer " + ServiceProcess.ADMIN_TOKEN).build(), HttpResponse.BodyHandlers.ofString()).body();
-    }
-
-    @SuppressWarnings("unchecked")
-    static String phase(String name) {
-        var r = admin.genericKubernetesResources(REMEDIATIONS).inNamespace(NS).withName(name).get();
-        Object status = r == null ? null : r.getAdditionalProperties().get("status");
-        return status == null ? null : String.valueOf(((Map<String, Object>) status).get("phase"));
-    }
-
-    static void deploy(String name) {
-        Deployment d = new DeploymentBuilder().withNewMetadata().withName(name).withNamespace(APPS).endMetadata()
-                .withNewSpec().withReplicas(2).withNewSelector().addToMatchLabels("app", name).endSelector()
-                .withNewTemplate().withNewMetadata().addToLabels("app", name).endMetadata()
-                .withNewSpec().addNewContainer().withName("app").withImage("registry.local/api:1.0").endContainer().endSpec().endTemplate().endSpec().build();
-        admin.apps().deployments().inNamespace(APPS).resource(d).create();
-        RealClusterIT.awaitRolledOut(admin, APPS, name);
-        admin.apps().deployments().inNamespace(APPS).withName(name).edit(x -> {
-            x.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("registry.local/api:2.0");
-            return x;
-        });
-        RealClusterIT.awaitRolledOut(admin, APPS, name);
     }
 }

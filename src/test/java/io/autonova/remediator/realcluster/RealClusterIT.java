@@ -111,17 +111,23 @@ class RealClusterIT {
         service = startService("real-1", 18711, Map.of());
     }
 
-    static ServiceProcess startService(String id, int port, Map<String, String> extra) throws Exception {
+    /** A replica's settings against the real control plane, as its ServiceAccount, acting in {@code allowed} only. */
+    static Map<String, String> serviceEnv(RealCluster cluster, String token, String stateNamespace, String allowed) throws Exception {
         Map<String, String> env = new java.util.HashMap<>(cluster.serviceEnv(token));
         env.put("REMEDIATOR_STATE_STORE", "kubernetes");
-        env.put("REMEDIATOR_STATE_NAMESPACE", STATE);
-        env.put("REMEDIATOR_ALLOWED_NAMESPACES", APPS);
+        env.put("REMEDIATOR_STATE_NAMESPACE", stateNamespace);
+        env.put("REMEDIATOR_ALLOWED_NAMESPACES", allowed);
         env.put("REMEDIATOR_EXECUTION_POLL_INTERVAL", "200ms");
         env.put("REMEDIATOR_EXECUTION_VERIFY_TIMEOUT", "60s");
+        env.put("QUARKUS_LOG_CATEGORY__IO_AUTONOVA__LEVEL", "INFO");
+        return env;
+    }
+
+    static ServiceProcess startService(String id, int port, Map<String, String> extra) throws Exception {
+        Map<String, String> env = serviceEnv(cluster, token, STATE, APPS);
         env.put("REMEDIATOR_PERMISSION_CHECK_INTERVAL", "1s");
         env.put("REMEDIATOR_EXECUTION_LEASE_DURATION", "6s");
         env.put("REMEDIATOR_CONFIG_HISTORY_SECRET_NAMESPACES", APPS);
-        env.put("QUARKUS_LOG_CATEGORY__IO_AUTONOVA__LEVEL", "INFO");
         env.putAll(extra);
         ServiceProcess p = ServiceProcess.start(id, port, LOGS.resolve("rules").toString(), List.of(), env, LOGS);
         try {
@@ -164,6 +170,11 @@ class RealClusterIT {
     }
 
     static Deployment deploy(String ns, String name, java.util.function.Consumer<io.fabric8.kubernetes.api.model.Container> container, String... images) {
+        return deploy(admin, ns, name, container, images);
+    }
+
+    static Deployment deploy(KubernetesClient admin, String ns, String name, java.util.function.Consumer<io.fabric8.kubernetes.api.model.Container> container,
+                             String... images) {
         var c = new io.fabric8.kubernetes.api.model.ContainerBuilder().withName("app").withImage(images[0]).build();
         container.accept(c);
         Deployment d = new DeploymentBuilder().withNewMetadata().withName(name).withNamespace(ns).endMetadata()
@@ -171,14 +182,14 @@ class RealClusterIT {
                 .withNewTemplate().withNewMetadata().addToLabels("app", name).endMetadata()
                 .withNewSpec().withContainers(c).endSpec().endTemplate().endSpec().build();
         admin.apps().deployments().inNamespace(ns).resource(d).create();
-        awaitRolledOut(ns, name);
+        awaitRolledOut(admin, ns, name);
         for (int i = 1; i < images.length; i++) {
             String image = images[i];
             admin.apps().deployments().inNamespace(ns).withName(name).edit(x -> {
                 x.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(image);
                 return x;
             });
-            awaitRolledOut(ns, name);
+            awaitRolledOut(admin, ns, name);
         }
         return admin.apps().deployments().inNamespace(ns).withName(name).get();
     }
@@ -211,9 +222,14 @@ class RealClusterIT {
         return admin.genericKubernetesResources(REMEDIATIONS).inNamespace(STATE).withName(name).get();
     }
 
-    @SuppressWarnings("unchecked")
     static String phase(String name) {
-        GenericKubernetesResource r = record(name);
+        return phase(admin, STATE, name);
+    }
+
+    /** A Remediation record's phase, or null while there is none. */
+    @SuppressWarnings("unchecked")
+    static String phase(KubernetesClient admin, String stateNamespace, String name) {
+        GenericKubernetesResource r = admin.genericKubernetesResources(REMEDIATIONS).inNamespace(stateNamespace).withName(name).get();
         Object status = r == null ? null : r.getAdditionalProperties().get("status");
         return status == null ? null : String.valueOf(((Map<String, Object>) status).get("phase"));
     }
