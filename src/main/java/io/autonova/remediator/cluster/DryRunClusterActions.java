@@ -107,6 +107,11 @@ public class DryRunClusterActions implements ClusterActions {
     }
 
     private <T extends HasMetadata> T patch(String kind, String namespace, String name, String jsonPatch, Optional<T> current) {
+        return patch(kind, namespace, name, jsonPatch, current, ": " + abbreviate(jsonPatch));
+    }
+
+    /** {@code shown}: what the journal says of the patch (a Secret's never shows its values). */
+    private <T extends HasMetadata> T patch(String kind, String namespace, String name, String jsonPatch, Optional<T> current, String shown) {
         T base = current.orElseThrow(() -> new KubernetesClientException(kind + " " + namespace + "/" + name + " not found", 404, null));
         JsonNode after;
         try {
@@ -120,7 +125,7 @@ public class DryRunClusterActions implements ClusterActions {
             Long generation = d.getMetadata().getGeneration();
             d.getMetadata().setGeneration(generation == null ? 1 : generation + 1);
         }
-        return keep(kind, namespace, name, patched, "JSON-patch " + kind + " " + namespace + "/" + name + ": " + abbreviate(jsonPatch));
+        return keep(kind, namespace, name, patched, "JSON-patch " + kind + " " + namespace + "/" + name + shown);
     }
 
     private boolean delete(String kind, String namespace, String name, boolean existed) {
@@ -252,10 +257,7 @@ public class DryRunClusterActions implements ClusterActions {
 
     @Override
     public Secret patchSecret(String namespace, String name, String jsonPatch) {
-        // The journal shows which Secret and which paths, never the values.
-        Secret patched = patch("Secret", namespace, name, jsonPatch, secret(namespace, name));
-        journal.set(journal.size() - 1, "JSON-patch Secret " + namespace + "/" + name + " (content not shown)");
-        return patched;
+        return patch("Secret", namespace, name, jsonPatch, secret(namespace, name), " (content not shown)");
     }
 
     @Override
