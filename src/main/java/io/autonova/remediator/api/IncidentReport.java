@@ -63,6 +63,9 @@ public final class IncidentReport {
                 .data("target", r.targetKey())
                 .data("argoApplication", r.spec.target.argoApplication)
                 .data("method", raw(method(r)))
+                .data("startedBy", r.spec.manual == null ? null : r.spec.manual.by + (r.spec.manual.forced ? ", forced past the policy's limits" : "")
+                        + ": " + r.spec.manual.reason)
+                .data("approval", approval(r))
                 .data("revisions", raw(r.status.revisionFrom == null ? "none" : "from " + r.status.revisionFrom + " to " + r.status.revisionTo))
                 .data("impact", raw(impact(r)))
                 .data("outcome", raw(r.status.phase.name().toLowerCase().replace('_', '-')))
@@ -106,6 +109,23 @@ public final class IncidentReport {
 
     private static RawString at(Instant i) {
         return raw(i == null ? "" : i.truncatedTo(ChronoUnit.SECONDS).toString());
+    }
+
+    /** Who answered the approval, how and when, and what required it; null when the run needed none. */
+    static String approval(RemediationRecord r) {
+        if (r.spec.approval == null) {
+            return null;
+        }
+        String required = "required by " + String.join("; ", r.spec.approval.requiredBy.stream().map(q -> q.source).toList());
+        RemediationRecord.ApprovalAnswer a = r.status.approval;
+        if (a == null) {
+            return "waiting until " + r.spec.approval.expiresAt + " (" + required + ")";
+        }
+        if ("expired".equals(a.answer)) {
+            return "Expired: nobody answered within " + r.spec.approval.timeout + " (" + required + ")";
+        }
+        return (a.answer.equals("approved") ? "Approved" : "Denied") + " by " + a.by + " via " + a.via + " at " + a.at
+                + " after " + a.waitedSeconds + "s" + (a.reason == null ? "" : ": " + a.reason) + " (" + required + ")";
     }
 
     /**

@@ -38,7 +38,10 @@ public class PauseResource {
     private final ObjectMapper mapper;
     private final Clock clock;
 
-    public PauseResource(ServiceRuntime runtime, ObjectMapper mapper, Clock clock) {
+    private final Caller caller;
+
+    public PauseResource(ServiceRuntime runtime, ObjectMapper mapper, Clock clock, Caller caller) {
+        this.caller = caller;
         this.runtime = runtime;
         this.mapper = mapper;
         this.clock = clock;
@@ -89,8 +92,12 @@ public class PauseResource {
             throw new ProblemException(400, "Invalid pause", "'reason' is longer than 1000 characters");
         }
         Instant expiresAt = expiry(req, now);
+        var who = caller.require("create", "remediationpauses", null, namespace, null);
+        // The person is the caller; a 'createdBy' in the body is kept only as a note from the break-glass token.
+        String onBehalf = Requests.optionalText(req, "createdBy");
+        String by = who.breakGlass() && onBehalf != null ? who.name() + " for " + onBehalf : who.name();
         Pause pause = new Pause("pause-" + UUID.randomUUID().toString().substring(0, 8), scope, namespace, service, reason,
-                Requests.optionalText(req, "createdBy"), now, expiresAt);
+                by, now, expiresAt);
         runtime.store().createPause(pause);
         LOG.infof("pause created: %s", pause.describe());
         return Response.status(201).entity(pause).build();
@@ -99,10 +106,16 @@ public class PauseResource {
     @DELETE
     @Path("/{id}")
     public Response delete(@PathParam("id") String id) {
-        if (KubernetesNames.objectNameProblem(id).isPresent() || !runtime.store().deletePause(id)) {
+        Pause pause = KubernetesNames.objectNameProblem(id).isPresent() ? null
+                : runtime.store().pauses().stream().filter(p -> p.id().equals(id)).findFirst().orElse(null);
+        if (pause == null) {
             throw new ProblemException(404, "Not found", "no pause with id " + KubernetesNames.quoteUntrusted(id));
         }
-        LOG.infof("pause %s deleted: automation resumes for its scope", id);
+        var who = caller.require("delete", "remediationpauses", null, pause.namespace(), id);
+        if (!runtime.store().deletePause(id)) {
+            throw new ProblemException(404, "Not found", "no pause with id " + KubernetesNames.quoteUntrusted(id));
+        }
+        LOG.infof("pause %s deleted by %s: automation resumes for its scope", id, who.name());
         return Response.noContent().build();
     }
 

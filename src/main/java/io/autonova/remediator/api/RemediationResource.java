@@ -1,9 +1,11 @@
 package io.autonova.remediator.api;
 
 import io.autonova.remediator.domain.KubernetesNames;
+import io.autonova.remediator.pipeline.ApprovalDesk;
 import io.autonova.remediator.state.RemediationRecord;
 import io.autonova.remediator.runtime.ServiceRuntime;
 import io.autonova.remediator.state.StateStore;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -18,7 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Remediation records: list, the full decision trail of one, and abort of one in flight. */
+/** Remediation records: list, the full decision trail of one, approval or denial of one waiting, abort of one in flight. */
 @Path("/api/v1/remediations")
 @Produces(MediaType.APPLICATION_JSON)
 public class RemediationResource {
@@ -26,9 +28,15 @@ public class RemediationResource {
     private static final Logger LOG = Logger.getLogger(RemediationResource.class);
 
     private final ServiceRuntime runtime;
+    private final Caller caller;
+    private final ApprovalDesk desk;
+    private final com.fasterxml.jackson.databind.ObjectMapper mapper;
 
-    public RemediationResource(ServiceRuntime runtime) {
+    public RemediationResource(ServiceRuntime runtime, Caller caller, ApprovalDesk desk, com.fasterxml.jackson.databind.ObjectMapper mapper) {
         this.runtime = runtime;
+        this.caller = caller;
+        this.desk = desk;
+        this.mapper = mapper;
     }
 
     @GET
@@ -94,11 +102,51 @@ public class RemediationResource {
         return IncidentReport.render(find(name));
     }
 
+    /** Approves a run awaiting approval: needs {@code approve} on remediations in the target's namespace. */
+    @POST
+    @Path("/{name}/approve")
+    @Consumes(MediaType.WILDCARD)
+    public Response approve(@PathParam("name") String name, String body) {
+        return answer(name, true, body);
+    }
+
+    /** Denies a run awaiting approval (the same right as approving it); nothing is changed in the cluster. */
+    @POST
+    @Path("/{name}/deny")
+    @Consumes(MediaType.WILDCARD)
+    public Response deny(@PathParam("name") String name, String body) {
+        return answer(name, false, body);
+    }
+
+    private Response answer(String name, boolean approve, String body) {
+        RemediationRecord r = find(name);
+        String reason = body == null || body.isBlank() ? null : Requests.optionalText(Requests.object(mapper, body), "reason");
+        if (reason != null && reason.length() > 1000) {
+            throw new ProblemException(400, "Invalid answer", "'reason' is longer than 1000 characters");
+        }
+        String via = "console".equals(body == null || body.isBlank() ? null : Requests.optionalText(Requests.object(mapper, body), "via")) ? "console" : "api";
+        var who = caller.require("approve", "remediations", null, r.spec.target.namespace, name);
+        try {
+            RemediationRecord answered = desk.answer(name, approve, who, via, reason).record();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("remediation", name);
+            m.put("answer", answered.status.approval == null ? null : answered.status.approval.answer);
+            m.put("by", who.name());
+            m.put("via", via);
+            m.put("note", approve ? "the run starts at its next reconcile, through the usual checks before its first step"
+                    : "the run ends denied; nothing was changed");
+            return Response.ok(m).build();
+        } catch (ApprovalDesk.Refused e) {
+            throw new ProblemException(e.status(), e.title(), e.getMessage());
+        }
+    }
+
     @POST
     @Path("/{name}/abort")
     public Response abort(@PathParam("name") String name) {
         StateStore store = runtime.store();
-        find(name);
+        RemediationRecord target = find(name);
+        var who = caller.require("abort", "remediations", null, target.spec.target.namespace, name);
         for (int i = 0; i < 8; i++) {
             RemediationRecord r = (i == 0 ? store.record(name) : store.fetch(name)).orElseThrow(
                     () -> new ProblemException(404, "Not found", "no remediation named " + name)).copy();
@@ -107,9 +155,9 @@ public class RemediationResource {
                         + "; only pending or running remediations can be aborted");
             }
             r.spec.abortRequested = true;
-            r.spec.abortRequestedBy = "operator API";
+            r.spec.abortRequestedBy = who.name();
             if (store.update(r)) {
-                LOG.warnf("abort requested for remediation %s (%s)", name, r.targetKey());
+                LOG.warnf("abort requested for remediation %s (%s) by %s", name, r.targetKey(), who.name());
                 return Response.accepted(Map.of("remediation", name, "abortRequested", true,
                         "note", "the run stops at its next step boundary and undoes the steps that are safe to undo; "
                                 + "a rollback already in the cluster is not reverted (that would re-deploy the bad release)")).build();

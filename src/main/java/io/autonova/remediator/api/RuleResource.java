@@ -75,6 +75,8 @@ public class RuleResource {
                 m.put("outcome", e.decision().outcome().tag());
                 m.put("reason", e.decision().reason().name());
                 m.put("message", e.decision().message());
+                m.put("approval", e.approval().map(n -> Map.of("required", true, "timeout", io.autonova.remediator.domain.Durations.format(n.timeout()),
+                        "requiredBy", n.requiredBy())).orElse(Map.of("required", false)));
                 matches.add(m);
             }
             one.put("matches", matches);

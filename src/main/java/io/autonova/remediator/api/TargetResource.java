@@ -31,9 +31,12 @@ public class TargetResource {
     private final ServiceRuntime runtime;
     private final Clock clock;
 
-    public TargetResource(ServiceRuntime runtime, Clock clock) {
+    private final Caller caller;
+
+    public TargetResource(ServiceRuntime runtime, Clock clock, Caller caller) {
         this.runtime = runtime;
         this.clock = clock;
+        this.caller = caller;
     }
 
     @GET
@@ -64,11 +67,12 @@ public class TargetResource {
         KubernetesNames.objectNameProblem(deployment).ifPresent(p -> {
             throw new ProblemException(400, "Invalid name", "deployment " + KubernetesNames.quoteUntrusted(deployment) + " " + p);
         });
+        var who = caller.require("delete", "targetholds", null, namespace, deployment);
         String key = namespace + "/" + deployment;
         StateStore store = runtime.store();
         Cas.update("the state of " + key, () -> store.target(key), () -> store.fetchTarget(key), store::replaceTarget,
                 t -> t.state().consecutive() == 0 && t.state().hold() == null ? t : t.withState(t.state().withHoldCleared()));
-        LOG.infof("operator cleared the hold and consecutive-action count of %s", key);
+        LOG.infof("%s cleared the hold and consecutive-action count of %s", who.name(), key);
         return Response.noContent().build();
     }
 }

@@ -144,10 +144,21 @@ public interface RemediatorConfig {
     }
 
     interface Admin {
-        /** Bearer token for the operator API; must differ from the webhook token. */
+        /** Bearer token for the operator API (break-glass: may do everything); must differ from the webhook token. */
         Optional<String> token();
 
         Optional<Path> tokenFile();
+
+        /**
+         * Operators' own Kubernetes tokens on the operator API: checked with a TokenReview, each action authorized with a
+         * SubjectAccessReview on the remediator's resources. Needs the Kubernetes store's client.
+         */
+        @WithDefault("true")
+        boolean kubernetesUsers();
+
+        /** How long a TokenReview or SubjectAccessReview answer is reused (bounded: a revoked binding takes effect after it). */
+        @WithDefault("10s")
+        java.time.Duration reviewCacheTtl();
     }
 
     interface State {

@@ -50,6 +50,14 @@ public class RemediatorMetrics {
                 .tag("scenario", scenario).tag("outcome", outcome).register(registry).record(endToEnd);
     }
 
+    /** An approval answered (approved, denied, expired) and how long the run waited for it. */
+    public void approval(String scenario, String result, Duration waited) {
+        Counter.builder("remediator_approvals").description("Runs awaiting approval, by how they were answered")
+                .tag("scenario", scenario).tag("result", result).register(registry).increment();
+        Timer.builder("remediator_approval_wait").description("From a run asking for approval to its answer (or expiry)")
+                .tag("scenario", scenario).tag("result", result).register(registry).record(waited);
+    }
+
     public void step(String scenario, String step, String outcome, Duration duration) {
         Timer.builder("remediator_step_duration").description("Duration of each scenario step")
                 .tag("scenario", scenario).tag("step", step).tag("outcome", outcome).register(registry).record(duration);

@@ -27,6 +27,9 @@ public enum FailureReason {
     API_REFUSED("the Kubernetes API refused a call (forbidden, invalid or gone): not tried again"),
     TARGET_REFUSED("the run's target or parameters were refused at execution (a protected namespace or an invalid name): nothing was sent", true),
     ABORTED("an operator aborted the run"),
+    APPROVAL_DENIED("a person denied the run it had to approve; nothing was changed"),
+    APPROVAL_EXPIRED("nobody approved the run within its approval timeout; nothing was changed"),
+    ALERT_RESOLVED("the alert resolved while the run waited for approval; nothing was changed"),
     RECORD_NOT_ADMITTED("the record does not carry this service's seal (written or changed outside it) or its target or parameters fail the "
             + "rule checks: it was not run"),
     COMPENSATION_FAILED("undoing an earlier step failed; the target waits for a human", true);

@@ -58,6 +58,10 @@ public class Reconciler {
         void finished(RemediationRecord record, Phase outcome);
 
         void step(String scenario, String step, String outcome, Duration took);
+
+        /** A run's approval was answered: approved, denied or expired, after waiting this long. */
+        default void approval(RemediationRecord record, String result, Duration waited) {
+        }
     }
 
     private final StateStore store;
@@ -134,6 +138,9 @@ public class Reconciler {
         if (plan == null) {
             return finish(rec, Phase.FAILED, null, "no plan for scenario " + rec.spec.scenario + " in this version", null);
         }
+        if (rec.status.phase == Phase.AWAITING_APPROVAL) {
+            return awaitApproval(rec, plan, now);
+        }
         if (rec.status.phase == Phase.PENDING && rec.deletionRequestedAt != null) {
             return finish(rec, Phase.ABORTED, FailureReason.ABORTED, "its record was deleted before the run started; nothing was changed", null);
         }
@@ -186,6 +193,111 @@ public class Reconciler {
             return advance(rec, step, s, ctx, false);
         }
         return finish(rec, Phase.SUCCEEDED, null, closing(rec), null);
+    }
+
+    /**
+     * A run waiting for a person: its plan preview is computed once (nothing is sent), an answer moves it on (approved:
+     * pending, the usual start; denied: ended), and so do an abort, a deleted record, a resolved alert and the timeout.
+     * Ended unapproved, it gives back its target and slot and does not count as an action on the target.
+     */
+    private Instant awaitApproval(RemediationRecord rec, ScenarioPlan plan, Instant now) {
+        RemediationRecord.ApprovalAnswer answer = rec.status.approval;
+        if (rec.spec.abortRequested || rec.deletionRequestedAt != null) {
+            String by = rec.spec.abortRequested ? "aborted by " + (rec.spec.abortRequestedBy == null ? "an operator" : rec.spec.abortRequestedBy)
+                    : "its record was deleted";
+            return endUnapproved(rec, Phase.ABORTED, FailureReason.ABORTED, by + " while it waited for approval; nothing was changed", null);
+        }
+        if (answer != null && "approved".equals(answer.answer)) {
+            String msg = "approved by " + answer.by + " via " + answer.via + (answer.reason == null ? "" : " (" + answer.reason + ")");
+            mutate(rec.name, r -> {
+                r.status.phase = Phase.PENDING;
+                r.status.message = msg;
+            });
+            events.emit(store.record(rec.name).orElse(rec), false, "RemediationApproved", msg);
+            outcomes.approval(rec, "approved", Duration.ofSeconds(answer.waitedSeconds));
+            LOG.infof("remediation %s %s", rec.name, msg);
+            return now;
+        }
+        if (answer != null && "denied".equals(answer.answer)) {
+            return endUnapproved(rec, Phase.DENIED, FailureReason.APPROVAL_DENIED, "denied by " + answer.by + " via " + answer.via
+                    + (answer.reason == null ? "" : ": " + answer.reason) + "; nothing was changed", "denied");
+        }
+        Instant expires = rec.spec.approval == null ? now : rec.spec.approval.expiresAt;
+        if (!now.isBefore(expires)) {
+            mutate(rec.name, r -> {
+                if (r.status.approval == null) {
+                    r.status.approval = new RemediationRecord.ApprovalAnswer();
+                    r.status.approval.answer = "expired";
+                    r.status.approval.at = now;
+                    r.status.approval.waitedSeconds = r.approvalWait(now).toSeconds();
+                }
+            });
+            RemediationRecord latest = store.record(rec.name).orElse(rec);
+            if (latest.status.approval != null && !"expired".equals(latest.status.approval.answer)) {
+                return now; // answered just in time: that answer wins
+            }
+            return endUnapproved(rec, Phase.EXPIRED, FailureReason.APPROVAL_EXPIRED, "nobody approved it within "
+                    + (rec.spec.approval == null ? "its timeout" : rec.spec.approval.timeout) + "; nothing was changed", "expired");
+        }
+        if (rec.spec.manual == null && rec.status.alerts.instances > 0 && rec.status.alerts.firing.isEmpty() && !rec.status.alerts.overflow) {
+            return endUnapproved(rec, Phase.CLEARED, FailureReason.ALERT_RESOLVED, FailureReason.ALERT_RESOLVED.description(), null);
+        }
+        if (rec.status.preview == null) {
+            RemediationRecord.Preview preview = preview(rec, plan, now);
+            mutate(rec.name, r -> {
+                if (r.status.preview == null) {
+                    r.status.preview = preview;
+                    addNotices(r, "approval", List.of("chat"));
+                }
+            });
+            RemediationRecord shown = store.record(rec.name).orElse(rec);
+            events.emit(shown, true, "RemediationAwaitingApproval", "waits for approval until " + expires + ": " + preview.summary);
+            LOG.infof("remediation %s waits for approval until %s: %s", rec.name, expires, preview.summary);
+        }
+        Instant poll = now.plus(settings.pollInterval());
+        return expires.isBefore(poll) ? expires : poll;
+    }
+
+    /** The plan walked over a what-if view of the cluster, for the approver: nothing is sent. */
+    private RemediationRecord.Preview preview(RemediationRecord rec, ScenarioPlan plan, Instant now) {
+        RemediationRecord.Preview p = new RemediationRecord.Preview();
+        p.at = now;
+        if (cluster == null) {
+            for (String[] o : plan.outline(context(rec, now))) {
+                RemediationRecord.Step s = new RemediationRecord.Step();
+                s.name = o[0];
+                s.phase = "planned";
+                s.message = "would " + o[1];
+                p.steps.add(s);
+            }
+            p.summary = "the steps it would take (no cluster to walk them over)";
+            return p;
+        }
+        p.summary = simulate(rec, plan, p.steps, now);
+        for (RemediationRecord.Step s : p.steps) {
+            p.revisionFrom = p.revisionFrom != null ? p.revisionFrom : EngineOutput.REVISION_FROM.in(s.outputs);
+            p.revisionTo = p.revisionTo != null ? p.revisionTo : EngineOutput.REVISION_TO.in(s.outputs);
+        }
+        return p;
+    }
+
+    /**
+     * Ends a run that never acted (denied, expired, aborted or cleared while it waited): its admission no longer counts
+     * as an action on the target (cooldown, consecutive cap); the rate limits keep counting what was asked for.
+     */
+    private Instant endUnapproved(RemediationRecord rec, Phase outcome, FailureReason reason, String message, String approvalResult) {
+        String key = rec.targetKey();
+        Cas.update("the state of " + key, () -> store.target(key), () -> store.fetchTarget(key), store::replaceTarget, t -> {
+            var s = t.state().withoutAction(rec.name);
+            return s == t.state() ? t : t.withState(s);
+        });
+        Instant now = clock.instant();
+        finish(rec, outcome, reason, message, null);
+        if (approvalResult != null) {
+            RemediationRecord ended = store.record(rec.name).orElse(rec);
+            outcomes.approval(ended, approvalResult, ended.status.approval == null ? ended.approvalWait(now) : Duration.ofSeconds(ended.status.approval.waitedSeconds));
+        }
+        return null;
     }
 
     private RunContext context(RemediationRecord rec, Instant now) {
@@ -480,7 +592,14 @@ public class Reconciler {
 
     /** Queues a notice per configured channel, once per event (a retried write must not queue it twice). */
     private void addNotices(RemediationRecord r, String event) {
+        addNotices(r, event, settings.notices());
+    }
+
+    private void addNotices(RemediationRecord r, String event, List<String> channels) {
         for (String channel : settings.notices()) {
+            if (!channels.contains(channel)) {
+                continue;
+            }
             if (r.status.notices.stream().noneMatch(n -> n.channel.equals(channel) && n.event.equals(event))) {
                 RemediationRecord.Notice n = new RemediationRecord.Notice();
                 n.channel = channel;

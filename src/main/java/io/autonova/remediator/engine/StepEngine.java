@@ -105,6 +105,11 @@ public class StepEngine {
                     public void step(String scenario, String step, String outcome, Duration took) {
                         metrics.step(scenario, step, outcome, took);
                     }
+
+                    @Override
+                    public void approval(RemediationRecord r, String result, Duration waited) {
+                        metrics.approval(r.spec.scenario, result, waited);
+                    }
                 });
         runtime.store().onRecordChange(name -> {
             if (stopping) {

@@ -12,7 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
-/** A Slack-compatible incoming webhook: one message when a run starts, one when it ends. At least once. */
+/** A Slack-compatible incoming webhook: one message when a run asks for approval (with
+ * Approve and Deny buttons), one when it starts, one when it ends. At least once. */
 public final class ChatChannel implements NoticeChannel {
 
     public static final String NAME = "chat";
@@ -49,7 +50,7 @@ public final class ChatChannel implements NoticeChannel {
             // The URL is a credential (whoever has it can post): neither the record nor the log may show it.
             return Sent.givenUp("the chat webhook URL in " + webhookUrlFile + " is not a valid http(s) URL (its content is not shown: it is a secret)");
         }
-        String event = n.event.equals("started") ? "started" : "finished";
+        String event = n.event.equals("started") || n.event.equals("approval") ? n.event : "finished";
         return Sent.judge(http.send("POST", hook, Json.MAPPER.writeValueAsString(NoticeText.chat(r, event, consoleUrl)), null), "HTTP 200");
     }
 }

@@ -37,14 +37,18 @@ public final class NoticeText {
     /** One line: what happened to which target, and where it stands (escaped for each channel by its caller). */
     public static String headline(RemediationRecord r, String event) {
         String outcome = r.status.phase == Phase.SUCCEEDED ? "succeeded" : r.status.phase == Phase.ABORTED ? "was aborted" : "failed";
+        boolean approval = event.equals("approval");
+        RemediationRecord.Preview preview = r.status.preview;
         return HEADLINE.data("started", event.equals("started"))
+                .data("approval", approval)
+                .data("expiresAt", r.spec.approval == null ? "" : String.valueOf(r.spec.approval.expiresAt))
                 .data("scenario", r.spec.scenario)
                 .data("target", r.spec.target.namespace + "/" + r.spec.target.deployment)
                 .data("rule", r.spec.rule)
                 .data("alertname", r.spec.trigger.alertname)
                 .data("outcome", outcome)
-                .data("revisionFrom", r.status.revisionFrom)
-                .data("revisionTo", r.status.revisionTo)
+                .data("revisionFrom", approval && preview != null ? preview.revisionFrom : r.status.revisionFrom)
+                .data("revisionTo", approval && preview != null ? preview.revisionTo : r.status.revisionTo)
                 .data("held", held(r))
                 .data("message", r.status.message == null ? "" : r.status.message)
                 .render().strip();
@@ -66,9 +70,34 @@ public final class NoticeText {
         return headline(r, r.status.phase.finished() ? "finished" : "started") + " [" + r.name + "]";
     }
 
+    /** The block id Slack sends back with a button press: it says the buttons are ours. */
+    public static final String APPROVAL_BLOCK = "autonova-approval";
+
+    /**
+     * Approve and Deny (Block Kit buttons, each with a confirmation dialog); the value is the record's name, which the
+     * interactions endpoint checks like any other input.
+     */
+    static Map<String, Object> approvalButtons(String record) {
+        return Map.of("type", "actions", "block_id", APPROVAL_BLOCK, "elements", List.of(
+                button("Approve", "approve", "primary", record, "Run the rollback now?"),
+                button("Deny", "deny", "danger", record, "Deny the rollback? Nothing will be changed.")));
+    }
+
+    private static Map<String, Object> button(String label, String action, String style, String value, String question) {
+        Map<String, Object> b = new LinkedHashMap<>();
+        b.put("type", "button");
+        b.put("text", Map.of("type", "plain_text", "text", label));
+        b.put("action_id", action);
+        b.put("style", style);
+        b.put("value", value);
+        b.put("confirm", Map.of("title", Map.of("type", "plain_text", "text", label + "?"), "text", Map.of("type", "plain_text", "text", question),
+                "confirm", Map.of("type", "plain_text", "text", label), "deny", Map.of("type", "plain_text", "text", "Cancel")));
+        return b;
+    }
+
     /** A Slack-compatible incoming-webhook message: {@code text} (what Mattermost and notifications show) plus blocks. */
     public static Map<String, Object> chat(RemediationRecord r, String event, String consoleUrl) {
-        String emoji = event.equals("started") ? ":arrows_counterclockwise:" : r.status.phase == Phase.SUCCEEDED ? ":white_check_mark:"
+        String emoji = event.equals("approval") ? ":raised_hand:" : event.equals("started") ? ":arrows_counterclockwise:" : r.status.phase == Phase.SUCCEEDED ? ":white_check_mark:"
                 : held(r) ? ":raising_hand:" : ":x:";
         String text = cap(emoji + " " + slack(headline(r, event)), 2900); // Slack: 3,000 characters per section text
         List<Map<String, Object>> blocks = new ArrayList<>();
@@ -76,10 +105,17 @@ public final class NoticeText {
         List<Map<String, Object>> fields = new ArrayList<>();
         fields.add(Map.of("type", "mrkdwn", "text", "*Remediation*\n" + r.name));
         fields.add(Map.of("type", "mrkdwn", "text", "*Scenario*\n" + r.spec.scenario));
-        if (!event.equals("started") && !r.status.humanActions.isEmpty()) {
+        if (event.equals("approval") && r.status.preview != null) {
+            List<String> steps = r.status.preview.steps.stream().map(s -> "• " + s.name + ": " + s.message).toList();
+            fields.add(Map.of("type", "mrkdwn", "text", cap("*Plan preview*\n" + slack(r.status.preview.summary + "\n" + String.join("\n", steps)), 1900)));
+        }
+        if (event.equals("finished") && !r.status.humanActions.isEmpty()) {
             fields.add(Map.of("type", "mrkdwn", "text", cap("*Left for a human*\n" + slack(String.join("\n", r.status.humanActions)), 1900)));
         }
         blocks.add(Map.of("type", "section", "fields", fields));
+        if (event.equals("approval")) {
+            blocks.add(approvalButtons(r.name));
+        }
         if (consoleUrl != null) {
             blocks.add(Map.of("type", "context", "elements", List.of(Map.of("type", "mrkdwn",
                     "text", "<" + consoleUrl.replaceAll("/$", "") + "/api/v1/remediations/" + r.name + "/report|Incident report>"))));

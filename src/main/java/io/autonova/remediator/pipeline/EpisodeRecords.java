@@ -4,6 +4,8 @@ import io.autonova.remediator.domain.Alert;
 import io.autonova.remediator.domain.Target;
 import io.autonova.remediator.policy.Decision;
 import io.autonova.remediator.policy.Outcome;
+import io.autonova.remediator.domain.Durations;
+import io.autonova.remediator.rules.Approval;
 import io.autonova.remediator.rules.Rule;
 import io.autonova.remediator.state.Cas;
 import io.autonova.remediator.state.Phase;
@@ -46,6 +48,11 @@ final class EpisodeRecords {
 
     /** Puts {@code d} on the record as its current decision (the previous one goes to the trail). */
     static void setDecision(RemediationRecord record, Decision d, Instant now) {
+        setDecision(record, d, now, java.util.Optional.empty());
+    }
+
+    /** As above; a decision to act that needs approval leaves the run waiting for it, with its deadline on the spec. */
+    static void setDecision(RemediationRecord record, Decision d, Instant now, java.util.Optional<Approval.Need> approval) {
         RemediationRecord.DecisionView v = new RemediationRecord.DecisionView();
         v.outcome = d.outcome().tag();
         v.reason = d.reason().name();
@@ -55,8 +62,13 @@ final class EpisodeRecords {
         record.retireDecision();
         record.status.decision = v;
         record.status.message = d.message();
+        boolean waits = d.outcome() == Outcome.EXECUTE && approval.isPresent();
+        record.spec.approval = waits ? need(approval.get(), now) : null;
+        if (waits) {
+            record.status.message = d.message() + "; waits for approval until " + record.spec.approval.expiresAt;
+        }
         record.status.phase = switch (d.outcome()) {
-            case EXECUTE -> Phase.PENDING;
+            case EXECUTE -> waits ? Phase.AWAITING_APPROVAL : Phase.PENDING;
             case DRY_RUN -> Phase.DRY_RUN;
             case REFUSE -> Phase.REFUSED;
         };
@@ -65,13 +77,26 @@ final class EpisodeRecords {
         }
     }
 
+    private static RemediationRecord.ApprovalNeed need(Approval.Need n, Instant now) {
+        RemediationRecord.ApprovalNeed a = new RemediationRecord.ApprovalNeed();
+        a.timeout = Durations.format(n.timeout());
+        a.expiresAt = now.plus(n.timeout());
+        for (Approval.Requirement r : n.requiredBy()) {
+            RemediationRecord.Requirement q = new RemediationRecord.Requirement();
+            q.source = r.source();
+            q.approvers.addAll(r.approvers());
+            a.requiredBy.add(q);
+        }
+        return a;
+    }
+
     /**
      * Writes the admitted decision on a record this replica claimed. Someone may have folded alerts or counted
      * re-sends meanwhile: theirs are kept, ours is written.
      */
-    static void writeAdmitted(StateStore store, RemediationRecord record, Decision d, Instant now) {
+    static void writeAdmitted(StateStore store, RemediationRecord record, Decision d, Instant now, java.util.Optional<Approval.Need> approval) {
         for (int i = 0; i < Cas.ATTEMPTS; i++) {
-            setDecision(record, d, now);
+            setDecision(record, d, now, approval);
             if (store.update(record)) {
                 return;
             }

@@ -11,6 +11,7 @@ import io.autonova.remediator.policy.Outcome;
 import io.autonova.remediator.policy.PolicyEngine;
 import io.autonova.remediator.policy.PolicyState;
 import io.autonova.remediator.policy.Reason;
+import io.autonova.remediator.rules.Approval;
 import io.autonova.remediator.rules.Rule;
 import io.autonova.remediator.rules.RuleRepository;
 import io.autonova.remediator.rules.RuleSet;
@@ -133,7 +134,7 @@ public class RemediationPipeline {
     }
 
     /** What one matching rule would do with an alert now: its target, and the policy's decision. Writes nothing. */
-    public record Explanation(Rule rule, Target target, Decision decision) {
+    public record Explanation(Rule rule, Target target, Decision decision, java.util.Optional<Approval.Need> approval) {
     }
 
     /**
@@ -147,11 +148,12 @@ public class RemediationPipeline {
             Target target = rule.target().render(alert.labels(), alert.annotations());
             Decision refused = refusedTarget(target);
             if (refused != null) {
-                out.add(new Explanation(rule, target, refused));
+                out.add(new Explanation(rule, target, refused, java.util.Optional.empty()));
                 continue;
             }
             runtime.store().checkReady();
-            out.add(new Explanation(rule, target, new Asked(alert, rule, ruleSet, target, clock.instant()).decide("explain")));
+            out.add(new Explanation(rule, target, new Asked(alert, rule, ruleSet, target, clock.instant()).decide("explain"),
+                    Approval.needed(rule, target.namespace(), target.deployment(), ruleSet.globalLimits().approvals())));
         }
         return out;
     }
@@ -401,7 +403,8 @@ public class RemediationPipeline {
         StateStore store = runtime.store();
         Decision d = admission.admit(store, new Admission.Decided(asked.input(), asked.state(), first, asked.at), record.name,
                 ruleSet.sharedKeep(), ruleSet.targetKeep());
-        EpisodeRecords.writeAdmitted(store, record, d, clock.instant());
+        EpisodeRecords.writeAdmitted(store, record, d, clock.instant(),
+                Approval.needed(rule, asked.target.namespace(), asked.target.deployment(), ruleSet.globalLimits().approvals()));
         runtime.events().decision(record, d);
         if (d.outcome() != Outcome.REFUSE) {
             engine.enqueue(record.name, alert.receivedAt());

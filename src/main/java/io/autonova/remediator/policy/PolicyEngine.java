@@ -109,6 +109,27 @@ public final class PolicyEngine {
     }
 
     /**
+     * Asked again when a person approves a run that waited: what may have changed meanwhile. The run already holds its
+     * slot and its admission, so only the checks that can turn while it waits are asked: the alert still firing, a
+     * pause, a hold for a human. Empty when the approval may go ahead.
+     */
+    public static Optional<Decision> atApproval(boolean stillFiring, String namespace, String deployment, List<Pause> pauses, TargetState target,
+                                                Instant now) {
+        if (!stillFiring) {
+            return Optional.of(Decision.refuse(Reason.ALERT_RESOLVED, "the alert resolved while the run waited for approval"));
+        }
+        Optional<Pause> pause = pauses.stream().filter(p -> p.activeAt(now)).filter(p -> p.covers(namespace, deployment)).findFirst();
+        if (pause.isPresent()) {
+            return Optional.of(Decision.refuse(Reason.PAUSED, pause.get().describe()));
+        }
+        if (target.hold() != null) {
+            return Optional.of(Decision.refuse(Reason.AWAITING_HUMAN, target.hold() + "; clear it with DELETE /api/v1/targets/"
+                    + namespace + "/" + deployment + "/hold"));
+        }
+        return Optional.empty();
+    }
+
+    /**
      * The shared state after a decision: admissions (executed and dry-run) feed the rule and global rate
      * limits; executed ones also hold the target in flight until the run ends. {@code keep} is the longest
      * rate window of any loaded rule, so no rule's window is cut short by another's.

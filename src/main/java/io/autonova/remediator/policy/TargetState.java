@@ -61,6 +61,23 @@ public record TargetState(List<Action> actions, int consecutive, Instant lastAct
         return new TargetState(kept, inARow ? consecutive + 1 : 1, action.at(), badTemplates, hold);
     }
 
+    /**
+     * The state as if {@code record} had never been admitted (it ended without acting: denied, expired): its action
+     * goes, and the consecutive count and last action time step back to the previous action's.
+     */
+    public TargetState withoutAction(String record) {
+        Action gone = actions.stream().filter(a -> a.record().equals(record)).findFirst().orElse(null);
+        if (gone == null) {
+            return this;
+        }
+        List<Action> kept = actions.stream().filter(a -> a != gone).toList();
+        if (gone.dryRun() || !gone.at().equals(lastActionAt)) {
+            return new TargetState(kept, consecutive, lastActionAt, badTemplates, hold);
+        }
+        Instant previous = kept.stream().filter(a -> !a.dryRun()).map(Action::at).max(Instant::compareTo).orElse(null);
+        return new TargetState(kept, Math.max(0, consecutive - 1), previous, badTemplates, hold);
+    }
+
     /** Remembers a template the service judged bad (it rolled back from it). */
     public TargetState withBadTemplate(String templateHash) {
         if (templateHash == null || badTemplates.contains(templateHash)) {

@@ -12,7 +12,7 @@ import java.util.Map;
  */
 public record Rule(String name, String description, List<LabelMatcher> matchers, Threshold threshold, Duration minFiringDuration,
                    TargetTemplate target, Scenario scenario, Map<String, String> parameters, TargetLimits limits,
-                   String file, int line, SignalWindowSpec window) {
+                   String file, int line, SignalWindowSpec window, Approval approval) {
 
     public boolean signalRule() {
         return window != null;

@@ -30,12 +30,16 @@ public final class RuleFileParser {
     private static final Pattern RULE_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
     private static final Set<String> TOP_LEVEL = Set.of("global", "defaults", "rules");
     private static final Set<String> RULE_FIELDS = Set.of("name", "description", "matchers", "threshold", "for", "target",
-            "scenario", "parameters", "limits", "signal", "verify");
+            "scenario", "parameters", "limits", "signal", "verify", "approval");
     private static final Set<String> VERIFY_FIELDS = Set.of("query", "op", "bound", "window", "interval");
     private static final Set<String> SIGNAL_FIELDS = Set.of("kind", "window", "lateness", "minRequests", "op", "bound");
     static final java.time.Duration DEFAULT_LATENESS = java.time.Duration.ofSeconds(30);
     private static final Set<String> LIMIT_FIELDS = Set.of("cooldown", "targetRateLimit", "ruleRateLimit", "maxConsecutive");
-    private static final Set<String> GLOBAL_FIELDS = Set.of("rateLimit", "maxInFlight");
+    private static final Set<String> DEFAULT_FIELDS = Set.of("cooldown", "targetRateLimit", "ruleRateLimit", "maxConsecutive", "approval");
+    private static final Set<String> GLOBAL_FIELDS = Set.of("rateLimit", "maxInFlight", "approvals");
+    private static final Set<String> APPROVAL_FIELDS = Set.of("mode", "timeout", "approvers");
+    private static final Set<String> APPROVAL_POLICY_FIELDS = Set.of("match", "timeout", "approvers");
+    private static final Set<String> MATCH_LABELS = Set.of("namespace", "deployment", "rule", "scenario");
     private static final Set<String> RATE_FIELDS = Set.of("count", "window");
     private static final Set<String> CONSECUTIVE_FIELDS = Set.of("count", "within");
     private static final Set<String> THRESHOLD_FIELDS = Set.of("value", "op", "bound", "onInfinity");
@@ -85,7 +89,15 @@ public final class RuleFileParser {
             global = Optional.ofNullable(globalLimits(top.get("global")));
             globalLine = line(top.get("global"));
         }
-        TargetLimits defaults = top.containsKey("defaults") ? limits(top.get("defaults"), TargetLimits.DEFAULTS) : TargetLimits.DEFAULTS;
+        TargetLimits defaults = TargetLimits.DEFAULTS;
+        Approval defaultApproval = Approval.AUTO;
+        if (top.containsKey("defaults")) {
+            Map<String, Node> d = mapping(top.get("defaults"), DEFAULT_FIELDS, "defaults");
+            if (d != null) {
+                defaults = limits(d, TargetLimits.DEFAULTS);
+                defaultApproval = d.containsKey("approval") ? approval(d.get("approval"), "defaults") : Approval.AUTO;
+            }
+        }
         List<Rule> rules = new ArrayList<>();
         Node rulesNode = top.get("rules");
         if (rulesNode == null) {
@@ -95,7 +107,7 @@ public final class RuleFileParser {
         } else if (rulesNode instanceof SequenceNode seq) {
             Map<String, Integer> seen = new LinkedHashMap<>();
             for (Node item : seq.getValue()) {
-                Rule rule = rule(item, defaults == null ? TargetLimits.DEFAULTS : defaults);
+                Rule rule = rule(item, defaults, defaultApproval == null ? Approval.AUTO : defaultApproval);
                 if (rule != null) {
                     Integer first = seen.putIfAbsent(rule.name(), rule.line());
                     if (first != null) {
@@ -115,7 +127,7 @@ public final class RuleFileParser {
         return new Result(file, List.copyOf(rules), errors.isEmpty() ? global : Optional.empty(), globalLine, List.copyOf(errors));
     }
 
-    private Rule rule(Node node, TargetLimits defaults) {
+    private Rule rule(Node node, TargetLimits defaults, Approval defaultApproval) {
         int before = errors.size();
         Map<String, Node> f = mapping(node, RULE_FIELDS, "rule");
         if (f == null) {
@@ -202,12 +214,17 @@ public final class RuleFileParser {
             verify(f.get("verify"), where, parameters);
         }
 
-        TargetLimits limits = f.containsKey("limits") ? limits(f.get("limits"), defaults) : defaults;
+        TargetLimits limits = defaults;
+        if (f.containsKey("limits")) {
+            Map<String, Node> l = mapping(f.get("limits"), LIMIT_FIELDS, "limits");
+            limits = l == null ? defaults : limits(l, defaults);
+        }
+        Approval approval = f.containsKey("approval") ? approval(f.get("approval"), where) : defaultApproval;
         if (errors.size() > before) {
             return null;
         }
         return new Rule(name, description, List.copyOf(matchers), threshold, minFiring, target, scenario, Map.copyOf(parameters),
-                limits, file, line(node), window);
+                limits, file, line(node), window, approval);
     }
 
     private Threshold threshold(Node node, String where) {
@@ -367,11 +384,7 @@ public final class RuleFileParser {
         }
     }
 
-    private TargetLimits limits(Node node, TargetLimits base) {
-        Map<String, Node> f = mapping(node, LIMIT_FIELDS, "limits");
-        if (f == null) {
-            return base;
-        }
+    private TargetLimits limits(Map<String, Node> f, TargetLimits base) {
         Duration cooldown = f.containsKey("cooldown") ? duration(f.get("cooldown"), "cooldown") : base.cooldown();
         RateLimit perTarget = f.containsKey("targetRateLimit") ? rateLimit(f.get("targetRateLimit"), "targetRateLimit") : base.perTarget();
         RateLimit perRule = f.containsKey("ruleRateLimit") ? rateLimit(f.get("ruleRateLimit"), "ruleRateLimit") : base.perRule();
@@ -395,7 +408,110 @@ public final class RuleFileParser {
         }
         RateLimit rate = f.containsKey("rateLimit") ? rateLimit(f.get("rateLimit"), "global rateLimit") : GlobalLimits.DEFAULTS.rateLimit();
         Integer inFlight = f.containsKey("maxInFlight") ? positiveInt(f.get("maxInFlight"), "maxInFlight") : Integer.valueOf(GlobalLimits.DEFAULTS.maxInFlight());
-        return rate == null || inFlight == null ? null : new GlobalLimits(rate, inFlight);
+        List<Approval.Policy> approvals = new ArrayList<>();
+        if (f.containsKey("approvals")) {
+            if (f.get("approvals") instanceof SequenceNode seq) {
+                for (int i = 0; i < seq.getValue().size(); i++) {
+                    Approval.Policy p = approvalPolicy(seq.getValue().get(i), "global approvals[" + i + "]");
+                    if (p != null) {
+                        approvals.add(p);
+                    }
+                }
+            } else {
+                error(f.get("approvals"), "global approvals must be a list");
+            }
+        }
+        return rate == null || inFlight == null ? null : new GlobalLimits(rate, inFlight, approvals);
+    }
+
+    /** {@code auto}, {@code required}, or {@code {mode, timeout, approvers}}. */
+    private Approval approval(Node node, String where) {
+        if (node instanceof ScalarNode s) {
+            return switch (s.getValue()) {
+                case "auto" -> Approval.AUTO;
+                case "required" -> new Approval(true, Approval.DEFAULT_TIMEOUT, List.of());
+                default -> {
+                    error(node, where + ": approval must be 'auto', 'required' or a mapping, not '" + s.getValue() + "'");
+                    yield null;
+                }
+            };
+        }
+        Map<String, Node> f = mapping(node, APPROVAL_FIELDS, where + " approval");
+        if (f == null) {
+            return null;
+        }
+        String mode = f.containsKey("mode") ? scalar(f.get("mode"), "approval mode") : "required";
+        if (mode != null && !mode.equals("auto") && !mode.equals("required")) {
+            error(f.get("mode"), where + ": approval mode must be 'auto' or 'required', not '" + mode + "'");
+        }
+        if ("auto".equals(mode) && (f.containsKey("timeout") || f.containsKey("approvers"))) {
+            error(node, where + ": approval mode auto takes no 'timeout' or 'approvers'");
+        }
+        Duration timeout = approvalTimeout(f, where);
+        List<String> approvers = approvers(f, where);
+        return timeout == null || approvers == null ? null : new Approval(!"auto".equals(mode), timeout, approvers);
+    }
+
+    private Approval.Policy approvalPolicy(Node node, String where) {
+        Map<String, Node> f = mapping(node, APPROVAL_POLICY_FIELDS, where);
+        if (f == null) {
+            return null;
+        }
+        List<LabelMatcher> match = new ArrayList<>();
+        if (f.get("match") instanceof SequenceNode seq && !seq.getValue().isEmpty()) {
+            for (Node m : seq.getValue()) {
+                String text = scalar(m, "matcher");
+                try {
+                    for (LabelMatcher lm : text == null ? List.<LabelMatcher>of() : MatcherParser.parse(text)) {
+                        if (!MATCH_LABELS.contains(lm.name())) {
+                            error(m, where + ": matches on '" + lm.name() + "'; approval policies match only "
+                                    + String.join(", ", MATCH_LABELS.stream().sorted().toList()));
+                        }
+                        match.add(lm);
+                    }
+                } catch (IllegalArgumentException e) {
+                    error(m, where + ": " + e.getMessage());
+                }
+            }
+        } else {
+            error(f.getOrDefault("match", node), where + ": 'match' must be a non-empty list of matchers (namespace, deployment, rule, scenario)");
+        }
+        Duration timeout = approvalTimeout(f, where);
+        List<String> approvers = approvers(f, where);
+        return timeout == null || approvers == null ? null
+                : new Approval.Policy(where + " (" + String.join(", ", match.stream().map(LabelMatcher::toString).toList()) + ")", List.copyOf(match),
+                        new Approval(true, timeout, approvers));
+    }
+
+    private Duration approvalTimeout(Map<String, Node> f, String where) {
+        if (!f.containsKey("timeout")) {
+            return Approval.DEFAULT_TIMEOUT;
+        }
+        Duration d = duration(f.get("timeout"), where + ": approval timeout");
+        if (d != null && d.compareTo(Approval.MAX_TIMEOUT) > 0) {
+            error(f.get("timeout"), where + ": approval timeout must be at most 24h (a run holds its target while it waits)");
+            return null;
+        }
+        return d;
+    }
+
+    private List<String> approvers(Map<String, Node> f, String where) {
+        if (!f.containsKey("approvers")) {
+            return List.of();
+        }
+        if (!(f.get("approvers") instanceof SequenceNode seq) || seq.getValue().isEmpty()) {
+            error(f.get("approvers"), where + ": 'approvers' must be a non-empty list of 'user:<name>' or 'group:<name>'");
+            return null;
+        }
+        List<String> out = new ArrayList<>();
+        int before = errors.size();
+        for (Node n : seq.getValue()) {
+            String v = scalar(n, "approver");
+            if (v != null) {
+                Approval.approverProblem(v).ifPresentOrElse(p -> error(n, where + ": " + p), () -> out.add(v));
+            }
+        }
+        return errors.size() > before ? null : out;
     }
 
     private RateLimit rateLimit(Node node, String what) {

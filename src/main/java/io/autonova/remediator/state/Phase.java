@@ -10,6 +10,12 @@ public enum Phase {
     CLEARED,
     /** Dry-run: the steps it would take are recorded, nothing was changed. */
     DRY_RUN,
+    /** Admitted; waits for a person's approval (holding its target and its place in the limits) before it acts. */
+    AWAITING_APPROVAL,
+    /** A person denied it; nothing was changed. */
+    DENIED,
+    /** Nobody approved it within its timeout; nothing was changed. */
+    EXPIRED,
     PENDING,
     RUNNING,
     SUCCEEDED,
@@ -17,10 +23,11 @@ public enum Phase {
     ABORTED;
 
     public boolean finished() {
-        return this == REFUSED || this == CLEARED || this == DRY_RUN || this == SUCCEEDED || this == FAILED || this == ABORTED;
+        return this == REFUSED || this == CLEARED || this == DRY_RUN || this == SUCCEEDED || this == FAILED || this == ABORTED
+                || this == DENIED || this == EXPIRED;
     }
 
     public boolean active() {
-        return this == PENDING || this == RUNNING;
+        return this == AWAITING_APPROVAL || this == PENDING || this == RUNNING;
     }
 }

@@ -61,6 +61,54 @@ public class RemediationRecord {
         public Trigger trigger = new Trigger();
         public boolean abortRequested;
         public String abortRequestedBy;
+        /** Set when a person must approve before the run acts: fixed at admission, sealed with the rest of the spec. */
+        public ApprovalNeed approval;
+        /** Set for a run started by hand through the operator API or the console. */
+        public Manual manual;
+    }
+
+    public static class ApprovalNeed {
+        /** When the run ends {@code EXPIRED} if nobody answered. */
+        public Instant expiresAt;
+        public String timeout;
+        /** Every source (rule, defaults, a global approvals policy) that requires approval, each with whom it accepts. */
+        public List<Requirement> requiredBy = new ArrayList<>();
+    }
+
+    public static class Requirement {
+        public String source;
+        /** {@code user:<name>} or {@code group:<name>}; empty: anyone RBAC lets approve. */
+        public List<String> approvers = new ArrayList<>();
+    }
+
+    public static class Manual {
+        /** The person (Kubernetes user, or "admin token (break-glass)") who started it. */
+        public String by;
+        public String reason;
+        /** Started past the policy's limits and approval (never past another run on the target). */
+        public boolean forced;
+    }
+
+    /** A person's answer to a run awaiting approval, or the timeout's. */
+    public static class ApprovalAnswer {
+        /** approved, denied or expired. */
+        public String answer;
+        public String by;
+        /** api, console, chat or kubectl. */
+        public String via;
+        public String reason;
+        public Instant at;
+        /** Seconds between the request and the answer. */
+        public long waitedSeconds;
+    }
+
+    /** What the run would do, shown to the approver: the plan walked over a what-if view of the cluster. */
+    public static class Preview {
+        public Instant at;
+        public String summary;
+        public String revisionFrom;
+        public String revisionTo;
+        public List<Step> steps = new ArrayList<>();
     }
 
     public static class TargetRef {
@@ -185,6 +233,10 @@ public class RemediationRecord {
         public String compensating;
         /** Notices about the run to Grafana and chat, delivered apart from it. */
         public List<Notice> notices = new ArrayList<>();
+        /** The plan preview of a run awaiting approval. */
+        public Preview preview;
+        /** Who approved or denied it (or that nobody did in time). */
+        public ApprovalAnswer approval;
     }
 
     @JsonIgnore
@@ -211,6 +263,12 @@ public class RemediationRecord {
         } catch (IllegalArgumentException e) {
             return false;
         }
+    }
+
+    /** How long the run has waited for approval at {@code now}: from its admission (the decision) or its creation. */
+    public java.time.Duration approvalWait(Instant now) {
+        Instant asked = status.decision != null && status.decision.decidedAt != null ? status.decision.decidedAt : createdAt;
+        return asked == null || now.isBefore(asked) ? java.time.Duration.ZERO : java.time.Duration.between(asked, now);
     }
 
     @JsonIgnore
