@@ -106,7 +106,9 @@ class DeploymentManifestsTest {
         assertTrue(migration.containsAll(needed(Permissions.required("s", "p", List.of("apps"), List.of(scenario("database-migration-rollback")), false, List.of(), "argocd"), "apps")));
         assertTrue(docs.stream().noneMatch(d -> String.valueOf(d).contains("\"*\"") || String.valueOf(d).contains("verbs=[*]")), "no wildcards");
         // Nothing is granted cluster-wide by default: workload rights come from RoleBindings in listed namespaces.
-        assertTrue(docs.stream().noneMatch(d -> "ClusterRoleBinding".equals(d.get("kind"))), "the base binds nothing cluster-wide");
+        // (The auth-delegator binding for operators' tokens is operator-access.yaml's, checked in the manifests test below.)
+        assertTrue(docs.stream().filter(d -> "ClusterRoleBinding".equals(d.get("kind")))
+                .allMatch(d -> "system:auth-delegator".equals(((Map<?, ?>) d.get("roleRef")).get("name"))), "the base binds no workload rights cluster-wide");
         assertTrue(granted(find(docs, "ClusterRole", "autonova-remediator-runbook")).stream().noneMatch(g -> g.split(" ")[1].equals("secrets")), "Secrets in their own role");
     }
 
@@ -224,7 +226,9 @@ class DeploymentManifestsTest {
         // The default (base and production) is namespaced: no cluster-wide binding of the roles that act on workloads,
         // the rollback and runbook roles bound in each allowed namespace, Secrets bound nowhere.
         for (List<HasMetadata> scoped : List.of(render("k8s/base"), prod)) {
-            assertTrue(scoped.stream().noneMatch(o -> o.getKind().equals("ClusterRoleBinding")), "no ClusterRoleBinding");
+            // The one cluster-wide binding is Kubernetes' auth-delegator: reviewing operators' tokens and rights, no workload rights.
+            assertEquals(List.of("system:auth-delegator"), scoped.stream().filter(o -> o.getKind().equals("ClusterRoleBinding"))
+                    .map(o -> ((io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding) o).getRoleRef().getName()).toList(), "no workload ClusterRoleBinding");
             assertTrue(scoped.stream().noneMatch(o -> o.getKind().equals("RoleBinding")
                     && ((io.fabric8.kubernetes.api.model.rbac.RoleBinding) o).getRoleRef().getName().equals("autonova-remediator-config-secrets")),
                     "Secrets are bound nowhere by default");
@@ -240,7 +244,7 @@ class DeploymentManifestsTest {
         }
         // Cluster-wide only as the explicit overlay, which drops the allow list with the per-namespace bindings.
         List<HasMetadata> wide = render("k8s/overlays/cluster-wide");
-        assertEquals(3, wide.stream().filter(o -> o.getKind().equals("ClusterRoleBinding")).count());
+        assertEquals(4, wide.stream().filter(o -> o.getKind().equals("ClusterRoleBinding")).count(), "rollback, runbook, migration, auth-delegator");
         assertTrue(wide.stream().noneMatch(o -> o.getKind().equals("RoleBinding") && "apps".equals(o.getMetadata().getNamespace())));
         var wd = (io.fabric8.kubernetes.api.model.apps.Deployment) wide.stream().filter(o -> o.getKind().equals("Deployment")).findFirst().orElseThrow();
         assertTrue(wd.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream().noneMatch(e -> e.getName().equals("REMEDIATOR_ALLOWED_NAMESPACES")));

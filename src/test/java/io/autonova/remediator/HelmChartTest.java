@@ -177,8 +177,12 @@ class HelmChartTest {
                 "resources.requests.memory=256Mi", "resources.limits.memory=512Mi");
         same(kustomize("k8s/overlays/cluster-wide"), chart);
         assertTrue(!env(container(chart)).containsKey("REMEDIATOR_ALLOWED_NAMESPACES"));
-        assertTrue(chart("podDisruptionBudget.enabled=false").keySet().stream().noneMatch(k -> k.startsWith("ClusterRoleBinding ")),
-                "no ClusterRoleBinding unless asked for");
+        // The one ClusterRoleBinding by default is Kubernetes' auth-delegator (operators' tokens reviewed): no workload rights.
+        Map<String, HasMetadata> defaults = chart("podDisruptionBudget.enabled=false");
+        assertEquals(List.of("ClusterRoleBinding autonova-remediator-auth-delegator"),
+                defaults.keySet().stream().filter(k -> k.startsWith("ClusterRoleBinding ")).toList(), "no workload ClusterRoleBinding unless asked for");
+        assertEquals("system:auth-delegator", ((ClusterRoleBinding) defaults.get("ClusterRoleBinding autonova-remediator-auth-delegator")).getRoleRef().getName());
+        assertTrue(chart("rbac.kubernetesUsers=false").keySet().stream().noneMatch(k -> k.startsWith("ClusterRoleBinding ")));
     }
 
     @Test

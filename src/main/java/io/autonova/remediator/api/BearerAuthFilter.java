@@ -31,7 +31,9 @@ public class BearerAuthFilter {
         this.recordsNamespace = config.state().namespace();
     }
 
-    @ServerRequestFilter(preMatching = true)
+    // Not pre-matching: reviews are blocking API calls, and a matched blocking endpoint's filters run on a worker
+    // thread (on the event loop they would also starve the Kubernetes client, which shares it).
+    @ServerRequestFilter
     public Response authenticate(ContainerRequestContext ctx) {
         String path = ctx.getUriInfo().getPath();
         if (!path.startsWith("/api/")) {

@@ -102,6 +102,11 @@ class RealClusterIT {
                     target: {namespace: "{{ $labels.namespace }}", deployment: "{{ $labels.deployment }}"}
                     scenario: database-migration-rollback
                     parameters: {reversible: "true", migrationTimeout: 2m}
+                  - name: approve-first
+                    matchers: ['alertname="NeedsApproval"']
+                    target: {namespace: "{{ $labels.namespace }}", deployment: "{{ $labels.service }}"}
+                    scenario: immediate-rollback
+                    approval: {timeout: 10m}
                   - name: config
                     matchers: ['alertname="ConfigErrors"']
                     target: {namespace: "{{ $labels.namespace }}", deployment: "{{ $labels.deployment }}"}
@@ -128,6 +133,7 @@ class RealClusterIT {
         env.put("REMEDIATOR_PERMISSION_CHECK_INTERVAL", "1s");
         env.put("REMEDIATOR_EXECUTION_LEASE_DURATION", "6s");
         env.put("REMEDIATOR_CONFIG_HISTORY_SECRET_NAMESPACES", APPS);
+        env.put("REMEDIATOR_ADMIN_REVIEW_CACHE_TTL", "2s");
         env.putAll(extra);
         ServiceProcess p = ServiceProcess.start(id, port, LOGS.resolve("rules").toString(), List.of(), env, LOGS);
         try {
@@ -620,12 +626,89 @@ class RealClusterIT {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(201, created.statusCode(), created.body());
         String pauses = cluster.kubectl("get", "remediationpauses", "-n", STATE, "-o", "jsonpath={range .items[*]}{.spec.service} {.spec.createdBy}{\"\\n\"}{end}");
-        assertTrue(pauses.contains(api + " sre@example.com"), pauses);
+        // The break-glass token is named as such; the body's createdBy is kept as whom it acted for.
+        assertTrue(pauses.contains(api + " admin-token (break-glass) for sre@example.com"), pauses);
         await().atMost(Duration.ofSeconds(10)).until(() -> {
             JsonNode r = post(service, Alerts.firing(Map.of("alertname", "HighErrorRate", "namespace", APPS, "service", api), "0.5"));
             return "PAUSED".equals(r.get(0).get("reason").asText());
         });
         assertEquals("registry.local/search:2.0", image(APPS, api));
+    }
+
+    /** An operator API request with a bearer token of one's own. */
+    static HttpResponse<String> call(String method, String path, String bearer, String body) throws Exception {
+        var b = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + service.port() + path))
+                .header("Authorization", "Bearer " + bearer).header("Content-Type", "application/json");
+        b.method(method, body == null ? java.net.http.HttpRequest.BodyPublishers.noBody() : java.net.http.HttpRequest.BodyPublishers.ofString(body));
+        return ServiceProcess.HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A person: a ServiceAccount of the people namespace (a real Kubernetes user the TokenReview vouches for). */
+    static String person(String name) throws Exception {
+        if (admin.namespaces().withName("people").get() == null) {
+            admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("people").endMetadata().build()).create();
+        }
+        cluster.kubectlWith(cluster.kubectl("create", "serviceaccount", name, "-n", "people", "--dry-run=client", "-o", "yaml"), "apply", "-f", "-");
+        return cluster.token("people", name);
+    }
+
+    static void bind(String binding, String namespace, String clusterRole, String person) throws Exception {
+        cluster.kubectlWith(cluster.kubectl("create", "rolebinding", binding, "-n", namespace, "--clusterrole=" + clusterRole,
+                "--serviceaccount=people:" + person, "--dry-run=client", "-o", "yaml"), "apply", "-f", "-");
+    }
+
+    /**
+     * Operators with their own Kubernetes tokens: real TokenReviews and SubjectAccessReviews against the shipped example
+     * roles. A viewer reads but may not approve (403 naming the verb), an approver approves and is recorded by name, the
+     * webhook token drives nothing, and a revoked RoleBinding takes effect within the review cache's time.
+     */
+    @Test
+    void approvalsAreAuthorizedByKubernetesRbacAndRecordWhoApproved() throws Exception {
+        String viewer = person("alice-viewer");
+        String approver = person("bob-approver");
+        bind("alice-views", STATE, "autonova-remediator-viewer", "alice-viewer");
+        bind("bob-views", STATE, "autonova-remediator-viewer", "bob-approver");
+        bind("bob-approves", APPS, "autonova-remediator-approver", "bob-approver");
+        String api = unique("checkout");
+        deploy(APPS, api, "registry.local/checkout:1.0", "registry.local/checkout:2.0");
+        JsonNode results = post(service, Alerts.firing(Map.of("alertname", "NeedsApproval", "namespace", APPS, "service", api), null));
+        String name = results.get(0).get("remediation").asText();
+        await().atMost(Duration.ofSeconds(20)).until(() -> "AWAITING_APPROVAL".equals(phase(name))
+                && JSON.readTree(call("GET", "/api/v1/remediations/" + name, viewer, null).body()).path("status").hasNonNull("preview"));
+        JsonNode waiting = JSON.readTree(call("GET", "/api/v1/remediations/" + name, viewer, null).body());
+        assertTrue(waiting.path("status").path("preview").path("steps").toString().contains("would JSON-patch Deployment " + APPS + "/" + api), waiting.toString());
+        assertEquals("registry.local/checkout:2.0", image(APPS, api), "nothing changes before approval");
+
+        HttpResponse<String> refused = call("POST", "/api/v1/remediations/" + name + "/approve", viewer, "{\"reason\":\"lgtm\"}");
+        assertEquals(403, refused.statusCode(), refused.body());
+        assertEquals("application/problem+json", refused.headers().firstValue("Content-Type").orElse("").split(";")[0]);
+        assertTrue(refused.body().contains("'approve' on remediations.autonova.io in namespace " + APPS)
+                && refused.body().contains("system:serviceaccount:people:alice-viewer"), refused.body());
+        HttpResponse<String> webhookToken = call("POST", "/api/v1/remediations/" + name + "/approve", ServiceProcess.WEBHOOK_TOKEN, "{}");
+        assertEquals(401, webhookToken.statusCode(), webhookToken.body());
+        assertEquals(401, call("GET", "/api/v1/remediations", "not-a-token", null).statusCode());
+
+        HttpResponse<String> approved = call("POST", "/api/v1/remediations/" + name + "/approve", approver, "{\"reason\":\"checked the canary\"}");
+        assertEquals(200, approved.statusCode(), approved.body());
+        assertEquals("SUCCEEDED", awaitFinished(name), () -> String.valueOf(record(name)));
+        assertEquals("registry.local/checkout:1.0", image(APPS, api));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> answer = (Map<String, Object>) ((Map<String, Object>) record(name).getAdditionalProperties().get("status")).get("approval");
+        assertEquals("system:serviceaccount:people:bob-approver", answer.get("by"));
+        assertEquals("checked the canary", answer.get("reason"));
+        String events = cluster.kubectl("get", "events.events.k8s.io", "-n", APPS, "--field-selector", "regarding.name=" + api,
+                "-o", "jsonpath={range .items[*]}{.reason} {.note}{\"\\n\"}{end}");
+        assertTrue(events.contains("RemediationApproved approved by system:serviceaccount:people:bob-approver via api"), events);
+
+        // Revoked: the viewer's reads stop within the cache time (2s here) plus a review.
+        assertEquals(200, call("GET", "/api/v1/remediations", viewer, null).statusCode());
+        cluster.kubectl("delete", "rolebinding", "alice-views", "-n", STATE);
+        long revoked = System.nanoTime();
+        await().atMost(Duration.ofSeconds(8)).pollInterval(Duration.ofMillis(200))
+                .until(() -> call("GET", "/api/v1/remediations", viewer, null).statusCode() == 403);
+        long tookMs = (System.nanoTime() - revoked) / 1_000_000;
+        System.out.println("[real-cluster] a revoked RoleBinding took effect on the operator API after " + tookMs + " ms (review cache 2s)");
+        assertTrue(tookMs <= 4_000, "revocation took effect after " + tookMs + " ms");
     }
 
     /** Every overlay is accepted by the real API server (schema, RBAC objects, PDB, NetworkPolicy), not only rendered. */
