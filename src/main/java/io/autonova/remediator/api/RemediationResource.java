@@ -2,6 +2,7 @@ package io.autonova.remediator.api;
 
 import io.autonova.remediator.domain.KubernetesNames;
 import io.autonova.remediator.pipeline.ApprovalDesk;
+import io.autonova.remediator.pipeline.ManualRuns;
 import io.autonova.remediator.state.RemediationRecord;
 import io.autonova.remediator.runtime.ServiceRuntime;
 import io.autonova.remediator.state.StateStore;
@@ -30,13 +31,71 @@ public class RemediationResource {
     private final ServiceRuntime runtime;
     private final Caller caller;
     private final ApprovalDesk desk;
+    private final ManualRuns manual;
     private final com.fasterxml.jackson.databind.ObjectMapper mapper;
 
-    public RemediationResource(ServiceRuntime runtime, Caller caller, ApprovalDesk desk, com.fasterxml.jackson.databind.ObjectMapper mapper) {
+    public RemediationResource(ServiceRuntime runtime, Caller caller, ApprovalDesk desk, ManualRuns manual,
+                               com.fasterxml.jackson.databind.ObjectMapper mapper) {
         this.runtime = runtime;
         this.caller = caller;
         this.desk = desk;
+        this.manual = manual;
         this.mapper = mapper;
+    }
+
+    /**
+     * Starts a run by hand: {@code rule} or {@code scenario} (with {@code parameters}), {@code target}, {@code reason};
+     * {@code dryRun} shows the plan without acting; {@code force} (with the {@code force} right) goes past the policy's
+     * limits and approval, never past another run on the target. Needs {@code create} on remediations in the target's
+     * namespace. 201 with the record when admitted (or waiting for approval), 409 with the policy's reason when refused.
+     */
+    @POST
+    @Consumes(MediaType.WILDCARD)
+    public Response start(String body) {
+        com.fasterxml.jackson.databind.JsonNode req = Requests.object(mapper, body);
+        com.fasterxml.jackson.databind.JsonNode t = req.get("target");
+        if (t == null || !t.isObject()) {
+            throw new ProblemException(400, "Invalid run", "'target' must be an object with 'namespace' and 'deployment'");
+        }
+        String reason = Requests.requiredText(req, "reason");
+        if (reason.length() > 1000) {
+            throw new ProblemException(400, "Invalid run", "'reason' is longer than 1000 characters");
+        }
+        java.util.Map<String, String> parameters = new java.util.LinkedHashMap<>();
+        if (req.has("parameters")) {
+            if (!req.get("parameters").isObject()) {
+                throw new ProblemException(400, "Invalid run", "'parameters' must be an object of strings");
+            }
+            req.get("parameters").fields().forEachRemaining(e -> {
+                if (!e.getValue().isTextual()) {
+                    throw new ProblemException(400, "Invalid run", "parameter '" + e.getKey() + "' must be a string");
+                }
+                parameters.put(e.getKey(), e.getValue().asText());
+            });
+        }
+        boolean force = Requests.optionalBoolean(req, "force");
+        var target = new io.autonova.remediator.domain.Target(Requests.requiredText(t, "namespace"), Requests.requiredText(t, "deployment"),
+                Requests.optionalText(t, "argoApplication"));
+        KubernetesNames.namespaceProblem(target.namespace()).ifPresent(p -> {
+            throw new ProblemException(400, "Invalid run", "namespace " + KubernetesNames.quoteUntrusted(target.namespace()) + " " + p);
+        });
+        var who = caller.require("create", "remediations", null, target.namespace(), null);
+        if (force) {
+            caller.require("force", "remediations", null, target.namespace(), null);
+        }
+        ManualRuns.Request request = new ManualRuns.Request(Requests.optionalText(req, "rule"), Requests.optionalText(req, "scenario"), target,
+                parameters, reason, force, Requests.optionalBoolean(req, "dryRun"));
+        RemediationRecord r;
+        try {
+            r = manual.start(request, who);
+        } catch (ManualRuns.Invalid e) {
+            throw new ProblemException(e.status(), "Invalid run", e.getMessage());
+        }
+        if (r.status.phase == io.autonova.remediator.state.Phase.REFUSED) {
+            throw new ProblemException(409, "Refused by the policy", r.status.decision.reason + ": " + r.status.decision.message
+                    + " (recorded as remediation " + r.name + ")");
+        }
+        return Response.status(201).entity(summary(r)).build();
     }
 
     @GET
@@ -192,6 +251,9 @@ public class RemediationResource {
         m.put("suppressedDuplicates", r.status.suppressedDuplicates);
         m.put("failureReason", r.status.failureReason);
         m.put("dryRun", r.spec.dryRun);
+        m.put("manual", r.spec.manual);
+        m.put("approval", r.spec.approval == null ? null : Map.of("expiresAt", r.spec.approval.expiresAt,
+                "answer", r.status.approval == null ? "waiting" : r.status.approval.answer));
         return m;
     }
 

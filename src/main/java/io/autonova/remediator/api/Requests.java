@@ -32,6 +32,17 @@ final class Requests {
         return v;
     }
 
+    static boolean optionalBoolean(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return false;
+        }
+        if (!v.isBoolean()) {
+            throw new ProblemException(400, "Invalid request", "'" + field + "' must be true or false");
+        }
+        return v.asBoolean();
+    }
+
     static String optionalText(JsonNode node, String field) {
         JsonNode v = node.get(field);
         if (v == null || v.isNull()) {

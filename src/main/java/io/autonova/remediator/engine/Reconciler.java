@@ -145,7 +145,8 @@ public class Reconciler {
             return finish(rec, Phase.ABORTED, FailureReason.ABORTED, "its record was deleted before the run started; nothing was changed", null);
         }
         if (rec.status.phase == Phase.PENDING) {
-            Optional<Pause> pause = store.pauses().stream().filter(p -> p.activeAt(now))
+            boolean forced = rec.spec.manual != null && rec.spec.manual.forced;
+            Optional<Pause> pause = forced ? Optional.empty() : store.pauses().stream().filter(p -> p.activeAt(now))
                     .filter(p -> p.covers(rec.spec.target.namespace, rec.spec.target.deployment)).findFirst();
             if (pause.isPresent()) {
                 // Admitted but not started: a pause holds it; nothing has changed in the cluster yet.

@@ -24,6 +24,11 @@ import java.util.Optional;
  */
 final class Admission {
 
+    /** How a decision is taken again on newer state: the policy's, or a forced run's. */
+    interface Decider {
+        Decision decide(DecisionInput in, PolicyState state, String record, Instant at);
+    }
+
     /** The decision to admit and the state it was taken on. */
     record Decided(DecisionInput input, PolicyState state, Decision decision, Instant at) {
     }
@@ -41,6 +46,10 @@ final class Admission {
      * state and the pauses it read are still current (the policy decides once), else decided again on the newest.
      */
     Decision admit(StateStore store, Decided first, String record, Duration keep, Duration keepTarget) {
+        return admit(store, first, record, keep, keepTarget, PolicyEngine::decide);
+    }
+
+    Decision admit(StateStore store, Decided first, String record, Duration keep, Duration keepTarget, Decider decider) {
         DecisionInput in = first.input();
         Decision[] decided = new Decision[1];
         long a0 = System.nanoTime();
@@ -55,7 +64,7 @@ final class Admission {
                 // Entries of runs that ended without giving their slot back (a dead replica) are pruned first; that
                 // only ever frees room, so a decision to act taken before the pruning still holds after it.
                 GlobalState pruned = g.withoutStale(r -> stillActive(store, r, record));
-                decided[0] = unchanged ? first.decision() : PolicyEngine.decide(in, new PolicyState(now.pauses(), target, pruned), record, at);
+                decided[0] = unchanged ? first.decision() : decider.decide(in, new PolicyState(now.pauses(), target, pruned), record, at);
                 GlobalState next = PolicyEngine.admit(pruned, in, decided[0], record, at, keep);
                 return next.equals(g) ? g : next;
             });

@@ -88,6 +88,11 @@ public class RemediationPipeline {
         this.admission = new Admission(clock);
     }
 
+    /** The admit stage, shared with runs started by hand: this replica's admissions take turns on the shared state. */
+    Admission admission() {
+        return admission;
+    }
+
     /** One delivery of alerts (a webhook body, or an alert record of the Kafka backbone). Answers in delivery order. */
     public List<AlertResult> accept(List<Alert> alerts) {
         RuleSet ruleSet = rules.current();

@@ -109,6 +109,21 @@ public final class PolicyEngine {
     }
 
     /**
+     * A run an operator forces by hand, with a reason: past pauses, holds, cooldowns, rate limits and approval, never
+     * past another run on the same target (two runs on one Deployment would fight). Dry-run still only records.
+     */
+    public static Decision forced(DecisionInput in, PolicyState state, String record, String by) {
+        GlobalState.InFlight running = state.global().inFlight().get(in.targetKey());
+        if (running != null && !running.record().equals(record)) {
+            return Decision.refuse(Reason.TARGET_IN_FLIGHT, "remediation " + running.record() + "; not even a forced run overlaps another");
+        }
+        if (in.dryRun()) {
+            return new Decision(Outcome.DRY_RUN, Reason.DRY_RUN, Reason.DRY_RUN.description());
+        }
+        return new Decision(Outcome.EXECUTE, Reason.FORCED, "forced by " + by + ": " + Reason.FORCED.description());
+    }
+
+    /**
      * Asked again when a person approves a run that waited: what may have changed meanwhile. The run already holds its
      * slot and its admission, so only the checks that can turn while it waits are asked: the alert still firing, a
      * pause, a hold for a human. Empty when the approval may go ahead.

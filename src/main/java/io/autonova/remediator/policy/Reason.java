@@ -8,6 +8,7 @@ package io.autonova.remediator.policy;
 public enum Reason {
     ALL_CHECKS_PASSED(false, "every policy check passed"),
     DRY_RUN(false, "dry-run is on: actions are recorded, not carried out"),
+    FORCED(false, "an operator forced the run past the policy's pauses, limits, holds and approval (never past another run on the target)"),
     ALERT_RESOLVED(false, "the alert is resolved; resolved alerts never start an action"),
     VALUE_INCONCLUSIVE(true, "the alert's value is missing, NaN, infinite, out of range or not a number"),
     BELOW_THRESHOLD(true, "the alert's value does not cross the rule's threshold"),

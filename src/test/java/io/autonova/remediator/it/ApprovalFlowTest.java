@@ -173,4 +173,93 @@ class ApprovalFlowTest extends ClusterTestSupport {
         assertEquals(true, explained.getBoolean("alerts[0].matches[0].approval.required"));
         assertEquals("10m", explained.getString("alerts[0].matches[0].approval.timeout"));
     }
+
+    private Response startRun(String json) {
+        return given().header("Authorization", ADMIN).contentType("application/json").body(json).post("/api/v1/remediations");
+    }
+
+    @Test
+    void aRunStartedByHandGoesThroughThePolicyAndSaysWhoStartedIt() {
+        String ns = namespace("manual");
+        deploy(ns, "pay", 3, Map.of(), Map.of());
+        Response started = startRun("{\"rule\":\"error-rate\",\"target\":{\"namespace\":\"" + ns + "\",\"deployment\":\"pay\"},"
+                + "\"reason\":\"INC-42: checkout errors since 14:05\"}");
+        assertEquals(201, started.statusCode(), started.asString());
+        String name = started.jsonPath().getString("name");
+        assertTrue(name.startsWith("manual-"), name);
+        JsonPath done = awaitPhase(name, "SUCCEEDED", "FAILED");
+        assertEquals("SUCCEEDED", done.getString("status.phase"), done.prettify());
+        assertEquals("admin-token (break-glass)", done.getString("spec.manual.by"));
+        assertEquals("INC-42: checkout errors since 14:05", done.getString("spec.manual.reason"));
+        assertEquals("manual", done.getString("spec.trigger.source"));
+        assertEquals(ClusterFixtures.image("pay", 2), image(ns, "pay"));
+        // The same policy as an alert's: the target is in its cooldown now.
+        Response again = startRun("{\"scenario\":\"immediate-rollback\",\"target\":{\"namespace\":\"" + ns + "\",\"deployment\":\"pay\"},"
+                + "\"reason\":\"once more\"}");
+        assertEquals(409, again.statusCode(), again.asString());
+        assertEquals("application/problem+json", again.contentType());
+        assertTrue(again.asString().contains("COOLDOWN"), again.asString());
+    }
+
+    @Test
+    void aForcedRunGoesPastAPauseButNeverPastAnotherRun() {
+        String ns = namespace("forced");
+        deploy(ns, "cart", 3, Map.of(), Map.of());
+        given().header("Authorization", ADMIN).contentType("application/json")
+                .body("{\"scope\":\"namespace\",\"namespace\":\"" + ns + "\",\"reason\":\"freeze\",\"duration\":\"1h\"}")
+                .post("/api/v1/pauses").then().statusCode(201);
+        String body = "{\"scenario\":\"immediate-rollback\",\"target\":{\"namespace\":\"" + ns + "\",\"deployment\":\"cart\"},\"reason\":\"the freeze is why it broke\"";
+        Response paused = startRun(body + "}");
+        assertEquals(409, paused.statusCode());
+        assertTrue(paused.asString().contains("PAUSED"), paused.asString());
+        Response forced = startRun(body + ",\"force\":true}");
+        assertEquals(201, forced.statusCode(), forced.asString());
+        JsonPath done = awaitPhase(forced.jsonPath().getString("name"), "SUCCEEDED", "FAILED");
+        assertEquals("FORCED", done.getString("status.decision.reason"));
+        assertEquals(true, done.getBoolean("spec.manual.forced"));
+        assertEquals(ClusterFixtures.image("cart", 2), image(ns, "cart"));
+
+        String other = namespace("forced");
+        deploy(other, "web", 3, Map.of(), Map.of());
+        String waiting = post(Alerts.body(Alerts.firing(labels("NeedsApproval", other, "web"), "1"))).getString("results[0].remediation");
+        awaitPreview(waiting);
+        Response overlap = startRun("{\"scenario\":\"immediate-rollback\",\"target\":{\"namespace\":\"" + other + "\",\"deployment\":\"web\"},"
+                + "\"reason\":\"x\",\"force\":true}");
+        assertEquals(409, overlap.statusCode());
+        assertTrue(overlap.asString().contains("TARGET_IN_FLIGHT") && overlap.asString().contains(waiting), overlap.asString());
+    }
+
+    @Test
+    void aManualDryRunShowsThePlanAndARuleWithApprovalWaits() {
+        String ns = namespace("mdry");
+        deploy(ns, "api", 3, Map.of(), Map.of());
+        Response dry = startRun("{\"rule\":\"error-rate\",\"target\":{\"namespace\":\"" + ns + "\",\"deployment\":\"api\"},\"reason\":\"what would it do\",\"dryRun\":true}");
+        assertEquals(201, dry.statusCode(), dry.asString());
+        String name = dry.jsonPath().getString("name");
+        await().atMost(Duration.ofSeconds(20)).until(() -> record(name).get("status.finishedAt") != null);
+        assertEquals("DRY_RUN", record(name).getString("status.phase"));
+        assertTrue(record(name).getList("status.steps.message").toString().contains("would JSON-patch Deployment " + ns + "/api"));
+        assertEquals(ClusterFixtures.image("api", 3), image(ns, "api"));
+        Response waits = startRun("{\"rule\":\"needs-approval\",\"target\":{\"namespace\":\"" + ns + "\",\"deployment\":\"api\"},\"reason\":\"go\"}");
+        assertEquals(201, waits.statusCode(), waits.asString());
+        assertEquals("AWAITING_APPROVAL", waits.jsonPath().getString("phase"));
+    }
+
+    @Test
+    void badManualRunsAreRefusedBeforeAnythingIsWritten() {
+        String ns = namespace("mbad");
+        Map<String, Integer> cases = new java.util.LinkedHashMap<>();
+        cases.put("{\"rule\":\"nope\",\"target\":{\"namespace\":\"" + ns + "\",\"deployment\":\"a\"},\"reason\":\"r\"}", 404);
+        cases.put("{\"rule\":\"error-rate\",\"scenario\":\"immediate-rollback\",\"target\":{\"namespace\":\"" + ns + "\",\"deployment\":\"a\"},\"reason\":\"r\"}", 400);
+        cases.put("{\"scenario\":\"immediate-rollback\",\"target\":{\"namespace\":\"kube-system\",\"deployment\":\"coredns\"},\"reason\":\"r\"}", 403);
+        cases.put("{\"scenario\":\"gradual-rollback\",\"parameters\":{\"scaleBadTo\":\"-1\"},\"target\":{\"namespace\":\"" + ns + "\",\"deployment\":\"a\"},\"reason\":\"r\"}", 400);
+        cases.put("{\"scenario\":\"immediate-rollback\",\"target\":{\"namespace\":\"" + ns + "\",\"deployment\":\"Bad_Name\"},\"reason\":\"r\"}", 400);
+        cases.put("{\"scenario\":\"immediate-rollback\",\"target\":{\"namespace\":\"" + ns + "\",\"deployment\":\"a\"}}", 400);
+        cases.forEach((body, status) -> {
+            Response r = startRun(body);
+            assertEquals(status.intValue(), r.statusCode(), body + " -> " + r.asString());
+            assertEquals("application/problem+json", r.contentType(), body);
+        });
+        assertEquals(0, records(ns).size(), "nothing recorded for a request refused as invalid");
+    }
 }
