@@ -277,6 +277,18 @@ public interface RemediatorConfig {
 
         /** Link to the operator API or console, put in notices. */
         Optional<String> consoleUrl();
+
+        /**
+         * The Slack app's signing secret (a file): turns on the Approve / Deny buttons' endpoint,
+         * {@code POST /api/v1/chat/slack/interactions}. Unset: the endpoint answers 404 and notices carry no buttons.
+         */
+        Optional<Path> slackSigningSecretFile();
+
+        /**
+         * Slack users who may press the buttons: {@code U0123ABCD} (allowed by this list alone) or
+         * {@code U0123ABCD=alice} (acts as Kubernetes user alice: RBAC's approve is asked, rule approver lists apply).
+         */
+        Optional<java.util.List<String>> slackApprovers();
     }
 
     interface ArgoCd {

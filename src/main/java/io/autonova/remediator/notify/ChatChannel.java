@@ -21,15 +21,23 @@ public final class ChatChannel implements NoticeChannel {
     private final Path webhookUrlFile;
     private final String consoleUrl;
     private final HttpPeer http;
+    /** Approve / Deny buttons on approval notices: only when the interactions endpoint can verify Slack's presses. */
+    private final boolean buttons;
 
     public ChatChannel(Path webhookUrlFile, String consoleUrl, HttpPeer http) {
+        this(webhookUrlFile, consoleUrl, http, false);
+    }
+
+    public ChatChannel(Path webhookUrlFile, String consoleUrl, HttpPeer http, boolean buttons) {
         this.webhookUrlFile = webhookUrlFile;
         this.consoleUrl = consoleUrl;
         this.http = http;
+        this.buttons = buttons;
     }
 
     static Optional<NoticeChannel> from(RemediatorConfig config, HttpPeer http) {
-        return config.chat().webhookUrlFile().map(f -> new ChatChannel(f, config.chat().consoleUrl().orElse(null), http));
+        return config.chat().webhookUrlFile().map(f -> new ChatChannel(f, config.chat().consoleUrl().orElse(null), http,
+                config.chat().slackSigningSecretFile().isPresent()));
     }
 
     @Override
@@ -51,6 +59,6 @@ public final class ChatChannel implements NoticeChannel {
             return Sent.givenUp("the chat webhook URL in " + webhookUrlFile + " is not a valid http(s) URL (its content is not shown: it is a secret)");
         }
         String event = n.event.equals("started") || n.event.equals("approval") ? n.event : "finished";
-        return Sent.judge(http.send("POST", hook, Json.MAPPER.writeValueAsString(NoticeText.chat(r, event, consoleUrl)), null), "HTTP 200");
+        return Sent.judge(http.send("POST", hook, Json.MAPPER.writeValueAsString(NoticeText.chat(r, event, consoleUrl, buttons)), null), "HTTP 200");
     }
 }

@@ -36,7 +36,8 @@ public class NoticeDelivery {
         this.channels = List.copyOf(channels);
         this.identity = identity;
         this.clock = clock;
-        store.onRecordChange(candidates::add);
+        // Own writes too: the run's replica queues its notices, and its watch then reports nothing new.
+        store.onAnyRecordChange(candidates::add);
         store.records().forEach(r -> candidates.add(r.name)); // notices left pending by a replica before this one started
     }
 

@@ -97,6 +97,11 @@ public final class NoticeText {
 
     /** A Slack-compatible incoming-webhook message: {@code text} (what Mattermost and notifications show) plus blocks. */
     public static Map<String, Object> chat(RemediationRecord r, String event, String consoleUrl) {
+        return chat(r, event, consoleUrl, false);
+    }
+
+    /** As above; {@code buttons}: an approval notice carries Approve / Deny. */
+    public static Map<String, Object> chat(RemediationRecord r, String event, String consoleUrl, boolean buttons) {
         String emoji = event.equals("approval") ? ":raised_hand:" : event.equals("started") ? ":arrows_counterclockwise:" : r.status.phase == Phase.SUCCEEDED ? ":white_check_mark:"
                 : held(r) ? ":raising_hand:" : ":x:";
         String text = cap(emoji + " " + slack(headline(r, event)), 2900); // Slack: 3,000 characters per section text
@@ -113,7 +118,7 @@ public final class NoticeText {
             fields.add(Map.of("type", "mrkdwn", "text", cap("*Left for a human*\n" + slack(String.join("\n", r.status.humanActions)), 1900)));
         }
         blocks.add(Map.of("type", "section", "fields", fields));
-        if (event.equals("approval")) {
+        if (event.equals("approval") && buttons) {
             blocks.add(approvalButtons(r.name));
         }
         if (consoleUrl != null) {

@@ -77,6 +77,7 @@ public class KubernetesStateStore implements StateStore {
     private volatile Versioned<GlobalState> global = new Versioned<>(GlobalState.EMPTY, null);
     private final Map<String, Pause> pauses = new ConcurrentHashMap<>();
     private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<String>> anyListeners = new CopyOnWriteArrayList<>();
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
     private volatile boolean synced;
     /** Null until the key is read (or created): records are then neither written nor trusted. */
@@ -114,6 +115,7 @@ public class KubernetesStateStore implements StateStore {
                     RemediationRecord rec = fromResource(r);
                     if (records.offer(rec)) {
                         listeners.forEach(l -> l.accept(rec.name));
+                        anyListeners.forEach(l -> l.accept(rec.name));
                     }
                 }, r -> records.remove(r.getMetadata().getName())));
         informers.add(inform(client.leases().inNamespace(namespace).withLabel(KIND_LABEL, "target").withLimit(PAGE).runnableInformer(0),
@@ -290,7 +292,7 @@ public class KubernetesStateStore implements StateStore {
 
     @Override
     public boolean create(RemediationRecord record) {
-        return write("create remediation " + record.name, () -> {
+        boolean ok = write("create remediation " + record.name, () -> {
             GenericKubernetesResource created = client.genericKubernetesResources(REMEDIATION).inNamespace(namespace)
                     .resource(toResource(record, null)).create();
             record.resourceVersion = created.getMetadata().getResourceVersion();
@@ -298,17 +300,25 @@ public class KubernetesStateStore implements StateStore {
             record.untrusted = false;
             records.offer(record.copy());
         });
+        if (ok) {
+            anyListeners.forEach(l -> l.accept(record.name));
+        }
+        return ok;
     }
 
     @Override
     public boolean update(RemediationRecord record) {
-        return write("update remediation " + record.name, () -> {
+        boolean ok = write("update remediation " + record.name, () -> {
             GenericKubernetesResource updated = client.genericKubernetesResources(REMEDIATION).inNamespace(namespace)
                     .resource(toResource(record, record.resourceVersion)).update();
             record.resourceVersion = updated.getMetadata().getResourceVersion();
             record.untrusted = false;
             records.offer(record.copy());
         });
+        if (ok) {
+            anyListeners.forEach(l -> l.accept(record.name));
+        }
+        return ok;
     }
 
     @Override
@@ -322,6 +332,11 @@ public class KubernetesStateStore implements StateStore {
     @Override
     public void onRecordChange(Consumer<String> listener) {
         listeners.add(listener);
+    }
+
+    @Override
+    public void onAnyRecordChange(Consumer<String> listener) {
+        anyListeners.add(listener);
     }
 
     // --- targets

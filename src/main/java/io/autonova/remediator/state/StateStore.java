@@ -43,6 +43,14 @@ public interface StateStore {
     /** Called with a record's name whenever the cache sees it change (from any replica). */
     void onRecordChange(Consumer<String> listener);
 
+    /**
+     * Called with a record's name on every change, this replica's own writes included (which a watch-fed cache has
+     * already seen by the time its event comes, so {@link #onRecordChange} may stay silent for them).
+     */
+    default void onAnyRecordChange(Consumer<String> listener) {
+        onRecordChange(listener);
+    }
+
     // --- targets (a Lease each)
 
     Versioned<TargetRecord> target(String key);
