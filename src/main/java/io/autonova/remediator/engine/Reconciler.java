@@ -584,7 +584,15 @@ public class Reconciler {
                 t -> rec.name.equals(t.run()) || settings.identity().equals(t.holder()) ? t.released() : t);
         Cas.update("the shared policy state", store::global, store::fetchGlobal, store::replaceGlobal, g -> g.withFinished(key, rec.name));
         RemediationRecord ended = store.record(rec.name).orElse(rec);
-        events.emit(ended, outcome != Phase.SUCCEEDED, "Remediation" + (outcome == Phase.SUCCEEDED ? "Succeeded" : outcome == Phase.ABORTED ? "Aborted" : "Failed"),
+        String eventReason = switch (outcome) {
+            case SUCCEEDED -> "RemediationSucceeded";
+            case ABORTED -> "RemediationAborted";
+            case DENIED -> "RemediationDenied";
+            case EXPIRED -> "RemediationApprovalExpired";
+            case CLEARED -> "RemediationCleared";
+            default -> "RemediationFailed";
+        };
+        events.emit(ended, outcome != Phase.SUCCEEDED, eventReason,
                 (reason == null ? outcome.name() : reason.name()) + ": " + message);
         outcomes.finished(ended, outcome);
         LOG.infof("remediation %s %s: %s", rec.name, outcome.name().toLowerCase(), message);
