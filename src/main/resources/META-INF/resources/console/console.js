@@ -1,4 +1,5 @@
-// The operator console: plain fetch calls to the operator API with the admin token, kept in this tab only.
+// The operator console: plain fetch calls to the operator API with the token you give (your Kubernetes token, or the
+// admin token), kept in this tab only. Everything from alerts, rules and records is set as text, never as HTML.
 'use strict';
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = 'autonova-admin-token';
@@ -57,9 +58,35 @@ function fill(tableId, rows, render) {
   }
 }
 
+function answer(name, verb) {
+  const reason = prompt((verb === 'approve' ? 'Approve ' : 'Deny ') + name + '? Reason (recorded):', '');
+  if (reason === null) return;
+  const body = { via: 'console' };
+  if (reason.trim()) body.reason = reason.trim();
+  act(() => api('POST', '/remediations/' + encodeURIComponent(name) + '/' + verb, body), (verb === 'approve' ? 'approved: ' : 'denied: ') + name);
+}
+
 async function refresh() {
   try {
-    const [pauses, targets, recs] = await Promise.all([api('GET', '/pauses'), api('GET', '/targets'), api('GET', '/remediations?limit=50')]);
+    const [pauses, targets, recs, waiting] = await Promise.all([api('GET', '/pauses'), api('GET', '/targets'), api('GET', '/remediations?limit=50'),
+      api('GET', '/remediations?phase=awaiting-approval&limit=100')]);
+    const previews = await Promise.all((waiting.remediations || []).map((r) => api('GET', '/remediations/' + encodeURIComponent(r.name))));
+    fill('approvals', previews, (tr, r) => {
+      const name = cell(tr, '');
+      const a = document.createElement('a');
+      a.href = '#' + r.name;
+      a.textContent = r.name;
+      a.addEventListener('click', (e) => { e.preventDefault(); show(r.name); });
+      name.appendChild(a);
+      cell(tr, r.spec.target.namespace + '/' + r.spec.target.deployment);
+      cell(tr, r.spec.scenario);
+      cell(tr, ((r.spec.approval && r.spec.approval.requiredBy) || []).map((q) => q.source + (q.approvers.length ? ' (' + q.approvers.join(', ') + ')' : '')).join('; '));
+      cell(tr, r.spec.approval && r.spec.approval.expiresAt);
+      cell(tr, r.status.preview ? r.status.preview.summary + (r.status.preview.revisionFrom ? ' (revision ' + r.status.preview.revisionFrom + ' → ' + r.status.preview.revisionTo + ')' : '') : 'being prepared');
+      const actions = cell(tr, '');
+      button(actions, 'Approve', () => answer(r.name, 'approve'));
+      button(actions, 'Deny', () => answer(r.name, 'deny'));
+    });
     fill('pauses', pauses.pauses || [], (tr, p) => {
       cell(tr, p.scope);
       cell(tr, p.scope === 'GLOBAL' ? 'everything' : [p.namespace, p.service].filter(Boolean).join('/'));
@@ -93,7 +120,7 @@ async function refresh() {
       cell(tr, [r.reason, r.failureReason].filter(Boolean).join(' '));
       cell(tr, r.createdAt);
       const actions = cell(tr, '');
-      if (r.phase === 'PENDING' || r.phase === 'RUNNING') {
+      if (r.phase === 'AWAITING_APPROVAL' || r.phase === 'PENDING' || r.phase === 'RUNNING') {
         button(actions, 'Abort', async () => {
           if (!confirm('Abort ' + r.name + '? What is safe to undo is undone; a rollback already applied stays.')) return;
           await act(() => api('POST', '/remediations/' + encodeURIComponent(r.name) + '/abort'), 'abort requested: ' + r.name);
@@ -129,6 +156,19 @@ async function show(name) {
       const w = window.open('', '_blank');
       if (w) { w.document.body.innerText = md; }
     };
+    const ap = r.status.approval;
+    $('detail-approval').textContent = r.spec.manual ? 'started by hand by ' + r.spec.manual.by + (r.spec.manual.forced ? ' (forced)' : '') + ': ' + r.spec.manual.reason + '. ' : '';
+    if (r.spec.approval) {
+      $('detail-approval').textContent += ap ? ap.answer + (ap.by ? ' by ' + ap.by + ' via ' + ap.via : '') + ' at ' + ap.at + (ap.reason ? ': ' + ap.reason : '')
+        : 'waiting for approval until ' + r.spec.approval.expiresAt;
+    }
+    $('preview-box').hidden = !r.status.preview;
+    if (r.status.preview) {
+      $('preview-summary').textContent = r.status.preview.summary || '';
+      fill('preview', r.status.preview.steps || [], (tr, s) => { cell(tr, s.name); cell(tr, s.message, 'preview-message'); });
+    }
+    timeline(r.status.steps || []);
+    chart(r);
     fill('steps', r.status.steps || [], (tr, s) => {
       tr.className = s.phase;
       cell(tr, (s.compensation ? 'undo: ' : '') + s.name);
@@ -148,6 +188,81 @@ async function show(name) {
     say(e.message);
   }
 }
+
+const SVG = 'http://www.w3.org/2000/svg';
+function svg(parent, tag, attrs, text) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  if (text != null) el.textContent = String(text);
+  parent.appendChild(el);
+  return el;
+}
+
+// The steps as bars from start to finish on one time axis: where the run spent its time, and what failed.
+function timeline(steps) {
+  const box = $('timeline');
+  box.replaceChildren();
+  const timed = steps.filter((s) => s.startedAt);
+  box.setAttribute('height', timed.length ? 22 * timed.length + 10 : 0);
+  if (!timed.length) return;
+  const t0 = Math.min(...timed.map((s) => Date.parse(s.startedAt)));
+  const t1 = Math.max(...timed.map((s) => Date.parse(s.finishedAt || s.startedAt)), t0 + 1000);
+  const x = (t) => 260 + (t - t0) / (t1 - t0) * 620;
+  timed.forEach((s, i) => {
+    const y = 5 + i * 22;
+    svg(box, 'text', { x: 0, y: y + 14, class: 'step-label' }, (s.compensation ? 'undo: ' : '') + s.name);
+    const from = x(Date.parse(s.startedAt));
+    const to = x(Date.parse(s.finishedAt || new Date().toISOString()));
+    const bar = svg(box, 'rect', { x: from, y, width: Math.max(3, to - from), height: 16, class: 'bar ' + s.phase });
+    svg(bar, 'title', {}, s.phase + ': ' + (s.message || ''));
+  });
+}
+
+// The verification signal's answers (from the verify-signal step) as points against the rule's bound.
+function chart(r) {
+  const step = (r.status.steps || []).find((s) => s.name === 'verify-signal' && !s.compensation);
+  const lines = step && step.outputs && step.outputs.observations ? step.outputs.observations.split('\n').filter(Boolean) : [];
+  const bound = Number(r.spec.parameters && r.spec.parameters['verify.bound']);
+  const points = lines.map((l) => { const p = l.split(' '); return { t: Date.parse(p[0]), kind: p[1], v: Number(p[2]) }; })
+    .filter((p) => !Number.isNaN(p.t));
+  $('chart-box').hidden = points.length === 0;
+  const box = $('chart');
+  box.replaceChildren();
+  if (!points.length) return;
+  $('chart-caption').textContent = (step.outputs.query || '') + ' ' + (r.spec.parameters['verify.op'] || '') + ' ' + bound;
+  const values = points.filter((p) => Number.isFinite(p.v)).map((p) => p.v).concat(Number.isFinite(bound) ? [bound] : []);
+  const lo = Math.min(0, ...values);
+  const hi = Math.max(...values, lo + 1e-9) * 1.1;
+  const t0 = Math.min(...points.map((p) => p.t), Date.parse(r.status.startedAt || points[0].t));
+  const t1 = Math.max(...points.map((p) => p.t), t0 + 1000);
+  const x = (t) => 50 + (t - t0) / (t1 - t0) * 830;
+  const y = (v) => 200 - (v - lo) / (hi - lo) * 180;
+  if (Number.isFinite(bound)) {
+    svg(box, 'line', { x1: 50, x2: 880, y1: y(bound), y2: y(bound), class: 'bound' });
+    svg(box, 'text', { x: 0, y: y(bound) + 4, class: 'axis' }, bound);
+  }
+  const drawn = points.filter((p) => Number.isFinite(p.v));
+  if (drawn.length > 1) {
+    svg(box, 'polyline', { points: drawn.map((p) => x(p.t) + ',' + y(p.v)).join(' '), class: 'signal' });
+  }
+  for (const p of points) {
+    const dot = svg(box, 'circle', { cx: x(p.t), cy: Number.isFinite(p.v) ? y(p.v) : 200, r: 4, class: 'answer ' + p.kind });
+    svg(dot, 'title', {}, new Date(p.t).toISOString() + ' ' + p.kind + (Number.isFinite(p.v) ? ' ' + p.v : ''));
+  }
+}
+
+$('run-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const body = { target: { namespace: $('run-namespace').value.trim(), deployment: $('run-deployment').value.trim() }, reason: $('run-reason').value };
+  if ($('run-rule').value.trim()) body.rule = $('run-rule').value.trim();
+  if ($('run-scenario').value) body.scenario = $('run-scenario').value;
+  if ($('run-dry').checked) body.dryRun = true;
+  if ($('run-force').checked) {
+    if (!confirm('Force the run past pauses, holds, limits and approval?')) return;
+    body.force = true;
+  }
+  await act(async () => { const r = await api('POST', '/remediations', body); show(r.name); }, 'run started: ' + body.target.namespace + '/' + body.target.deployment);
+});
 
 $('login').addEventListener('submit', (e) => {
   e.preventDefault();

@@ -711,6 +711,40 @@ class RealClusterIT {
         assertTrue(tookMs <= 4_000, "revocation took effect after " + tookMs + " ms");
     }
 
+    /**
+     * The console in a real browser (console-test/approval.test.mjs), logged in with an operator's own Kubernetes
+     * token: the run awaiting approval is listed with its preview and approved from the page, by that person.
+     */
+    @Test
+    void theConsoleApprovesAsTheOperatorsOwnKubernetesUser() throws Exception {
+        String carol = person("carol-approver");
+        bind("carol-views", STATE, "autonova-remediator-viewer", "carol-approver");
+        bind("carol-approves", APPS, "autonova-remediator-approver", "carol-approver");
+        String api = unique("orders");
+        deploy(APPS, api, "registry.local/orders:1.0", "registry.local/orders:2.0");
+        String name = post(service, Alerts.firing(Map.of("alertname", "NeedsApproval", "namespace", APPS, "service", api), null))
+                .get(0).get("remediation").asText();
+        await().atMost(Duration.ofSeconds(20)).until(() -> "AWAITING_APPROVAL".equals(phase(name)));
+        Path tests = Path.of("console-test");
+        if (!Files.isDirectory(tests.resolve("node_modules/playwright-core"))) {
+            assertEquals(0, new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund", "--silent").directory(tests.toFile()).inheritIO().start().waitFor());
+        }
+        ProcessBuilder node = new ProcessBuilder("node", "approval.test.mjs").directory(tests.toFile()).redirectErrorStream(true)
+                .redirectOutput(LOGS.resolve("console-approval.log").toFile());
+        node.environment().putAll(Map.of("BASE_URL", "http://127.0.0.1:" + service.port(), "TOKEN", carol, "RECORD", name,
+                "WHO", "system:serviceaccount:people:carol-approver"));
+        Process p = node.start();
+        boolean ended = p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS);
+        String out = Files.readString(LOGS.resolve("console-approval.log"));
+        assertTrue(ended && p.exitValue() == 0, out);
+        assertEquals("SUCCEEDED", awaitFinished(name), () -> String.valueOf(record(name)));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> answer = (Map<String, Object>) ((Map<String, Object>) record(name).getAdditionalProperties().get("status")).get("approval");
+        assertEquals("system:serviceaccount:people:carol-approver", answer.get("by"));
+        assertEquals("console", answer.get("via"));
+        assertEquals("registry.local/orders:1.0", image(APPS, api));
+    }
+
     /** Every overlay is accepted by the real API server (schema, RBAC objects, PDB, NetworkPolicy), not only rendered. */
     @Test
     void everyOverlayPassesServerSideValidation() throws Exception {

@@ -1,0 +1,46 @@
+// The console's approval flow in a real browser, as an operator with their own Kubernetes token (not the admin
+// token): the run awaiting approval is listed with its plan preview, is approved with a reason, and the page shows
+// who approved it. Run by RealClusterIT against a replica on the real control plane (RECORD waits for approval).
+import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
+
+const base = process.env.BASE_URL;
+const token = process.env.TOKEN;
+const record = process.env.RECORD;
+const who = process.env.WHO;
+
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  page.on('pageerror', (e) => { throw e; });
+  await page.goto(base + '/console/');
+  await page.fill('#token', token);
+  await page.click('#login button[type=submit]');
+  await page.waitForSelector('#status.ok');
+
+  // Listed among the runs awaiting approval, with its preview; its page shows the exact patch it would send.
+  const row = page.locator('#approvals tbody tr', { hasText: record });
+  await row.waitFor();
+  assert.match(await row.textContent(), /rule approve-first/);
+  await row.locator('a', { hasText: record }).click();
+  await page.locator('#preview tbody tr', { hasText: 'rollback-deployment' }).waitFor();
+  assert.match(await page.textContent('#preview'), /would JSON-patch Deployment/);
+  assert.match(await page.textContent('#detail-approval'), /waiting for approval until/);
+
+  // Approve with a reason that looks like HTML: it is recorded and shown as text.
+  page.once('dialog', (d) => d.accept('<b>canary</b> checked'));
+  await row.locator('button', { hasText: 'Approve' }).click();
+  await page.waitForFunction(() => /approved:/.test(document.getElementById('status').textContent));
+  await page.locator('#approvals tbody tr', { hasText: record }).waitFor({ state: 'detached' });
+  await page.locator('#remediations a', { hasText: record }).click();
+  await page.waitForFunction((w) => document.getElementById('detail-approval').textContent.includes('approved by ' + w), who);
+  const said = await page.textContent('#detail-approval');
+  assert.match(said, /via console/);
+  assert.match(said, /<b>canary<\/b> checked/, 'the reason is shown as typed');
+  assert.equal(await page.locator('#detail-approval b').count(), 0, 'never as HTML');
+  // The steps of the approved run, on a timeline.
+  await page.waitForFunction(() => document.querySelectorAll('#timeline rect').length >= 3, null, { timeout: 60000 });
+  console.log('console approval test: listed with its preview, approved as ' + who + ', shown as text: OK');
+} finally {
+  await browser.close();
+}
