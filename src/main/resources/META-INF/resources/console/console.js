@@ -128,22 +128,28 @@ async function refresh() {
       }
     });
     say('connected: ' + recs.store + ' store' + (recs.dryRun ? ', dry-run' : ''), true);
+    if (shown) await show(shown);
   } catch (e) {
     say(e.message);
   }
 }
 
+// The action's outcome is said last: the refresh after it must not cover it (an error above all).
 async function act(call, done) {
+  let outcome = [done, true];
   try {
     await call();
-    say(done, true);
   } catch (e) {
-    say(e.message);
+    outcome = [e.message, false];
   }
   await refresh();
+  say(outcome[0], outcome[1]);
 }
 
+let shown = null; // the run whose page is open: kept up to date by the periodic refresh
+
 async function show(name) {
+  shown = name;
   try {
     const r = await api('GET', '/remediations/' + encodeURIComponent(name));
     $('detail').hidden = false;
