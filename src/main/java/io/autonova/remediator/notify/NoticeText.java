@@ -36,7 +36,14 @@ public final class NoticeText {
 
     /** One line: what happened to which target, and where it stands (escaped for each channel by its caller). */
     public static String headline(RemediationRecord r, String event) {
-        String outcome = r.status.phase == Phase.SUCCEEDED ? "succeeded" : r.status.phase == Phase.ABORTED ? "was aborted" : "failed";
+        String outcome = switch (r.status.phase) {
+            case SUCCEEDED -> "succeeded";
+            case ABORTED -> "was aborted";
+            case DENIED -> "was denied";
+            case EXPIRED -> "expired unapproved";
+            case CLEARED -> "was not needed";
+            default -> "failed";
+        };
         boolean approval = event.equals("approval");
         RemediationRecord.Preview preview = r.status.preview;
         return HEADLINE.data("started", event.equals("started"))
@@ -113,6 +120,11 @@ public final class NoticeText {
         if (event.equals("approval") && r.status.preview != null) {
             List<String> steps = r.status.preview.steps.stream().map(s -> "• " + s.name + ": " + s.message).toList();
             fields.add(Map.of("type", "mrkdwn", "text", cap("*Plan preview*\n" + slack(r.status.preview.summary + "\n" + String.join("\n", steps)), 1900)));
+        }
+        if (!event.equals("approval") && r.status.approval != null) {
+            RemediationRecord.ApprovalAnswer a = r.status.approval;
+            fields.add(Map.of("type", "mrkdwn", "text", cap("*Approval*\n" + slack(a.answer + (a.by == null ? "" : " by " + a.by + " via " + a.via)
+                    + (a.reason == null ? "" : ": " + a.reason)), 1900)));
         }
         if (event.equals("finished") && !r.status.humanActions.isEmpty()) {
             fields.add(Map.of("type", "mrkdwn", "text", cap("*Left for a human*\n" + slack(String.join("\n", r.status.humanActions)), 1900)));

@@ -17,6 +17,9 @@ class NoticeTextTest {
             "finished|SUCCEEDED|HighErrorRate|3|false|rolled back|immediate-rollback of shop/checkout succeeded (revision 3 → 2): rolled back",
             "finished|FAILED|HighErrorRate|3|true|verification failed|immediate-rollback of shop/checkout failed (revision 3 → 2); the target is held for a human: verification failed",
             "finished|ABORTED|-|-|false|-|immediate-rollback of shop/checkout was aborted: ",
+            "finished|DENIED|HighErrorRate|-|false|denied by alice via chat; nothing was changed|immediate-rollback of shop/checkout was denied: denied by alice via chat; nothing was changed",
+            "finished|EXPIRED|HighErrorRate|-|false|nobody approved it within 15m|immediate-rollback of shop/checkout expired unapproved: nobody approved it within 15m",
+            "approval|AWAITING_APPROVAL|HighErrorRate|-|false|-|autonova-remediator asks for approval to run immediate-rollback on shop/checkout (rule error-rate, alert HighErrorRate), until 2026-12-04T07:00:00Z",
     })
     void headline(String event, Phase phase, String alertname, String from, boolean held, String message, String expected) {
         RemediationRecord r = new RemediationRecord();
@@ -30,6 +33,10 @@ class NoticeTextTest {
         r.status.revisionFrom = from;
         r.status.revisionTo = from == null ? null : "2";
         r.status.message = message;
+        if (phase == Phase.AWAITING_APPROVAL) {
+            r.spec.approval = new RemediationRecord.ApprovalNeed();
+            r.spec.approval.expiresAt = java.time.Instant.parse("2026-12-04T07:00:00Z");
+        }
         if (held) {
             r.status.humanActions.add("the target is held until an operator clears it");
         }

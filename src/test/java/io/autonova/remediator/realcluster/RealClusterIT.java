@@ -712,6 +712,49 @@ class RealClusterIT {
     }
 
     /**
+     * Two replicas, two approvers pressing at the same instant, one on each: the answer is written once (the
+     * resourceVersion precondition of the real API server), the other approver is told who answered, and the run acts once.
+     */
+    @Test
+    void twoApproversOnTwoReplicasApproveExactlyOnce() throws Exception {
+        String dave = person("dave-approver");
+        String erin = person("erin-approver");
+        for (String p : List.of("dave-approver", "erin-approver")) {
+            bind(p + "-approves", APPS, "autonova-remediator-approver", p);
+        }
+        String api = unique("basket");
+        deploy(APPS, api, "registry.local/basket:1.0", "registry.local/basket:2.0");
+        try (ServiceProcess second = startService("real-2", 18712, Map.of())) {
+            String name = post(service, Alerts.firing(Map.of("alertname", "NeedsApproval", "namespace", APPS, "service", api), null))
+                    .get(0).get("remediation").asText();
+            await().atMost(Duration.ofSeconds(20)).until(() -> "AWAITING_APPROVAL".equals(phase(name)));
+            var barrier = new java.util.concurrent.CyclicBarrier(2);
+            java.util.function.BiFunction<ServiceProcess, String, HttpResponse<String>> approve = (replica, token) -> {
+                try {
+                    barrier.await();
+                    var req = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + replica.port() + "/api/v1/remediations/" + name + "/approve"))
+                            .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"reason\":\"race\"}")).build();
+                    return ServiceProcess.HTTP.send(req, HttpResponse.BodyHandlers.ofString());
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            var a = java.util.concurrent.CompletableFuture.supplyAsync(() -> approve.apply(service, dave));
+            var b = java.util.concurrent.CompletableFuture.supplyAsync(() -> approve.apply(second, erin));
+            List<HttpResponse<String>> answers = List.of(a.get(), b.get());
+            List<Integer> codes = answers.stream().map(HttpResponse::statusCode).sorted().toList();
+            assertEquals(List.of(200, 409), codes, answers.stream().map(HttpResponse::body).toList().toString());
+            String loser = answers.stream().filter(r -> r.statusCode() == 409).findFirst().orElseThrow().body();
+            assertTrue(loser.contains("already approved by system:serviceaccount:people:"), loser);
+            assertEquals("SUCCEEDED", awaitFinished(name), () -> String.valueOf(record(name)));
+            assertEquals("registry.local/basket:1.0", image(APPS, api));
+            String history = cluster.kubectl("rollout", "history", "deployment/" + api, "-n", APPS);
+            assertTrue(history.contains("3 ") && !history.contains("4 "), "rolled back once: " + history);
+        }
+    }
+
+    /**
      * The console in a real browser (console-test/approval.test.mjs), logged in with an operator's own Kubernetes
      * token: the run awaiting approval is listed with its preview and approved from the page, by that person.
      */
