@@ -156,6 +156,14 @@ public interface RemediatorConfig {
         @WithDefault("true")
         boolean kubernetesUsers();
 
+        /**
+         * Take approvals written with kubectl (annotations on the Remediation, {@code kubectl remediation approve}). Only
+         * with the ValidatingAdmissionPolicy {@code autonova-remediator-answers} installed (the base installs both): it is
+         * what vouches that the annotated user is the one who wrote it.
+         */
+        @WithDefault("false")
+        boolean kubectlAnswers();
+
         /** How long a TokenReview or SubjectAccessReview answer is reused (bounded: a revoked binding takes effect after it). */
         @WithDefault("10s")
         java.time.Duration reviewCacheTtl();

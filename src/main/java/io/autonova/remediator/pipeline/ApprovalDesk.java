@@ -84,6 +84,8 @@ public class ApprovalDesk {
             a.at = now;
             a.waitedSeconds = r.approvalWait(now).toSeconds();
             r.status.approval = a;
+            r.answerRequest = null; // a kubectl answer, if that is what this is, is taken
+            r.answerRefused = null;
             r.status.message = a.answer + " by " + who.name() + " via " + via + (reason == null ? "" : ": " + reason);
             if (store.update(r)) {
                 LOG.infof("remediation %s %s by %s via %s%s", name, a.answer, who.name(), via, reason == null ? "" : " (" + reason + ")");

@@ -604,6 +604,12 @@ public class KubernetesStateStore implements StateStore {
         props.put("status", Json.MAPPER.convertValue(r.status, MAP));
         res.setAdditionalProperties(props);
         res.getMetadata().getAnnotations().put(RecordSeal.ANNOTATION, seal().seal(r.name, String.valueOf(r.createdAt), props.get("spec"), props.get("status")));
+        if (r.answerRequest != null) {
+            res.getMetadata().getAnnotations().putAll(r.answerRequest); // not taken yet: a write of ours must not drop it
+        }
+        if (r.answerRefused != null) {
+            res.getMetadata().getAnnotations().put(RemediationRecord.ANSWER_REFUSED, r.answerRefused);
+        }
         return res;
     }
 
@@ -634,7 +640,17 @@ public class KubernetesStateStore implements StateStore {
         if (status != null) {
             r.status = Json.MAPPER.convertValue(status, RemediationRecord.Status.class);
         }
-        String sealed = res.getMetadata().getAnnotations() == null ? null : res.getMetadata().getAnnotations().get(RecordSeal.ANNOTATION);
+        Map<String, String> annotations = res.getMetadata().getAnnotations() == null ? Map.of() : res.getMetadata().getAnnotations();
+        if (annotations.containsKey(RemediationRecord.ANSWER)) {
+            r.answerRequest = new LinkedHashMap<>();
+            for (String a : RemediationRecord.ANSWER_ANNOTATIONS) {
+                if (annotations.containsKey(a)) {
+                    r.answerRequest.put(a, annotations.get(a));
+                }
+            }
+        }
+        r.answerRefused = annotations.get(RemediationRecord.ANSWER_REFUSED);
+        String sealed = annotations.get(RecordSeal.ANNOTATION);
         RecordSeal key = seal;
         r.untrusted = key == null || !key.verifies(r.name, String.valueOf(created), spec, status, sealed);
         return r;

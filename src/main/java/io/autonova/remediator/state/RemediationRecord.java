@@ -48,6 +48,23 @@ public class RemediationRecord {
     public boolean untrusted;
     public Spec spec = new Spec();
     public Status status = new Status();
+    /**
+     * An answer written with kubectl ({@code kubectl remediation approve}): the annotations {@link #ANSWER_ANNOTATIONS}
+     * as found, kept on every write until the service has taken it (then null). Who wrote it is vouched for by the
+     * ValidatingAdmissionPolicy {@code autonova-remediator-answers}, not by the record's seal.
+     */
+    @JsonIgnore
+    public Map<String, String> answerRequest;
+    /** Why the service did not take a kubectl answer (annotation {@code autonova.io/answer-refused}), for the plugin to show. */
+    @JsonIgnore
+    public String answerRefused;
+
+    public static final String ANSWER = "autonova.io/answer";
+    public static final String ANSWER_BY = "autonova.io/answer-by";
+    public static final String ANSWER_GROUPS = "autonova.io/answer-groups";
+    public static final String ANSWER_REASON = "autonova.io/answer-reason";
+    public static final String ANSWER_REFUSED = "autonova.io/answer-refused";
+    public static final List<String> ANSWER_ANNOTATIONS = List.of(ANSWER, ANSWER_BY, ANSWER_GROUPS, ANSWER_REASON);
 
     public static class Spec {
         public String rule;
@@ -284,6 +301,8 @@ public class RemediationRecord {
         r.finalizers = new ArrayList<>(finalizers);
         r.deletionRequestedAt = deletionRequestedAt;
         r.untrusted = untrusted;
+        r.answerRequest = answerRequest == null ? null : new LinkedHashMap<>(answerRequest);
+        r.answerRefused = answerRefused;
         return r;
     }
 

@@ -134,6 +134,7 @@ class RealClusterIT {
         env.put("REMEDIATOR_EXECUTION_LEASE_DURATION", "6s");
         env.put("REMEDIATOR_CONFIG_HISTORY_SECRET_NAMESPACES", APPS);
         env.put("REMEDIATOR_ADMIN_REVIEW_CACHE_TTL", "2s");
+        env.put("REMEDIATOR_ADMIN_KUBECTL_ANSWERS", "true"); // as the shipped Deployment: the base's policy is installed
         env.putAll(extra);
         ServiceProcess p = ServiceProcess.start(id, port, LOGS.resolve("rules").toString(), List.of(), env, LOGS);
         try {
@@ -154,6 +155,8 @@ class RealClusterIT {
         List<String> refused = metrics.lines().filter(l -> l.startsWith("apiserver_request_total{"))
                 .filter(l -> l.contains("code=\"422\"") || l.contains("code=\"400\""))
                 .filter(l -> l.contains("resource=\"remediations\"") || l.contains("resource=\"remediationpauses\"") || l.contains("resource=\"events\""))
+                // The service creates and updates (POST, PUT); PATCHes refused are people's kubectl writes the shipped policy denied.
+                .filter(l -> !l.contains("verb=\"PATCH\""))
                 .toList();
         assertEquals(List.of(), refused);
         assertTrue(metrics.contains("resource=\"remediations\""), "the records were written through this API server");
@@ -709,6 +712,77 @@ class RealClusterIT {
         long tookMs = (System.nanoTime() - revoked) / 1_000_000;
         System.out.println("[real-cluster] a revoked RoleBinding took effect on the operator API after " + tookMs + " ms (review cache 2s)");
         assertTrue(tookMs <= 4_000, "revocation took effect after " + tookMs + " ms");
+    }
+
+    /** The kubectl plugin (scripts/kubectl-remediation) run as a person: their kubeconfig, the control plane's kubectl first. */
+    static RealCluster.Result plugin(String token, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("scripts/kubectl-remediation"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(cluster.serviceEnv(token));
+        pb.environment().put("PATH", cluster.kubectlBinary().getParent() + ":" + System.getenv("PATH"));
+        Process p = pb.start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(90, java.util.concurrent.TimeUnit.SECONDS), "plugin " + String.join(" ", args) + " finished");
+        return new RealCluster.Result(p.exitValue(), out);
+    }
+
+    /**
+     * kubectl only, no service URL: a person approves with the plugin, and the API server (RBAC and the shipped
+     * ValidatingAdmissionPolicy) vouches for who they are. A viewer is refused by RBAC, a forged approver name by the
+     * policy, an approver without approve in the target's namespace by the policy; the approver's answer is taken once.
+     */
+    @Test
+    void kubectlApprovesThroughTheApiServerOnlyAndCannotBeForged() throws Exception {
+        String frank = person("frank-approver");
+        String gina = person("gina-viewer");
+        String hank = person("hank-other");
+        bind("frank-kubectl", STATE, "autonova-remediator-kubectl", "frank-approver");
+        bind("frank-approves", APPS, "autonova-remediator-approver", "frank-approver");
+        bind("gina-views", STATE, "autonova-remediator-viewer", "gina-viewer");
+        bind("hank-kubectl", STATE, "autonova-remediator-kubectl", "hank-other"); // may annotate, may not approve in apps
+        String api = unique("ledger");
+        deploy(APPS, api, "registry.local/ledger:1.0", "registry.local/ledger:2.0");
+        String name = post(service, Alerts.firing(Map.of("alertname", "NeedsApproval", "namespace", APPS, "service", api), null))
+                .get(0).get("remediation").asText();
+        await().atMost(Duration.ofSeconds(20)).until(() -> "AWAITING_APPROVAL".equals(phase(name)) && String.valueOf(record(name)).contains("preview={"));
+
+        RealCluster.Result list = plugin(gina, "list");
+        assertEquals(0, list.code(), list.out());
+        assertTrue(list.out().contains(name) && list.out().contains("AWAITING_APPROVAL"), list.out());
+        RealCluster.Result described = plugin(gina, "describe", name);
+        assertTrue(described.out().contains("approval required by: [rule approve-first]") && described.out().contains("would JSON-patch Deployment"),
+                described.out());
+        RealCluster.Result viewer = plugin(gina, "approve", name);
+        assertTrue(viewer.code() != 0 && viewer.out().contains("forbidden"), viewer.out());
+        RealCluster.Result other = plugin(hank, "approve", name, "--reason", "me too");
+        assertTrue(other.code() != 0 && other.out().contains("may not approve: it needs approve on remediations.autonova.io in namespace " + APPS), other.out());
+        // Writing someone else's name by hand is refused by the policy.
+        RealCluster.Result forged = cluster.kubectlResult(null, "--kubeconfig", cluster.serviceEnv(hank).get("KUBECONFIG"), "-n", STATE, "annotate",
+                "remediations.autonova.io", name, "autonova.io/answer=approve", "autonova.io/answer-by=system:serviceaccount:people:frank-approver");
+        assertTrue(forged.code() != 0 && forged.out().contains("answer-by must be your own user name"), forged.out());
+        assertEquals("AWAITING_APPROVAL", phase(name));
+        assertEquals("registry.local/ledger:2.0", image(APPS, api));
+
+        RealCluster.Result approved = plugin(frank, "approve", name, "--reason", "checked with kubectl");
+        assertEquals(0, approved.code(), approved.out());
+        assertTrue(approved.out().contains("approved by system:serviceaccount:people:frank-approver"), approved.out());
+        assertEquals("SUCCEEDED", awaitFinished(name), () -> String.valueOf(record(name)));
+        assertEquals("registry.local/ledger:1.0", image(APPS, api));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> answer = (Map<String, Object>) ((Map<String, Object>) record(name).getAdditionalProperties().get("status")).get("approval");
+        assertEquals("kubectl", answer.get("via"));
+        assertEquals("checked with kubectl", answer.get("reason"));
+        assertTrue(!String.valueOf(record(name).getMetadata().getAnnotations()).contains("autonova.io/answer="), "the answer was taken off the record");
+
+        // Pause and resume with kubectl: a RemediationPause in the person's name, honoured by the service.
+        RealCluster.Result paused = plugin(frank, "pause", "--namespace", APPS, "--service", api, "--reason", "watching it", "--for", "10m");
+        assertEquals(0, paused.code(), paused.out());
+        String pauseId = paused.out().split(":")[0].trim();
+        await().atMost(Duration.ofSeconds(10)).until(() -> "PAUSED".equals(post(service,
+                Alerts.firing(Map.of("alertname", "HighErrorRate", "namespace", APPS, "service", api), "0.5")).get(0).get("reason").asText()));
+        assertEquals(0, plugin(frank, "resume", pauseId).code());
     }
 
     /**
