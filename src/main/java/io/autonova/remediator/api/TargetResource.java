@@ -70,9 +70,17 @@ public class TargetResource {
         var who = caller.require("delete", "targetholds", null, namespace, deployment);
         String key = namespace + "/" + deployment;
         StateStore store = runtime.store();
+        String hold = store.target(key).value().state().hold();
         Cas.update("the state of " + key, () -> store.target(key), () -> store.fetchTarget(key), store::replaceTarget,
                 t -> t.state().consecutive() == 0 && t.state().hold() == null ? t : t.withState(t.state().withHoldCleared()));
         LOG.infof("%s cleared the hold and consecutive-action count of %s", who.name(), key);
+        // Who let automation act on the target again: an Event on the Deployment (kubectl describe shows it).
+        io.autonova.remediator.state.RemediationRecord about = new io.autonova.remediator.state.RemediationRecord();
+        about.name = store.target(key).value().run() != null ? store.target(key).value().run() : "target-hold";
+        about.spec.target.namespace = namespace;
+        about.spec.target.deployment = deployment;
+        runtime.events().emit(about, false, "TargetHoldCleared", "hold and consecutive-action count cleared by " + who.name()
+                + (hold == null ? "" : "; the hold was: " + hold));
         return Response.noContent().build();
     }
 }

@@ -105,6 +105,9 @@ class PolicyGatesTest extends ClusterTestSupport {
         await().atMost(Duration.ofSeconds(5)).until(() -> record(first).getList("status.decisions.reason").contains("AWAITING_HUMAN"));
 
         given().header("Authorization", ADMIN).delete("/api/v1/targets/" + ns + "/mailer/hold").then().statusCode(204);
+        // Who let automation act again is on the Deployment, as an Event.
+        await().atMost(Duration.ofSeconds(10)).until(() -> client().events().v1().events().inNamespace(ns).list().getItems().stream()
+                .anyMatch(e -> "TargetHoldCleared".equals(e.getReason()) && e.getNote().contains("cleared by admin-token (break-glass)")));
         // The same alert, re-sent by Alertmanager: its refusal was transient, so it is decided again and now acts...
         JsonPath again = post(Alerts.body(waiting));
         assertEquals("ALL_CHECKS_PASSED", again.getString("results[0].reason"));

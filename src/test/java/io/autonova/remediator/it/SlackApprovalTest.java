@@ -169,4 +169,25 @@ class SlackApprovalTest extends ClusterTestSupport {
         assertEquals(401, replay.statusCode());
         assertTrue(replay.asString().contains("replay"), replay.asString());
     }
+
+    @Test
+    void aDenyPressEndsTheRunDeniedAndChangesNothing() throws Exception {
+        stubSlack();
+        String ns = namespace("prodlike");
+        deploy(ns, "web", 3, Map.of(), Map.of());
+        String name = post(Alerts.body(Alerts.firing(Map.of("alertname", "HighErrorRate", "severity", "critical", "namespace", ns, "service", "web"), "0.4")))
+                .getString("results[0].remediation");
+        await().atMost(Duration.ofSeconds(20)).until(() -> record(name).get("status.preview") != null);
+        assertEquals(200, signedPress(form("U0APPROVER", "carol", "deny", name, "denied")).statusCode());
+        await().atMost(Duration.ofSeconds(5)).until(() -> !replies("denied").isEmpty());
+        JsonPath replaced = new JsonPath(replies("denied").get(0).getBodyAsString());
+        assertEquals(true, replaced.getBoolean("replace_original"));
+        assertTrue(replaced.getString("text").contains("Denied by slack:U0APPROVER (carol) via chat"), replaced.prettify());
+        JsonPath done = awaitPhase(name, "DENIED");
+        assertEquals("denied", done.getString("status.approval.answer"));
+        assertEquals(ClusterFixtures.image("web", 3), image(ns, "web"));
+        // The finished notice says who denied it.
+        await().atMost(Duration.ofSeconds(20)).until(() -> SLACK.findAll(postRequestedFor(urlEqualTo("/services/T0/B0/hook"))).stream()
+                .anyMatch(r -> r.getBodyAsString().contains("was denied") && r.getBodyAsString().contains("denied by slack:U0APPROVER (carol) via chat")));
+    }
 }
