@@ -40,7 +40,30 @@ try {
   assert.equal(await page.locator('#detail-approval b').count(), 0, 'never as HTML');
   // The steps of the approved run, on a timeline.
   await page.waitForFunction(() => document.querySelectorAll('#timeline rect').length >= 3, null, { timeout: 60000 });
-  console.log('console approval test: listed with its preview, approved as ' + who + ', shown as text: OK');
+
+  // Deny another waiting run from the page: it ends denied, by this person.
+  if (process.env.DENY_RECORD) {
+    const other = page.locator('#approvals tbody tr', { hasText: process.env.DENY_RECORD });
+    await other.waitFor();
+    page.once('dialog', (d) => d.accept('not the release'));
+    await other.locator('button', { hasText: 'Deny' }).click();
+    await page.waitForFunction(() => /denied:/.test(document.getElementById('status').textContent));
+    await other.waitFor({ state: 'detached' });
+  }
+  // Start a run by hand from the form, as a dry-run: the page opens it and shows what it would do.
+  if (process.env.MANUAL_TARGET) {
+    const [mns, mdep] = process.env.MANUAL_TARGET.split('/');
+    await page.fill('#run-rule', 'high-error-rate');
+    await page.fill('#run-namespace', mns);
+    await page.fill('#run-deployment', mdep);
+    await page.fill('#run-reason', 'what would it do, INC-7');
+    await page.check('#run-dry');
+    await page.click('#run-form button[type=submit]');
+    await page.waitForFunction(() => /run started:/.test(document.getElementById('status').textContent));
+    await page.waitForFunction(() => /started by hand by/.test(document.getElementById('detail-approval').textContent));
+    assert.match(await page.textContent('#detail-title'), /manual-/);
+  }
+  console.log('console approval test: listed with its preview, approved as ' + who + ', shown as text, denied, started by hand: OK');
 } finally {
   await browser.close();
 }

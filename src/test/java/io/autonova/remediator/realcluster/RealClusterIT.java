@@ -837,11 +837,18 @@ class RealClusterIT {
         String carol = person("carol-approver");
         bind("carol-views", STATE, "autonova-remediator-viewer", "carol-approver");
         bind("carol-approves", APPS, "autonova-remediator-approver", "carol-approver");
+        bind("carol-operates", APPS, "autonova-remediator-operator", "carol-approver"); // starts a run by hand
         String api = unique("orders");
         deploy(APPS, api, "registry.local/orders:1.0", "registry.local/orders:2.0");
         String name = post(service, Alerts.firing(Map.of("alertname", "NeedsApproval", "namespace", APPS, "service", api), null))
                 .get(0).get("remediation").asText();
-        await().atMost(Duration.ofSeconds(20)).until(() -> "AWAITING_APPROVAL".equals(phase(name)));
+        String other = unique("refunds");
+        deploy(APPS, other, "registry.local/refunds:1.0", "registry.local/refunds:2.0");
+        String denied = post(service, Alerts.firing(Map.of("alertname", "NeedsApproval", "namespace", APPS, "service", other), null))
+                .get(0).get("remediation").asText();
+        String manual = unique("invoices");
+        deploy(APPS, manual, "registry.local/invoices:1.0", "registry.local/invoices:2.0");
+        await().atMost(Duration.ofSeconds(20)).until(() -> "AWAITING_APPROVAL".equals(phase(name)) && "AWAITING_APPROVAL".equals(phase(denied)));
         Path tests = Path.of("console-test");
         if (!Files.isDirectory(tests.resolve("node_modules/playwright-core"))) {
             assertEquals(0, new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund", "--silent").directory(tests.toFile()).inheritIO().start().waitFor());
@@ -849,7 +856,7 @@ class RealClusterIT {
         ProcessBuilder node = new ProcessBuilder("node", "approval.test.mjs").directory(tests.toFile()).redirectErrorStream(true)
                 .redirectOutput(LOGS.resolve("console-approval.log").toFile());
         node.environment().putAll(Map.of("BASE_URL", "http://127.0.0.1:" + service.port(), "TOKEN", carol, "RECORD", name,
-                "WHO", "system:serviceaccount:people:carol-approver"));
+                "WHO", "system:serviceaccount:people:carol-approver", "DENY_RECORD", denied, "MANUAL_TARGET", APPS + "/" + manual));
         Process p = node.start();
         boolean ended = p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS);
         String out = Files.readString(LOGS.resolve("console-approval.log"));
@@ -860,6 +867,9 @@ class RealClusterIT {
         assertEquals("system:serviceaccount:people:carol-approver", answer.get("by"));
         assertEquals("console", answer.get("via"));
         assertEquals("registry.local/orders:1.0", image(APPS, api));
+        assertEquals("DENIED", phase(denied));
+        assertEquals("registry.local/refunds:2.0", image(APPS, other));
+        assertEquals("registry.local/invoices:2.0", image(APPS, manual), "a dry-run started by hand changes nothing");
     }
 
     /** Every overlay is accepted by the real API server (schema, RBAC objects, PDB, NetworkPolicy), not only rendered. */
