@@ -42,6 +42,15 @@ function button(td, label, onClick) {
   return b;
 }
 
+// A cell with the run's name, opening its page.
+function runLink(tr, name) {
+  const a = document.createElement('a');
+  a.href = '#' + name;
+  a.textContent = name;
+  a.addEventListener('click', (e) => { e.preventDefault(); show(name); });
+  cell(tr, '').appendChild(a);
+}
+
 function fill(tableId, rows, render) {
   const body = $(tableId).querySelector('tbody');
   body.replaceChildren();
@@ -72,12 +81,7 @@ async function refresh() {
       api('GET', '/remediations?phase=awaiting-approval&limit=100')]);
     const previews = await Promise.all((waiting.remediations || []).map((r) => api('GET', '/remediations/' + encodeURIComponent(r.name))));
     fill('approvals', previews, (tr, r) => {
-      const name = cell(tr, '');
-      const a = document.createElement('a');
-      a.href = '#' + r.name;
-      a.textContent = r.name;
-      a.addEventListener('click', (e) => { e.preventDefault(); show(r.name); });
-      name.appendChild(a);
+      runLink(tr, r.name);
       cell(tr, r.spec.target.namespace + '/' + r.spec.target.deployment);
       cell(tr, r.spec.scenario);
       cell(tr, ((r.spec.approval && r.spec.approval.requiredBy) || []).map((q) => q.source + (q.approvers.length ? ' (' + q.approvers.join(', ') + ')' : '')).join('; '));
@@ -108,12 +112,7 @@ async function refresh() {
     });
     fill('remediations', recs.remediations || [], (tr, r) => {
       tr.className = (r.phase || '').toLowerCase();
-      const name = cell(tr, '');
-      const a = document.createElement('a');
-      a.href = '#' + r.name;
-      a.textContent = r.name;
-      a.addEventListener('click', (e) => { e.preventDefault(); show(r.name); });
-      name.appendChild(a);
+      runLink(tr, r.name);
       cell(tr, r.target);
       cell(tr, r.scenario);
       cell(tr, r.phase);

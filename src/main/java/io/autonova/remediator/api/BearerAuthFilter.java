@@ -59,7 +59,7 @@ public class BearerAuthFilter {
         } else {
             Optional<Actor> user;
             try {
-                user = bearer(header).flatMap(access::authenticate);
+                user = Tokens.bearer(header).flatMap(access::authenticate);
             } catch (RuntimeException e) {
                 return Problem.unavailable("Authentication unavailable", "could not review the token with the API server: " + e.getMessage());
             }
@@ -77,10 +77,6 @@ public class BearerAuthFilter {
             }
         }
         return null;
-    }
-
-    private static Optional<String> bearer(String header) {
-        return header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? Optional.of(header.substring(7).strip()) : Optional.empty();
     }
 
     private static Response unauthorized(String header, String detail) {

@@ -64,17 +64,8 @@ public class KubernetesAccess {
             return Optional.empty();
         }
         // Keyed by a digest: the cache never holds a usable token.
-        String key = fullDigest(token);
+        String key = java.util.HexFormat.of().formatHex(Tokens.sha256(token));
         return reviews.get(key, k -> review(token));
-    }
-
-    private static String fullDigest(String token) {
-        try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private Optional<Actor> review(String token) {

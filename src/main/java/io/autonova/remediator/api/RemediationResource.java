@@ -179,11 +179,12 @@ public class RemediationResource {
 
     private Response answer(String name, boolean approve, String body) {
         RemediationRecord r = find(name);
-        String reason = body == null || body.isBlank() ? null : Requests.optionalText(Requests.object(mapper, body), "reason");
+        com.fasterxml.jackson.databind.JsonNode req = body == null || body.isBlank() ? null : Requests.object(mapper, body);
+        String reason = req == null ? null : Requests.optionalText(req, "reason");
         if (reason != null && reason.length() > 1000) {
             throw new ProblemException(400, "Invalid answer", "'reason' is longer than 1000 characters");
         }
-        String via = "console".equals(body == null || body.isBlank() ? null : Requests.optionalText(Requests.object(mapper, body), "via")) ? "console" : "api";
+        String via = req != null && "console".equals(Requests.optionalText(req, "via")) ? "console" : "api";
         var who = caller.require("approve", "remediations", null, r.spec.target.namespace, name);
         try {
             RemediationRecord answered = desk.answer(name, approve, who, via, reason).record();

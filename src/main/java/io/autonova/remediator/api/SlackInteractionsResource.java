@@ -141,8 +141,8 @@ public class SlackInteractionsResource {
         try {
             RemediationRecord answered = desk.answer(name, approve, who, "chat", (approve ? "Approve" : "Deny") + " pressed in Slack").record();
             RemediationRecord.ApprovalAnswer a = answered.status.approval;
-            String line = (approve ? ":white_check_mark: Approved" : ":no_entry: Denied") + " by " + slack(a.by) + " via chat at " + a.at + ": "
-                    + slack(answered.spec.scenario + " of " + answered.targetKey()) + (approve ? " starts now." : "; nothing is changed.");
+            String line = (approve ? ":white_check_mark: Approved" : ":no_entry: Denied") + " by " + NoticeText.slack(a.by) + " via chat at " + a.at + ": "
+                    + NoticeText.slack(answered.spec.scenario + " of " + answered.targetKey()) + (approve ? " starts now." : "; nothing is changed.");
             return replace(reply, line, name);
         } catch (ApprovalDesk.Refused e) {
             return ephemeral(reply, "Not " + (approve ? "approved" : "denied") + ": " + e.getMessage());
@@ -153,7 +153,7 @@ public class SlackInteractionsResource {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("response_type", "ephemeral");
         m.put("replace_original", false);
-        m.put("text", slack(text));
+        m.put("text", NoticeText.slack(text));
         send(reply, m);
         return text;
     }
@@ -209,10 +209,5 @@ public class SlackInteractionsResource {
         } catch (java.net.URISyntaxException e) {
             return Optional.empty();
         }
-    }
-
-    /** Slack mrkdwn control characters made text. */
-    private static String slack(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 }

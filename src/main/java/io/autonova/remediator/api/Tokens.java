@@ -46,13 +46,15 @@ public class Tokens {
 
     // Comparing fixed-length digests with MessageDigest.isEqual is constant-time and hides the token length.
     private static boolean matches(String header, byte[] expected) {
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return false;
-        }
-        return MessageDigest.isEqual(sha256(header.substring(7).strip()), expected);
+        return bearer(header).map(t -> MessageDigest.isEqual(sha256(t), expected)).orElse(false);
     }
 
-    private static byte[] sha256(String s) {
+    /** The token of an {@code Authorization: Bearer <token>} header. */
+    static Optional<String> bearer(String header) {
+        return header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? Optional.of(header.substring(7).strip()) : Optional.empty();
+    }
+
+    static byte[] sha256(String s) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {

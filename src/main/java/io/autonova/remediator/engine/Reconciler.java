@@ -240,7 +240,7 @@ public class Reconciler {
             return endUnapproved(rec, Phase.EXPIRED, FailureReason.APPROVAL_EXPIRED, "nobody approved it within "
                     + (rec.spec.approval == null ? "its timeout" : rec.spec.approval.timeout) + "; nothing was changed", "expired");
         }
-        if (rec.spec.manual == null && rec.status.alerts.instances > 0 && rec.status.alerts.firing.isEmpty() && !rec.status.alerts.overflow) {
+        if (rec.alertResolved()) {
             return endUnapproved(rec, Phase.CLEARED, FailureReason.ALERT_RESOLVED, FailureReason.ALERT_RESOLVED.description(), null);
         }
         if (rec.status.preview == null) {
@@ -264,13 +264,7 @@ public class Reconciler {
         RemediationRecord.Preview p = new RemediationRecord.Preview();
         p.at = now;
         if (cluster == null) {
-            for (String[] o : plan.outline(context(rec, now))) {
-                RemediationRecord.Step s = new RemediationRecord.Step();
-                s.name = o[0];
-                s.phase = "planned";
-                s.message = "would " + o[1];
-                p.steps.add(s);
-            }
+            p.steps.addAll(outline(plan, context(rec, now), "would "));
             p.summary = "the steps it would take (no cluster to walk them over)";
             return p;
         }
@@ -769,6 +763,19 @@ public class Reconciler {
         return null;
     }
 
+    /** The plan's steps as written, each {@code planned}, for when there is no cluster to walk them over. */
+    private static List<RemediationRecord.Step> outline(ScenarioPlan plan, RunContext ctx, String prefix) {
+        List<RemediationRecord.Step> steps = new ArrayList<>();
+        for (String[] o : plan.outline(ctx)) {
+            RemediationRecord.Step s = new RemediationRecord.Step();
+            s.name = o[0];
+            s.phase = "planned";
+            s.message = prefix + o[1];
+            steps.add(s);
+        }
+        return steps;
+    }
+
     /** Dry-run: walks the plan over a what-if view of the cluster, or outlines it without a cluster. */
     private void dryRun(RemediationRecord rec) {
         Instant now = clock.instant();
@@ -779,13 +786,7 @@ public class Reconciler {
         if (plan == null) {
             message = "dry-run: no plan for scenario " + rec.spec.scenario;
         } else if (cluster == null) {
-            for (String[] o : plan.outline(ctx)) {
-                RemediationRecord.Step s = new RemediationRecord.Step();
-                s.name = o[0];
-                s.phase = "planned";
-                s.message = "dry-run (no cluster): would " + o[1];
-                steps.add(s);
-            }
+            steps.addAll(outline(plan, ctx, "dry-run (no cluster): would "));
             message = "dry-run without a cluster: these are the steps it would take";
         } else {
             message = "dry-run: " + simulate(rec, plan, steps, now);

@@ -65,7 +65,7 @@ public final class NoticeText {
      * Text from alerts and the cluster, made inert in Slack mrkdwn: its control characters escaped as Slack documents, so
      * that {@code <!channel>}, {@code <@U123>} or {@code <https://x|click>} stay text.
      */
-    static String slack(String s) {
+    public static String slack(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 

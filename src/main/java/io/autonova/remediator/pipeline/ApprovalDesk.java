@@ -119,8 +119,7 @@ public class ApprovalDesk {
             throw new Refused(409, "Expired", "remediation " + r.name + " waited for approval until " + r.spec.approval.expiresAt + "; it ends unapproved");
         }
         if (approve) {
-            boolean firing = r.spec.manual != null || r.status.alerts.instances == 0 || !r.status.alerts.firing.isEmpty() || r.status.alerts.overflow;
-            Optional<Decision> no = PolicyEngine.atApproval(firing, r.spec.target.namespace, r.spec.target.deployment, runtime.store().pauses(),
+            Optional<Decision> no = PolicyEngine.atApproval(!r.alertResolved(), r.spec.target.namespace, r.spec.target.deployment, runtime.store().pauses(),
                     runtime.store().target(r.targetKey()).value().state(), clock.instant());
             if (no.isPresent()) {
                 throw new Refused(409, "Policy says no", "not approved: the policy now refuses it (" + no.get().reason().name() + ": "

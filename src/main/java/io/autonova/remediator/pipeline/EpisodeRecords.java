@@ -23,6 +23,20 @@ final class EpisodeRecords {
     /** The record of a new episode, claimed ({@code EVALUATING}) until its decision is written. */
     static RemediationRecord claim(String name, int episode, Alert alert, Rule rule, Target target, String instanceId, String value,
                                    boolean dryRun, Instant now) {
+        RemediationRecord r = claim(name, episode, rule, target, dryRun, now);
+        r.spec.trigger.source = alert.source();
+        r.spec.trigger.fingerprint = alert.fingerprint();
+        r.spec.trigger.alertname = alert.alertname();
+        r.spec.trigger.startsAt = alert.startsAt();
+        r.spec.trigger.labels.putAll(alert.labels());
+        r.spec.trigger.receivedAt = alert.receivedAt();
+        r.spec.trigger.value = value;
+        EpisodeFolds.addInstance(r, instanceId, now);
+        return r;
+    }
+
+    /** A claimed record of a run of {@code rule} on the target, before its trigger is written (an alert's, or a person's). */
+    static RemediationRecord claim(String name, int episode, Rule rule, Target target, boolean dryRun, Instant now) {
         RemediationRecord r = new RemediationRecord();
         r.name = name;
         r.createdAt = now;
@@ -34,14 +48,6 @@ final class EpisodeRecords {
         r.spec.target.namespace = target.namespace();
         r.spec.target.deployment = target.deployment();
         r.spec.target.argoApplication = target.argoApplication();
-        r.spec.trigger.source = alert.source();
-        r.spec.trigger.fingerprint = alert.fingerprint();
-        r.spec.trigger.alertname = alert.alertname();
-        r.spec.trigger.startsAt = alert.startsAt();
-        r.spec.trigger.labels.putAll(alert.labels());
-        r.spec.trigger.receivedAt = alert.receivedAt();
-        r.spec.trigger.value = value;
-        EpisodeFolds.addInstance(r, instanceId, now);
         r.status.phase = Phase.EVALUATING;
         return r;
     }
@@ -73,7 +79,8 @@ final class EpisodeRecords {
             case REFUSE -> Phase.REFUSED;
         };
         if (d.outcome() == Outcome.REFUSE) {
-            record.status.finishedAt = d.reason().isTransient() ? null : now;
+            // A transient refusal keeps an alert's episode open for its re-sends; a run started by hand is asked for again instead.
+            record.status.finishedAt = d.reason().isTransient() && record.spec.manual == null ? null : now;
         }
     }
 

@@ -17,7 +17,6 @@ import io.autonova.remediator.rules.Scenario;
 import io.autonova.remediator.rules.SignalValue;
 import io.autonova.remediator.rules.TargetLimits;
 import io.autonova.remediator.runtime.ServiceRuntime;
-import io.autonova.remediator.state.Phase;
 import io.autonova.remediator.state.RemediationRecord;
 import io.autonova.remediator.state.StateStore;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -115,25 +114,14 @@ public class ManualRuns {
         RuleSet set = rules.current();
         Instant now = clock.instant();
         String name = "manual-" + Hashes.sha256Hex(target.key() + "|" + now + "|" + UUID.randomUUID());
-        RemediationRecord r = new RemediationRecord();
-        r.name = name;
-        r.createdAt = now;
-        r.spec.rule = rule.name();
-        r.spec.episode = 1;
-        r.spec.scenario = rule.scenario().ruleName();
-        r.spec.parameters.putAll(rule.parameters());
         boolean dryRun = req.dryRun() || runtime.dryRun();
-        r.spec.dryRun = dryRun;
-        r.spec.target.namespace = target.namespace();
-        r.spec.target.deployment = target.deployment();
-        r.spec.target.argoApplication = target.argoApplication();
+        RemediationRecord r = EpisodeRecords.claim(name, 1, rule, target, dryRun, now);
         r.spec.trigger.source = "manual";
         r.spec.trigger.receivedAt = now;
         r.spec.manual = new RemediationRecord.Manual();
         r.spec.manual.by = who.name();
         r.spec.manual.reason = req.reason();
         r.spec.manual.forced = req.force();
-        r.status.phase = Phase.EVALUATING;
         if (!store.create(r)) {
             throw new Invalid(409, "a record named " + name + " exists already; try again");
         }
@@ -148,12 +136,6 @@ public class ManualRuns {
         Optional<Approval.Need> need = req.force() ? Optional.empty()
                 : Approval.needed(rule, target.namespace(), target.deployment(), set.globalLimits().approvals());
         EpisodeRecords.writeAdmitted(store, r, d, clock.instant(), need);
-        if (d.outcome() == Outcome.REFUSE && r.status.finishedAt == null) {
-            // A hand-started run refused for a passing reason is not an open episode: the operator asks again.
-            RemediationRecord ended = store.record(name).orElse(r).copy();
-            ended.status.finishedAt = clock.instant();
-            store.update(ended);
-        }
         runtime.events().decision(store.record(name).orElse(r), d);
         LOG.infof("manual run %s of %s on %s by %s%s (%s): %s %s", name, rule.scenario().ruleName(), target.key(), who.name(),
                 req.force() ? ", forced" : "", req.reason(), d.outcome().tag(), d.reason().name());

@@ -282,6 +282,12 @@ public class RemediationRecord {
         }
     }
 
+    /** True when every alert instance of the episode has resolved (never for a run started by hand). */
+    @JsonIgnore
+    public boolean alertResolved() {
+        return spec.manual == null && status.alerts.instances > 0 && status.alerts.firing.isEmpty() && !status.alerts.overflow;
+    }
+
     /** How long the run has waited for approval at {@code now}: from its admission (the decision) or its creation. */
     public java.time.Duration approvalWait(Instant now) {
         Instant asked = status.decision != null && status.decision.decidedAt != null ? status.decision.decidedAt : createdAt;
