@@ -66,6 +66,8 @@ public final class IncidentReport {
                 .data("startedBy", r.spec.manual == null ? null : r.spec.manual.by + (r.spec.manual.forced ? ", forced past the policy's limits" : "")
                         + ": " + r.spec.manual.reason)
                 .data("approval", approval(r))
+                .data("changeUndone", r.spec.change == null || r.spec.change.kind == null ? null : r.spec.change.summary)
+                .data("rootCause", rootCause(r))
                 .data("revisions", raw(r.status.revisionFrom == null ? "none" : "from " + r.status.revisionFrom + " to " + r.status.revisionTo))
                 .data("impact", raw(impact(r)))
                 .data("outcome", raw(r.status.phase.name().toLowerCase().replace('_', '-')))
@@ -78,6 +80,21 @@ public final class IncidentReport {
                 .data("undoLog", undoLog)
                 .data("name", r.name)
                 .render();
+    }
+
+    /** What the change timeline said when the run was decided: the change undone (or why none), and the rest of what changed. */
+    private static String rootCause(RemediationRecord r) {
+        RemediationRecord.ChangeRef c = r.spec.change;
+        if (c == null || c.summary == null) {
+            return null;
+        }
+        List<String> facts = new ArrayList<>();
+        facts.add(c.kind == null ? "no change to undo: " + c.summary : "likely " + c.summary);
+        if (c.row != null) {
+            facts.add("scenario " + r.spec.scenario + " picked by row '" + c.row + "' of the auto table");
+        }
+        c.context.stream().filter(x -> c.kind == null || !c.summary.startsWith(x)).forEach(facts::add);
+        return String.join("; ", facts);
     }
 
     private static DecisionRow row(RemediationRecord.DecisionView d) {

@@ -69,7 +69,7 @@ public class RuleResource {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("rule", e.rule().name());
                 m.put("source", e.rule().file() + ":" + e.rule().line());
-                m.put("scenario", e.rule().scenario().ruleName());
+                m.put("scenario", e.change() == null || e.change().scenario() == null ? e.rule().scenarioName() : e.change().scenario());
                 m.put("target", e.target().problems().isEmpty() ? e.target().key() : null);
                 m.put("targetProblems", e.target().problems());
                 m.put("outcome", e.decision().outcome().tag());
@@ -77,6 +77,7 @@ public class RuleResource {
                 m.put("message", e.decision().message());
                 m.put("approval", e.approval().map(n -> Map.of("required", true, "timeout", io.autonova.remediator.domain.Durations.format(n.timeout()),
                         "requiredBy", n.requiredBy())).orElse(Map.of("required", false)));
+                m.put("change", e.change() == null ? null : ChangeViews.verdict(e.change()));
                 matches.add(m);
             }
             one.put("matches", matches);
@@ -144,7 +145,8 @@ public class RuleResource {
         m.put("for", Durations.format(r.minFiringDuration()));
         m.put("target", Map.of("namespace", r.target().namespace().toString(), "deployment", r.target().deployment().toString(),
                 "argoApplication", r.target().argoApplication() == null ? "" : r.target().argoApplication().toString()));
-        m.put("scenario", r.scenario().ruleName());
+        m.put("scenario", r.scenarioName());
+        m.put("changedWithin", Durations.format(r.change().within()));
         m.put("parameters", r.parameters());
         m.put("limits", Map.of("cooldown", Durations.format(r.limits().cooldown()), "targetRateLimit", r.limits().perTarget().toString(),
                 "ruleRateLimit", r.limits().perRule().toString(), "maxConsecutive", r.limits().maxConsecutive(),

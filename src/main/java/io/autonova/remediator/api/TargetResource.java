@@ -58,15 +58,31 @@ public class TargetResource {
         return Map.of("targets", targets, "inFlight", inFlight);
     }
 
-    @DELETE
-    @Path("/{namespace}/{deployment}/hold")
-    public Response clearHold(@PathParam("namespace") String namespace, @PathParam("deployment") String deployment) {
+    /** What changed about the target, newest first, from the watch caches: what the change gate reads. */
+    @GET
+    @Path("/{namespace}/{deployment}/changes")
+    public Map<String, Object> changes(@PathParam("namespace") String namespace, @PathParam("deployment") String deployment) {
+        checkNames(namespace, deployment);
+        if (!runtime.changes().available()) {
+            throw new ProblemException(503, "No cluster", "there is no Kubernetes API to read the change timeline from");
+        }
+        runtime.changes().checkReady();
+        return ChangeViews.timeline(runtime.changes().timeline(namespace, deployment));
+    }
+
+    private static void checkNames(String namespace, String deployment) {
         KubernetesNames.namespaceProblem(namespace).ifPresent(p -> {
             throw new ProblemException(400, "Invalid name", "namespace " + KubernetesNames.quoteUntrusted(namespace) + " " + p);
         });
         KubernetesNames.objectNameProblem(deployment).ifPresent(p -> {
             throw new ProblemException(400, "Invalid name", "deployment " + KubernetesNames.quoteUntrusted(deployment) + " " + p);
         });
+    }
+
+    @DELETE
+    @Path("/{namespace}/{deployment}/hold")
+    public Response clearHold(@PathParam("namespace") String namespace, @PathParam("deployment") String deployment) {
+        checkNames(namespace, deployment);
         var who = caller.require("delete", "targetholds", null, namespace, deployment);
         String key = namespace + "/" + deployment;
         StateStore store = runtime.store();

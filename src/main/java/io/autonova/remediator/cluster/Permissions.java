@@ -47,7 +47,9 @@ public final class Permissions {
         List<String> where = actIn.isEmpty() ? List.of("") : List.copyOf(actIn);
         for (String ns : where) {
             verbs(out, ns, "apps", "deployments", "rollback", "get", "patch");
+            verbs(out, ns, "apps", "deployments", "change timeline", "list", "watch");
             verbs(out, ns, "apps", "replicasets", "rollback", "list");
+            verbs(out, ns, "apps", "replicasets", "change timeline", "watch");
             verbs(out, ns, "events.k8s.io", "events", "Events on targets", "create", "patch");
             if (configHistory) {
                 verbs(out, ns, "", "configmaps", "configuration history", "get", "list", "watch", "create", "patch", "delete");

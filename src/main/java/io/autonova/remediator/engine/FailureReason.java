@@ -6,6 +6,7 @@ public enum FailureReason {
     DEPLOYMENT_PAUSED("the Deployment is paused; kubectl refuses to roll back a paused Deployment"),
     NO_EARLIER_REVISION("the target has no earlier revision to go back to"),
     KNOWN_BAD_REVISION("the revision to go back to is one this service rolled back from; a human must decide", true),
+    CHANGED_SINCE_ALERT("the target no longer runs the change the run was decided to undo (someone deployed or undid since): the run leaves it alone"),
     NEWER_DEPLOY("the target was deployed again since the plan was made; the run leaves it alone"),
     ARGO_UNVERIFIED("the Argo CD Application named for the target does not manage it"),
     ARGO_OPERATION_IN_PROGRESS("another Argo CD operation is in progress on the Application"),

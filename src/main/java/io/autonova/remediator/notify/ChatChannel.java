@@ -1,5 +1,7 @@
 package io.autonova.remediator.notify;
 
+import java.util.List;
+
 import io.autonova.remediator.config.RemediatorConfig;
 import io.autonova.remediator.domain.Json;
 import io.autonova.remediator.peers.HttpPeer;
@@ -58,7 +60,7 @@ public final class ChatChannel implements NoticeChannel {
             // The URL is a credential (whoever has it can post): neither the record nor the log may show it.
             return Sent.givenUp("the chat webhook URL in " + webhookUrlFile + " is not a valid http(s) URL (its content is not shown: it is a secret)");
         }
-        String event = n.event.equals("started") || n.event.equals("approval") ? n.event : "finished";
+        String event = List.of("started", "approval", NoticeText.NEEDS_HUMAN).contains(n.event) ? n.event : "finished";
         return Sent.judge(http.send("POST", hook, Json.MAPPER.writeValueAsString(NoticeText.chat(r, event, consoleUrl, buttons)), null), "HTTP 200");
     }
 }

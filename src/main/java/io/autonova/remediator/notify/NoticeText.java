@@ -47,6 +47,7 @@ public final class NoticeText {
         boolean approval = event.equals("approval");
         RemediationRecord.Preview preview = r.status.preview;
         return HEADLINE.data("started", event.equals("started"))
+                .data("human", event.equals(NEEDS_HUMAN))
                 .data("approval", approval)
                 .data("expiresAt", r.spec.approval == null ? "" : String.valueOf(r.spec.approval.expiresAt))
                 .data("scenario", r.spec.scenario)
@@ -76,6 +77,9 @@ public final class NoticeText {
     public static String annotationText(RemediationRecord r) {
         return headline(r, r.status.phase.finished() ? "finished" : "started") + " [" + r.name + "]";
     }
+
+    /** A refusal by the change gate: the alert is real and nothing this service can undo changed before it. */
+    public static final String NEEDS_HUMAN = "needs-human";
 
     /** The block id Slack sends back with a button press: it says the buttons are ours. */
     public static final String APPROVAL_BLOCK = "autonova-approval";
@@ -109,7 +113,7 @@ public final class NoticeText {
 
     /** As above; {@code buttons}: an approval notice carries Approve / Deny. */
     public static Map<String, Object> chat(RemediationRecord r, String event, String consoleUrl, boolean buttons) {
-        String emoji = event.equals("approval") ? ":raised_hand:" : event.equals("started") ? ":arrows_counterclockwise:" : r.status.phase == Phase.SUCCEEDED ? ":white_check_mark:"
+        String emoji = event.equals("approval") ? ":raised_hand:" : event.equals(NEEDS_HUMAN) ? ":raising_hand:" : event.equals("started") ? ":arrows_counterclockwise:" : r.status.phase == Phase.SUCCEEDED ? ":white_check_mark:"
                 : held(r) ? ":raising_hand:" : ":x:";
         String text = cap(emoji + " " + slack(headline(r, event)), 2900); // Slack: 3,000 characters per section text
         List<Map<String, Object>> blocks = new ArrayList<>();
@@ -125,6 +129,9 @@ public final class NoticeText {
             RemediationRecord.ApprovalAnswer a = r.status.approval;
             fields.add(Map.of("type", "mrkdwn", "text", cap("*Approval*\n" + slack(a.answer + (a.by == null ? "" : " by " + a.by + " via " + a.via)
                     + (a.reason == null ? "" : ": " + a.reason)), 1900)));
+        }
+        if (event.equals(NEEDS_HUMAN) && r.spec.change != null && !r.spec.change.context.isEmpty()) {
+            fields.add(Map.of("type", "mrkdwn", "text", cap("*What changed*\n" + slack(String.join("\n", r.spec.change.context)), 1900)));
         }
         if (event.equals("finished") && !r.status.humanActions.isEmpty()) {
             fields.add(Map.of("type", "mrkdwn", "text", cap("*Left for a human*\n" + slack(String.join("\n", r.status.humanActions)), 1900)));

@@ -42,7 +42,7 @@ final class EpisodeRecords {
         r.createdAt = now;
         r.spec.rule = rule.name();
         r.spec.episode = episode;
-        r.spec.scenario = rule.scenario().ruleName();
+        r.spec.scenario = rule.scenarioName();
         r.spec.parameters.putAll(rule.parameters());
         r.spec.dryRun = dryRun;
         r.spec.target.namespace = target.namespace();

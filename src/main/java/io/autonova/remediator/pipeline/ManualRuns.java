@@ -4,6 +4,7 @@ import io.autonova.remediator.domain.Actor;
 import io.autonova.remediator.domain.Hashes;
 import io.autonova.remediator.domain.Target;
 import io.autonova.remediator.engine.StepEngine;
+import io.autonova.remediator.policy.ChangeGate;
 import io.autonova.remediator.policy.Decision;
 import io.autonova.remediator.policy.DecisionInput;
 import io.autonova.remediator.policy.Outcome;
@@ -95,7 +96,7 @@ public class ManualRuns {
             throw new Invalid(400, "parameters: " + String.join("; ", problems));
         }
         return new Rule(MANUAL_RULE, "started by hand", List.of(), null, Duration.ZERO, null, s, Map.copyOf(req.parameters()), TargetLimits.DEFAULTS,
-                "operator API", 0, null, Approval.AUTO);
+                "operator API", 0, null, Approval.AUTO, io.autonova.remediator.rules.ChangeRule.DEFAULT);
     }
 
     /** Decides and records the run; the record as written (refused ones too: their reason is on it). */
@@ -115,7 +116,10 @@ public class ManualRuns {
         Instant now = clock.instant();
         String name = "manual-" + Hashes.sha256Hex(target.key() + "|" + now + "|" + UUID.randomUUID());
         boolean dryRun = req.dryRun() || runtime.dryRun();
+        // A person's run is gated like an alert's, from now: a forced one goes past the gate, as past the limits.
+        ChangeGate.Verdict gate = ChangeCheck.ask(runtime.changes(), rule, target, now, null, null);
         RemediationRecord r = EpisodeRecords.claim(name, 1, rule, target, dryRun, now);
+        ChangeCheck.write(r, rule, gate);
         r.spec.trigger.source = "manual";
         r.spec.trigger.receivedAt = now;
         r.spec.manual = new RemediationRecord.Manual();
@@ -126,7 +130,7 @@ public class ManualRuns {
             throw new Invalid(409, "a record named " + name + " exists already; try again");
         }
         DecisionInput in = new DecisionInput(rule.name(), target.namespace(), target.deployment(), true, false, null, SignalValue.missing(), now,
-                Duration.ZERO, rule.limits(), set.globalLimits(), dryRun);
+                Duration.ZERO, rule.limits(), set.globalLimits(), dryRun, gate);
         PolicyState state = new PolicyState(store.pauses(), store.target(target.key()).value().state(), store.global().value());
         Admission.Decider decider = req.force() ? (i, s, rec, at) -> PolicyEngine.forced(i, s, rec, who.name()) : PolicyEngine::decide;
         Decision first = decider.decide(in, state, name, now);
@@ -134,10 +138,10 @@ public class ManualRuns {
         Decision d = req.dryRun() || first.outcome() == Outcome.REFUSE ? first
                 : pipeline.admission().admit(store, new Admission.Decided(in, state, first, now), name, set.sharedKeep(), set.targetKeep(), decider);
         Optional<Approval.Need> need = req.force() ? Optional.empty()
-                : Approval.needed(rule, target.namespace(), target.deployment(), set.globalLimits().approvals());
+                : Approval.needed(rule, r.spec.scenario, target.namespace(), target.deployment(), set.globalLimits().approvals());
         EpisodeRecords.writeAdmitted(store, r, d, clock.instant(), need);
         runtime.events().decision(store.record(name).orElse(r), d);
-        LOG.infof("manual run %s of %s on %s by %s%s (%s): %s %s", name, rule.scenario().ruleName(), target.key(), who.name(),
+        LOG.infof("manual run %s of %s on %s by %s%s (%s): %s %s", name, r.spec.scenario, target.key(), who.name(),
                 req.force() ? ", forced" : "", req.reason(), d.outcome().tag(), d.reason().name());
         if (d.outcome() != Outcome.REFUSE) {
             engine.enqueue(name, now);

@@ -5,6 +5,7 @@ import io.autonova.remediator.domain.Alert;
 import io.autonova.remediator.domain.NamespaceGuard;
 import io.autonova.remediator.domain.Target;
 import io.autonova.remediator.engine.StepEngine;
+import io.autonova.remediator.policy.ChangeGate;
 import io.autonova.remediator.policy.Decision;
 import io.autonova.remediator.policy.DecisionInput;
 import io.autonova.remediator.policy.Outcome;
@@ -64,11 +65,14 @@ public class RemediationPipeline {
     private final Clock clock;
     private final Admission admission;
     private final ExecutorService deciders;
+    /** Whether chat notices are configured: a refusal that needs a human is said there too. */
+    private boolean chat;
 
     @Inject
     public RemediationPipeline(RuleRepository rules, ServiceRuntime runtime, StepEngine engine, RemediatorMetrics metrics,
                                EpisodeFolds folds, Clock clock, io.autonova.remediator.config.RemediatorConfig config) {
         this(rules, runtime, engine, metrics, folds, clock, config.webhook().parallelism());
+        this.chat = config.noticeChannels().contains("chat");
     }
 
     public RemediationPipeline(RuleRepository rules, ServiceRuntime runtime, StepEngine engine, RemediatorMetrics metrics,
@@ -139,7 +143,7 @@ public class RemediationPipeline {
     }
 
     /** What one matching rule would do with an alert now: its target, and the policy's decision. Writes nothing. */
-    public record Explanation(Rule rule, Target target, Decision decision, java.util.Optional<Approval.Need> approval) {
+    public record Explanation(Rule rule, Target target, Decision decision, java.util.Optional<Approval.Need> approval, ChangeGate.Verdict change) {
     }
 
     /**
@@ -153,12 +157,14 @@ public class RemediationPipeline {
             Target target = rule.target().render(alert.labels(), alert.annotations());
             Decision refused = refusedTarget(target);
             if (refused != null) {
-                out.add(new Explanation(rule, target, refused, java.util.Optional.empty()));
+                out.add(new Explanation(rule, target, refused, java.util.Optional.empty(), null));
                 continue;
             }
             runtime.store().checkReady();
-            out.add(new Explanation(rule, target, new Asked(alert, rule, ruleSet, target, clock.instant()).decide("explain"),
-                    Approval.needed(rule, target.namespace(), target.deployment(), ruleSet.globalLimits().approvals())));
+            Asked asked = new Asked(alert, rule, ruleSet, target, clock.instant());
+            Decision d = asked.decide("explain");
+            out.add(new Explanation(rule, target, d, Approval.needed(rule, ChangeCheck.scenario(rule, asked.gate()), target.namespace(),
+                    target.deployment(), ruleSet.globalLimits().approvals()), asked.gate()));
         }
         return out;
     }
@@ -357,8 +363,10 @@ public class RemediationPipeline {
         StateStore store = runtime.store();
         RemediationRecord record = EpisodeRecords.claim(o.name(), o.number(), alert, rule, asked.target, id, asked.value().raw(),
                 runtime.dryRun(), asked.at);
+        ChangeCheck.write(record, rule, asked.gate());
         if (d.outcome() == Outcome.REFUSE) {
             EpisodeRecords.setDecision(record, d, asked.at);
+            tellHuman(record, d);
         }
         long c0 = System.nanoTime();
         boolean created = store.create(record);
@@ -384,10 +392,12 @@ public class RemediationPipeline {
         Decision d = step.decision();
         StateStore store = runtime.store();
         RemediationRecord record = ep.copy();
+        ChangeCheck.write(record, rule, asked.gate());
         EpisodeFolds.addInstance(record, id, asked.at);
         record.spec.trigger.value = asked.value().raw();
         if (d.outcome() == Outcome.REFUSE) {
             EpisodeRecords.setDecision(record, d, asked.at);
+            tellHuman(record, d);
         } else {
             record.status.phase = Phase.EVALUATING; // claimed again: the admission below belongs to this record only
             record.retireDecision();
@@ -403,13 +413,27 @@ public class RemediationPipeline {
         return admitAndWrite(alert, rule, ruleSet, asked, d, record);
     }
 
+    /**
+     * A refusal by the change gate is the one "no" someone must act on (the alert is real, nothing of ours to undo): it
+     * is said in chat as well, with the same write as the decision.
+     */
+    private void tellHuman(RemediationRecord record, Decision d) {
+        if (chat && (d.reason() == Reason.NO_RECENT_CHANGE || d.reason() == Reason.CHANGED_AFTER_ALERT)
+                && record.status.notices.stream().noneMatch(n -> io.autonova.remediator.notify.NoticeText.NEEDS_HUMAN.equals(n.event))) {
+            RemediationRecord.Notice n = new RemediationRecord.Notice();
+            n.channel = "chat";
+            n.event = io.autonova.remediator.notify.NoticeText.NEEDS_HUMAN;
+            record.status.notices.add(n);
+        }
+    }
+
     /** Admit, write the decision, enqueue: the record is ours (claimed). */
     private AlertResult admitAndWrite(Alert alert, Rule rule, RuleSet ruleSet, Asked asked, Decision first, RemediationRecord record) {
         StateStore store = runtime.store();
         Decision d = admission.admit(store, new Admission.Decided(asked.input(), asked.state(), first, asked.at), record.name,
                 ruleSet.sharedKeep(), ruleSet.targetKeep());
         EpisodeRecords.writeAdmitted(store, record, d, clock.instant(),
-                Approval.needed(rule, asked.target.namespace(), asked.target.deployment(), ruleSet.globalLimits().approvals()));
+                Approval.needed(rule, record.spec.scenario, asked.target.namespace(), asked.target.deployment(), ruleSet.globalLimits().approvals()));
         runtime.events().decision(record, d);
         if (d.outcome() != Outcome.REFUSE) {
             engine.enqueue(record.name, alert.receivedAt());
@@ -428,6 +452,7 @@ public class RemediationPipeline {
         final Target target;
         final Instant at;
         private SignalValue value;
+        private ChangeGate.Verdict gate;
         private DecisionInput input;
         private PolicyState state;
 
@@ -453,9 +478,19 @@ public class RemediationPipeline {
         DecisionInput input() {
             if (input == null) {
                 input = new DecisionInput(rule.name(), target.namespace(), target.deployment(), alert.firing(), false, rule.threshold(), value(),
-                        alert.startsAt(), rule.minFiringDuration(), rule.limits(), ruleSet.globalLimits(), runtime.dryRun());
+                        alert.startsAt(), rule.minFiringDuration(), rule.limits(), ruleSet.globalLimits(), runtime.dryRun(), gate());
             }
             return input;
+        }
+
+        /** The change gate's verdict, from the watch caches; a resolved alert never acts, so it is not asked then. */
+        ChangeGate.Verdict gate() {
+            if (gate == null) {
+                gate = !alert.firing() ? ChangeGate.Verdict.notAsked(rule.scenarioName())
+                        : ChangeCheck.ask(runtime.changes(), rule, target, alert.startsAt() != null ? alert.startsAt() : alert.receivedAt(),
+                        alert.labels().get("severity"), alert.alertname());
+            }
+            return gate;
         }
 
         /**

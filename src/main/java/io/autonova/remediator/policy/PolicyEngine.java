@@ -25,6 +25,7 @@ import java.util.Optional;
  * <li>target cooldown</li>
  * <li>rate limits: target, rule, global</li>
  * <li>remediations in flight (concurrency)</li>
+ * <li>no recent change the scenario undoes, or a change after the alert started ({@link ChangeGate})</li>
  * <li>dry-run</li>
  * </ol>
  */
@@ -101,6 +102,10 @@ public final class PolicyEngine {
         long inFlight = state.global().inFlight().values().stream().filter(f -> !f.record().equals(record)).count();
         if (inFlight >= in.global().maxInFlight()) {
             return Decision.refuse(Reason.CONCURRENCY_LIMIT, inFlight + " in flight, limit " + in.global().maxInFlight());
+        }
+        // Last: its "no" is final (a human must look), so every transient "not now" is said before it.
+        if (!in.change().passes()) {
+            return Decision.refuse(in.change().refusal(), in.change().detail());
         }
         if (in.dryRun()) {
             return new Decision(Outcome.DRY_RUN, Reason.DRY_RUN, Reason.DRY_RUN.description());

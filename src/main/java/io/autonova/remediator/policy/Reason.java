@@ -13,6 +13,8 @@ public enum Reason {
     VALUE_INCONCLUSIVE(true, "the alert's value is missing, NaN, infinite, out of range or not a number"),
     BELOW_THRESHOLD(true, "the alert's value does not cross the rule's threshold"),
     FIRING_TOO_SHORT(true, "the alert has not been firing for the rule's minimum duration"),
+    NO_RECENT_CHANGE(false, "nothing the scenario can undo changed shortly before the alert (or only this service did): this needs a human"),
+    CHANGED_AFTER_ALERT(false, "the target changed after the alert started (someone may already have deployed a fix): this needs a human"),
     PAUSED(true, "automation is paused for this target"),
     AWAITING_HUMAN(true, "the target reached its cap of consecutive automatic actions and waits for an operator"),
     DUPLICATE_ALERT(false, "this alert (fingerprint and start time) was already handled"),

@@ -64,8 +64,13 @@ public record Approval(boolean required, Duration timeout, List<String> approver
      * labels {@code namespace}, {@code deployment}, {@code rule} and {@code scenario}.
      */
     public static Optional<Need> needed(Rule rule, String namespace, String deployment, List<Policy> policies) {
+        return needed(rule, rule.scenarioName(), namespace, deployment, policies);
+    }
+
+    /** As above, for a run of {@code scenario}: the one {@code scenario: auto} picked for this alert. */
+    public static Optional<Need> needed(Rule rule, String scenario, String namespace, String deployment, List<Policy> policies) {
         Map<String, String> labels = Map.of("namespace", namespace, "deployment", deployment, "rule", rule.name(),
-                "scenario", rule.scenario().ruleName());
+                "scenario", scenario);
         List<Requirement> by = new ArrayList<>();
         Duration timeout = null;
         if (rule.approval().required()) {

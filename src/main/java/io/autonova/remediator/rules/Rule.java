@@ -8,11 +8,17 @@ import java.util.Map;
 /**
  * A validated rule: compiled matchers, an optional threshold, the target, the scenario and its limits.
  * An alert rule matches Alertmanager alerts; a signal rule ({@code window} set) evaluates a window over
- * Kafka signals, and its threshold is the window's, so both decide the same way.
+ * Kafka signals, and its threshold is the window's, so both decide the same way. {@code scenario} is null when
+ * {@code change.auto()}: the change timeline picks it per alert.
  */
 public record Rule(String name, String description, List<LabelMatcher> matchers, Threshold threshold, Duration minFiringDuration,
                    TargetTemplate target, Scenario scenario, Map<String, String> parameters, TargetLimits limits,
-                   String file, int line, SignalWindowSpec window, Approval approval) {
+                   String file, int line, SignalWindowSpec window, Approval approval, ChangeRule change) {
+
+    /** The scenario's rule name, or {@code auto} when the change timeline picks it. */
+    public String scenarioName() {
+        return change.auto() ? ChangeRule.AUTO : scenario.ruleName();
+    }
 
     public boolean signalRule() {
         return window != null;

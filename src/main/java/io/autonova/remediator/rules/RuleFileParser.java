@@ -30,12 +30,12 @@ public final class RuleFileParser {
     private static final Pattern RULE_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
     private static final Set<String> TOP_LEVEL = Set.of("global", "defaults", "rules");
     private static final Set<String> RULE_FIELDS = Set.of("name", "description", "matchers", "threshold", "for", "target",
-            "scenario", "parameters", "limits", "signal", "verify", "approval");
+            "scenario", "parameters", "limits", "signal", "verify", "approval", "changedWithin");
     private static final Set<String> VERIFY_FIELDS = Set.of("query", "op", "bound", "window", "interval");
     private static final Set<String> SIGNAL_FIELDS = Set.of("kind", "window", "lateness", "minRequests", "op", "bound");
     static final java.time.Duration DEFAULT_LATENESS = java.time.Duration.ofSeconds(30);
     private static final Set<String> LIMIT_FIELDS = Set.of("cooldown", "targetRateLimit", "ruleRateLimit", "maxConsecutive");
-    private static final Set<String> DEFAULT_FIELDS = Set.of("cooldown", "targetRateLimit", "ruleRateLimit", "maxConsecutive", "approval");
+    private static final Set<String> DEFAULT_FIELDS = Set.of("cooldown", "targetRateLimit", "ruleRateLimit", "maxConsecutive", "approval", "changedWithin");
     private static final Set<String> GLOBAL_FIELDS = Set.of("rateLimit", "maxInFlight", "approvals");
     private static final Set<String> APPROVAL_FIELDS = Set.of("mode", "timeout", "approvers");
     private static final Set<String> APPROVAL_POLICY_FIELDS = Set.of("match", "timeout", "approvers");
@@ -91,11 +91,13 @@ public final class RuleFileParser {
         }
         TargetLimits defaults = TargetLimits.DEFAULTS;
         Approval defaultApproval = Approval.AUTO;
+        Duration defaultWithin = ChangeRule.DEFAULT_WITHIN;
         if (top.containsKey("defaults")) {
             Map<String, Node> d = mapping(top.get("defaults"), DEFAULT_FIELDS, "defaults");
             if (d != null) {
                 defaults = limits(d, TargetLimits.DEFAULTS);
                 defaultApproval = d.containsKey("approval") ? approval(d.get("approval"), "defaults") : Approval.AUTO;
+                defaultWithin = d.containsKey("changedWithin") ? changedWithin(d.get("changedWithin"), "defaults") : defaultWithin;
             }
         }
         List<Rule> rules = new ArrayList<>();
@@ -107,7 +109,8 @@ public final class RuleFileParser {
         } else if (rulesNode instanceof SequenceNode seq) {
             Map<String, Integer> seen = new LinkedHashMap<>();
             for (Node item : seq.getValue()) {
-                Rule rule = rule(item, defaults, defaultApproval == null ? Approval.AUTO : defaultApproval);
+                Rule rule = rule(item, defaults, defaultApproval == null ? Approval.AUTO : defaultApproval,
+                        defaultWithin == null ? ChangeRule.DEFAULT_WITHIN : defaultWithin);
                 if (rule != null) {
                     Integer first = seen.putIfAbsent(rule.name(), rule.line());
                     if (first != null) {
@@ -127,7 +130,7 @@ public final class RuleFileParser {
         return new Result(file, List.copyOf(rules), errors.isEmpty() ? global : Optional.empty(), globalLine, List.copyOf(errors));
     }
 
-    private Rule rule(Node node, TargetLimits defaults, Approval defaultApproval) {
+    private Rule rule(Node node, TargetLimits defaults, Approval defaultApproval, Duration defaultWithin) {
         int before = errors.size();
         Map<String, Node> f = mapping(node, RULE_FIELDS, "rule");
         if (f == null) {
@@ -181,10 +184,12 @@ public final class RuleFileParser {
 
         Scenario scenario = null;
         String scenarioName = requiredScalar(f, "scenario", node);
-        if (scenarioName != null) {
+        boolean auto = ChangeRule.AUTO.equals(scenarioName);
+        if (scenarioName != null && !auto) {
             Optional<Scenario> s = Scenario.fromRuleName(scenarioName);
             if (s.isEmpty()) {
-                error(f.get("scenario"), where + ": unknown scenario '" + scenarioName + "' (known: " + String.join(", ", Scenario.names()) + ")");
+                error(f.get("scenario"), where + ": unknown scenario '" + scenarioName + "' (known: " + String.join(", ", Scenario.names())
+                        + ", or auto)");
             } else {
                 scenario = s.get();
             }
@@ -193,6 +198,7 @@ public final class RuleFileParser {
         Map<String, String> parameters = new LinkedHashMap<>();
         int beforeParameters = errors.size();
         if (f.containsKey("parameters")) {
+            // auto: the scenario is picked per alert, so only the parameters every scenario takes can be checked now.
             var accepted = scenario == null ? Scenario.COMMON : scenario.parameters();
             Map<String, Node> p = mapping(f.get("parameters"), accepted.keySet(), where + " parameters");
             if (p != null) {
@@ -220,11 +226,12 @@ public final class RuleFileParser {
             limits = l == null ? defaults : limits(l, defaults);
         }
         Approval approval = f.containsKey("approval") ? approval(f.get("approval"), where) : defaultApproval;
+        Duration within = f.containsKey("changedWithin") ? changedWithin(f.get("changedWithin"), where) : defaultWithin;
         if (errors.size() > before) {
             return null;
         }
         return new Rule(name, description, List.copyOf(matchers), threshold, minFiring, target, scenario, Map.copyOf(parameters),
-                limits, file, line(node), window, approval);
+                limits, file, line(node), window, approval, new ChangeRule(within, auto));
     }
 
     private Threshold threshold(Node node, String where) {
@@ -543,6 +550,16 @@ public final class RuleFileParser {
         }
         error(node, what + " must be a positive integer, not '" + v + "'");
         return null;
+    }
+
+    /** How recent the change a rollback undoes must be: at least a minute, at most {@link ChangeRule#MAX_WITHIN}. */
+    private Duration changedWithin(Node node, String where) {
+        Duration d = duration(node, where + ": changedWithin");
+        if (d != null && (d.compareTo(Duration.ofMinutes(1)) < 0 || d.compareTo(ChangeRule.MAX_WITHIN) > 0)) {
+            error(node, where + ": changedWithin must be between 1m and 7d (a longer window rolls back releases that were healthy for days)");
+            return null;
+        }
+        return d;
     }
 
     private Duration duration(Node node, String what) {

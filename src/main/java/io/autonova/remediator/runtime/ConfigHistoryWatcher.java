@@ -55,32 +55,46 @@ public class ConfigHistoryWatcher {
         var cluster = new io.autonova.remediator.cluster.GuardedClusterActions(new FabricClusterActions(client), runtime.guard(),
                 config.argocd().namespace(), secrets);
         int keep = config.configHistory().keep();
+        runtime.changes().configHistoryKept(true);
         boolean allSecrets = secrets.contains("*");
         if (runtime.allowedNamespaces().isPresent()) {
             // RBAC is bound per namespace then: one watch per allowed namespace, never a cluster-wide one.
             for (String ns : runtime.allowedNamespaces().get()) {
                 informers.add(client.configMaps().inNamespace(ns).withLabel(ConfigHistory.OPT_IN, "true")
-                        .inform(handler(c -> ConfigHistory.record(cluster, c, clock.instant(), keep)), 0));
+                        .inform(handler(c -> keep(cluster, c, ConfigHistory.record(cluster, c, clock.instant(), keep))), 0));
                 if (allSecrets || secrets.contains(ns)) {
                     informers.add(client.secrets().inNamespace(ns).withLabel(ConfigHistory.OPT_IN, "true")
-                            .inform(handler(s -> ConfigHistory.record(cluster, s, clock.instant(), keep)), 0));
+                            .inform(handler(s -> keep(cluster, s, ConfigHistory.record(cluster, s, clock.instant(), keep))), 0));
                 }
             }
         } else {
             informers.add(client.configMaps().inAnyNamespace().withLabel(ConfigHistory.OPT_IN, "true")
-                    .inform(handler(c -> ConfigHistory.record(cluster, c, clock.instant(), keep)), 0));
+                    .inform(handler(c -> keep(cluster, c, ConfigHistory.record(cluster, c, clock.instant(), keep))), 0));
             if (allSecrets) {
                 informers.add(client.secrets().inAnyNamespace().withLabel(ConfigHistory.OPT_IN, "true")
-                        .inform(handler(s -> ConfigHistory.record(cluster, s, clock.instant(), keep)), 0));
+                        .inform(handler(s -> keep(cluster, s, ConfigHistory.record(cluster, s, clock.instant(), keep))), 0));
             } else {
                 for (String ns : secrets) {
                     informers.add(client.secrets().inNamespace(ns).withLabel(ConfigHistory.OPT_IN, "true")
-                            .inform(handler(s -> ConfigHistory.record(cluster, s, clock.instant(), keep)), 0));
+                            .inform(handler(s -> keep(cluster, s, ConfigHistory.record(cluster, s, clock.instant(), keep))), 0));
                 }
             }
         }
         LOG.infof("keeping the last %d contents of ConfigMaps (and of Secrets in %s) labelled %s=true", keep, secrets.isEmpty() ? "no namespace" : new java.util.TreeSet<>(secrets), ConfigHistory.OPT_IN);
     }
+
+    /** The change timeline reads the kept contents from here (once per object at start, again when one changes). */
+    private void keep(io.autonova.remediator.cluster.ClusterActions cluster, HasMetadata o, boolean changed) {
+        String ns = o.getMetadata().getNamespace();
+        String name = o.getMetadata().getName();
+        String kind = o instanceof Secret ? "Secret" : "ConfigMap";
+        if (changed || !known.contains(ns + "/" + kind + "/" + name)) {
+            runtime.changes().configVersions(ns, kind, name, ConfigHistory.versions(cluster, kind, ns, name));
+            known.add(ns + "/" + kind + "/" + name);
+        }
+    }
+
+    private final java.util.Set<String> known = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private static <T extends HasMetadata> ResourceEventHandler<T> handler(Consumer<T> snapshot) {
         return new ResourceEventHandler<>() {

@@ -34,6 +34,7 @@ public class ServiceRuntime {
     private final java.util.concurrent.ScheduledExecutorService background;
     private final KubernetesClient client;
     private final io.autonova.remediator.domain.NamespaceGuard guard;
+    private final ChangeWatch changes;
 
     @jakarta.inject.Inject
     public ServiceRuntime(RemediatorConfig config, jakarta.enterprise.inject.Instance<KubernetesClient> clients, java.time.Clock clock) {
@@ -70,6 +71,7 @@ public class ServiceRuntime {
                     config.argocd().namespace(), config.configHistory().secretNamespaces().orElse(java.util.Set.of()));
             // A dry-run replica's walks keep their writes in views of their own; this one catches any other path.
             cluster = dryRun ? new DryRunClusterActions(real) : real;
+            changes = ChangeWatch.start(client, guard.allowed(), store, clock, config.state().syncTimeout());
             LOG.infof("state store: Kubernetes (records, leases, pauses and policy state in namespace %s, API server %s); replica %s; dry-run: %s",
                     config.state().namespace(), client.getMasterUrl(), identity, dryRun);
         } else {
@@ -78,6 +80,7 @@ public class ServiceRuntime {
             background = null;
             dryRun = true;
             cluster = null;
+            changes = ChangeWatch.none();
             LOG.warnf("no reachable Kubernetes cluster (state store mode %s): running in DRY-RUN with an IN-PROCESS store. "
                     + "Decisions and the steps they would take are recorded in memory and lost on restart; nothing is changed anywhere.",
                     mode.name().toLowerCase());
@@ -125,6 +128,13 @@ public class ServiceRuntime {
     /** As above, acting only in {@code allowedNamespaces} (null: every namespace). */
     public ServiceRuntime(StateStore store, ClusterActions cluster, EventRecorder events, String identity, boolean dryRun,
                           java.util.Set<String> allowedNamespaces) {
+        this(store, cluster, events, identity, dryRun, allowedNamespaces, ChangeWatch.none());
+    }
+
+    /** As above, with the change timeline of a cluster (a second replica that gates its rollbacks as the first does). */
+    public ServiceRuntime(StateStore store, ClusterActions cluster, EventRecorder events, String identity, boolean dryRun,
+                          java.util.Set<String> allowedNamespaces, ChangeWatch changes) {
+        this.changes = changes;
         this.guard = new io.autonova.remediator.domain.NamespaceGuard("autonova-system", "argocd", java.util.Set.of(), allowedNamespaces);
         this.store = store;
         this.cluster = cluster == null ? null : new io.autonova.remediator.cluster.GuardedClusterActions(cluster, guard, "argocd", null);
@@ -168,6 +178,12 @@ public class ServiceRuntime {
         if (store instanceof KubernetesStateStore k) {
             k.stop();
         }
+        changes.stop();
+    }
+
+    /** What changed about each target, from watch caches (nothing to watch without a cluster). */
+    public ChangeWatch changes() {
+        return changes;
     }
 
     public StateStore store() {

@@ -52,58 +52,6 @@ final class ConfigRestore {
     private ConfigRestore() {
     }
 
-    /** ConfigMaps and Secrets the pod template reads: volumes (also projected), env and envFrom of every container. */
-    static Set<String> references(PodSpec spec) {
-        Set<String> refs = new LinkedHashSet<>();
-        if (spec.getVolumes() != null) {
-            for (var v : spec.getVolumes()) {
-                if (v.getConfigMap() != null) {
-                    refs.add("ConfigMap/" + v.getConfigMap().getName());
-                }
-                if (v.getSecret() != null) {
-                    refs.add("Secret/" + v.getSecret().getSecretName());
-                }
-                if (v.getProjected() != null && v.getProjected().getSources() != null) {
-                    for (var s : v.getProjected().getSources()) {
-                        if (s.getConfigMap() != null) {
-                            refs.add("ConfigMap/" + s.getConfigMap().getName());
-                        }
-                        if (s.getSecret() != null) {
-                            refs.add("Secret/" + s.getSecret().getName());
-                        }
-                    }
-                }
-            }
-        }
-        List<Container> all = new ArrayList<>(spec.getContainers());
-        if (spec.getInitContainers() != null) {
-            all.addAll(spec.getInitContainers());
-        }
-        for (Container c : all) {
-            if (c.getEnvFrom() != null) {
-                for (var e : c.getEnvFrom()) {
-                    if (e.getConfigMapRef() != null) {
-                        refs.add("ConfigMap/" + e.getConfigMapRef().getName());
-                    }
-                    if (e.getSecretRef() != null) {
-                        refs.add("Secret/" + e.getSecretRef().getName());
-                    }
-                }
-            }
-            if (c.getEnv() != null) {
-                for (var e : c.getEnv()) {
-                    if (e.getValueFrom() != null && e.getValueFrom().getConfigMapKeyRef() != null) {
-                        refs.add("ConfigMap/" + e.getValueFrom().getConfigMapKeyRef().getName());
-                    }
-                    if (e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null) {
-                        refs.add("Secret/" + e.getValueFrom().getSecretKeyRef().getName());
-                    }
-                }
-            }
-        }
-        return refs;
-    }
-
     static Instant since(RunContext ctx) {
         Instant alert = ctx.record().spec.trigger.startsAt != null ? ctx.record().spec.trigger.startsAt : ctx.record().createdAt;
         String w = ctx.parameters().get("changedWithin");
@@ -160,7 +108,7 @@ final class ConfigRestore {
         List<Map<String, String>> restores = new ArrayList<>();
         List<Map<String, String>> external = new ArrayList<>();
         List<String> notes = new ArrayList<>();
-        for (String ref : references(d.getSpec().getTemplate().getSpec())) {
+        for (String ref : io.autonova.remediator.cluster.ReleaseHistory.configReferences(d.getSpec().getTemplate().getSpec())) {
             String kind = ref.substring(0, ref.indexOf('/'));
             String name = ref.substring(ref.indexOf('/') + 1);
             if (kind.equals("Secret") && !ctx.cluster().handlesSecrets(t.namespace())) {

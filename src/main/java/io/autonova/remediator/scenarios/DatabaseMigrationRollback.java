@@ -53,7 +53,7 @@ public class DatabaseMigrationRollback implements ScenarioPlan {
 
     @Override
     public List<Call> calls() {
-        return List.of(Call.of("batch", "jobs", NAME, "get", "list", "create", "delete"), Call.of("", "pods", NAME, "list"),
+        return List.of(Call.of("batch", "jobs", NAME, "get", "list", "watch", "create", "delete"), Call.of("", "pods", NAME, "list"),
                 Call.of("", "pods/log", NAME, "get"));
     }
 

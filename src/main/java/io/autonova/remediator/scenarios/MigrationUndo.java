@@ -43,9 +43,9 @@ final class MigrationUndo {
     static final String STOP_UNDO = "stop-migration-undo";
     static final String SCHEMA_NOTE = "schema-left-as-is";
     /** A suspended Job labelled with this (value: the Deployment) is the release's own undo. */
-    static final String UNDO_FOR_LABEL = "autonova.io/migration-undo-for";
+    static final String UNDO_FOR_LABEL = io.autonova.remediator.cluster.ReleaseHistory.MIGRATION_UNDO_FOR;
     /** ...and says which release it undoes: the image it belongs to. */
-    static final String UNDOES_IMAGE = "autonova.io/undoes-image";
+    static final String UNDOES_IMAGE = io.autonova.remediator.cluster.ReleaseHistory.UNDOES_IMAGE;
     static final String REMEDIATION_LABEL = "autonova.io/remediation";
     static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(10);
     static final int LOG_BYTES = 8192;
@@ -125,8 +125,7 @@ final class MigrationUndo {
     private static List<Job> shippedUndos(RunContext ctx, Deployment d) {
         List<String> images = d.getSpec().getTemplate().getSpec().getContainers().stream().map(Container::getImage).toList();
         return ctx.cluster().jobs(ctx.target().namespace(), Map.of(UNDO_FOR_LABEL, ctx.target().deployment())).stream()
-                .filter(j -> Boolean.TRUE.equals(j.getSpec().getSuspend()))
-                .filter(j -> images.contains(annotation(j, UNDOES_IMAGE))).toList();
+                .filter(j -> io.autonova.remediator.cluster.ReleaseHistory.undoes(j, ctx.target().deployment(), images)).toList();
     }
 
     /** The record keeps the Job with its environment values redacted (they may be credentials); it is made again to run. */

@@ -1,5 +1,6 @@
 package io.autonova.remediator.scenarios;
 
+import io.autonova.remediator.cluster.ArgoTracking;
 import io.autonova.remediator.cluster.ApiFailure;
 import io.autonova.remediator.engine.EngineOutput;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -12,6 +13,8 @@ import io.autonova.remediator.domain.KubernetesNames;
 import io.autonova.remediator.domain.Target;
 import io.autonova.remediator.domain.Json;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.autonova.remediator.state.RemediationRecord;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
 import java.time.Duration;
@@ -91,9 +94,13 @@ final class RollbackSteps {
         String revision = String.valueOf(RolloutUndo.revision(d.getMetadata().getAnnotations()));
         String generation = String.valueOf(d.getMetadata().getGeneration() == null ? 0 : d.getMetadata().getGeneration());
         String template = RolloutUndo.templateHash(d.getSpec().getTemplate());
+        StepResult changed = changedSinceDecided(ctx, template);
+        if (changed != null) {
+            return changed;
+        }
         String named = t.argoApplication();
-        Optional<ArgoCd.AppRef> tracked = ArgoCd.trackedApplicationRef(d);
-        String app = named != null ? named : tracked.map(ArgoCd.AppRef::name).orElse(null);
+        Optional<ArgoTracking.AppRef> tracked = ArgoTracking.trackedApplicationRef(d);
+        String app = named != null ? named : tracked.map(ArgoTracking.AppRef::name).orElse(null);
         String note = ", not managed by Argo CD";
         if (app != null) {
             boolean otherNamespace = named == null && tracked.get().namespace() != null && !tracked.get().namespace().equals(ctx.argoNamespace());
@@ -125,8 +132,13 @@ final class RollbackSteps {
         if (d == null) {
             return StepResult.fail(FailureReason.TARGET_NOT_FOUND, "deployment " + t.key() + " not found");
         }
-        long to = toRevision(ctx);
-        RolloutUndo.Plan plan = RolloutUndo.plan(d, ctx.cluster().replicaSets(d), to);
+        List<ReplicaSet> sets = ctx.cluster().replicaSets(d);
+        long to = toRevision(ctx, sets);
+        if (to < 0) {
+            return StepResult.fail(FailureReason.NO_EARLIER_REVISION, "the revision " + ctx.record().spec.change.from + " that the release change came from "
+                    + "is no longer in the history of deployment " + t.key());
+        }
+        RolloutUndo.Plan plan = RolloutUndo.plan(d, sets, to);
         if (plan.kind() == RolloutUndo.Kind.REFUSED) {
             return StepResult.fail(Boolean.TRUE.equals(d.getSpec().getPaused()) ? FailureReason.DEPLOYMENT_PAUSED : FailureReason.NO_EARLIER_REVISION,
                     plan.message());
@@ -148,6 +160,33 @@ final class RollbackSteps {
     /** The rule's {@code toRevision}, or 0: the previous revision. */
     static long toRevision(RunContext ctx) {
         return ctx.parameters().containsKey("toRevision") ? Long.parseLong(ctx.parameters().get("toRevision")) : 0;
+    }
+
+    /**
+     * The revision to go back to: the rule's {@code toRevision}; else the one the release change the run undoes came from
+     * (found by its template, revision numbers move on with every undo), -1 when that one is gone; else 0 (the previous).
+     */
+    static long toRevision(RunContext ctx, List<ReplicaSet> sets) {
+        long explicit = toRevision(ctx);
+        RemediationRecord.ChangeRef c = ctx.record().spec.change;
+        if (explicit > 0 || c == null || !"release".equals(c.kind) || c.fromRef == null) {
+            return explicit;
+        }
+        return sets.stream().filter(rs -> c.fromRef.equals(RolloutUndo.templateHash(rs.getSpec().getTemplate())))
+                .mapToLong(rs -> RolloutUndo.revision(rs.getMetadata().getAnnotations())).max().orElse(-1);
+    }
+
+    /**
+     * The run undoes the release change its record names: if the Deployment no longer runs that change's template, it
+     * changed after the decision (a fix deployed, a human's undo), and the run leaves it alone.
+     */
+    static StepResult changedSinceDecided(RunContext ctx, String template) {
+        RemediationRecord.ChangeRef c = ctx.record().spec.change;
+        if (c == null || !"release".equals(c.kind) || c.toRef == null || c.toRef.equals(template)) {
+            return null;
+        }
+        return StepResult.fail(FailureReason.CHANGED_SINCE_ALERT, "deployment " + ctx.target().key() + " no longer runs the release the run was "
+                + "decided on (" + c.to + "): it changed since, so the run leaves it alone");
     }
 
     /** The JSON patch of the plan, applied only while the Deployment still runs the template the plan was made from. */
@@ -184,7 +223,8 @@ final class RollbackSteps {
                             + "(a newer deploy?): not overwriting it");
                 }
                 // Planned again from the same state (the template checked above): the same revision, or not at all.
-                RolloutUndo.Plan again = RolloutUndo.plan(d, ctx.cluster().replicaSets(d), toRevision(ctx));
+                List<ReplicaSet> sets = ctx.cluster().replicaSets(d);
+                RolloutUndo.Plan again = RolloutUndo.plan(d, sets, Math.max(0, toRevision(ctx, sets)));
                 if (again.kind() == RolloutUndo.Kind.REFUSED || !inputs.get("toTemplate").equals(again.toTemplate())) {
                     return StepResult.fail(FailureReason.NEWER_DEPLOY, "the revision to go back to on deployment " + t.key() + " changed since the plan was made");
                 }

@@ -1,6 +1,7 @@
 package io.autonova.remediator.scenarios;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import io.autonova.remediator.cluster.ReleaseHistory;
 import io.autonova.remediator.domain.Json;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -20,13 +21,13 @@ import java.util.TreeMap;
  */
 public final class RolloutUndo {
 
-    public static final String REVISION_ANNOTATION = "deployment.kubernetes.io/revision";
-    public static final String POD_TEMPLATE_HASH = "pod-template-hash";
+    public static final String REVISION_ANNOTATION = ReleaseHistory.REVISION_ANNOTATION;
+    public static final String POD_TEMPLATE_HASH = ReleaseHistory.POD_TEMPLATE_HASH;
     // The annotations kubectl keeps from the Deployment rather than copying from the ReplicaSet.
     private static final Set<String> ANNOTATIONS_TO_SKIP = Set.of(
             "kubectl.kubernetes.io/last-applied-configuration",
             REVISION_ANNOTATION,
-            "deployment.kubernetes.io/revision-history",
+            ReleaseHistory.REVISION_HISTORY,
             "deployment.kubernetes.io/desired-replicas",
             "deployment.kubernetes.io/max-replicas",
             "deprecated.deployment.rollback.to");
@@ -39,16 +40,9 @@ public final class RolloutUndo {
     public record Plan(Kind kind, long fromRevision, long toRevision, String jsonPatch, String message, String fromTemplate, String toTemplate) {
     }
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper CANONICAL = Json.MAPPER.copy()
-            .configure(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
-
     /** A stable identity of a pod template (without pod-template-hash): what "the same release" means here. */
     public static String templateHash(Object podTemplate) {
-        try {
-            return io.autonova.remediator.domain.Hashes.sha256Hex(CANONICAL.writeValueAsString(withoutHash(Json.MAPPER.convertValue(podTemplate, MAP))));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return ReleaseHistory.templateHash(podTemplate);
     }
 
     private RolloutUndo() {
@@ -65,7 +59,7 @@ public final class RolloutUndo {
         String uid = deployment.getMetadata().getUid();
         TreeMap<Long, ReplicaSet> byRevision = new TreeMap<>();
         for (ReplicaSet rs : replicaSets) {
-            if (controlledBy(rs, uid)) {
+            if (ReleaseHistory.controlledBy(rs, uid)) {
                 long rev = revision(rs.getMetadata().getAnnotations());
                 if (rev > 0) {
                     byRevision.put(rev, rs);
@@ -85,8 +79,8 @@ public final class RolloutUndo {
             chosen = byRevision.get(byRevision.lowerKey(byRevision.lastKey()));
         }
         long target = revision(chosen.getMetadata().getAnnotations());
-        Map<String, Object> rsTemplate = withoutHash(Json.MAPPER.convertValue(chosen.getSpec().getTemplate(), MAP));
-        Map<String, Object> currentTemplate = withoutHash(Json.MAPPER.convertValue(deployment.getSpec().getTemplate(), MAP));
+        Map<String, Object> rsTemplate = ReleaseHistory.withoutHash(ReleaseHistory.asMap(chosen.getSpec().getTemplate()));
+        Map<String, Object> currentTemplate = ReleaseHistory.withoutHash(ReleaseHistory.asMap(deployment.getSpec().getTemplate()));
         if (rsTemplate.equals(currentTemplate)) {
             String same = templateHash(deployment.getSpec().getTemplate());
             return new Plan(Kind.ALREADY_AT_REVISION, current, target, null,
@@ -131,41 +125,7 @@ public final class RolloutUndo {
         return new Plan(Kind.REFUSED, current, to, null, message, null, null);
     }
 
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> withoutHash(Map<String, Object> template) {
-        Object meta = template.get("metadata");
-        if (meta instanceof Map<?, ?> m && m.get("labels") instanceof Map<?, ?> labels) {
-            Map<String, Object> copy = new LinkedHashMap<>((Map<String, Object>) labels);
-            copy.remove(POD_TEMPLATE_HASH);
-            Map<String, Object> metaCopy = new LinkedHashMap<>((Map<String, Object>) m);
-            metaCopy.put("labels", copy);
-            Map<String, Object> t = new LinkedHashMap<>(template);
-            t.put("metadata", metaCopy);
-            return t;
-        }
-        return template;
-    }
-
-    private static boolean controlledBy(ReplicaSet rs, String uid) {
-        if (rs.getMetadata().getOwnerReferences() == null) {
-            return false;
-        }
-        for (OwnerReference ref : rs.getMetadata().getOwnerReferences()) {
-            if (Boolean.TRUE.equals(ref.getController()) && uid != null && uid.equals(ref.getUid())) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     public static long revision(Map<String, String> annotations) {
-        if (annotations == null || !annotations.containsKey(REVISION_ANNOTATION)) {
-            return 0;
-        }
-        try {
-            return Long.parseLong(annotations.get(REVISION_ANNOTATION));
-        } catch (NumberFormatException e) {
-            return 0;
-        }
+        return ReleaseHistory.revision(annotations);
     }
 }

@@ -82,6 +82,30 @@ public class RemediationRecord {
         public ApprovalNeed approval;
         /** Set for a run started by hand through the operator API or the console. */
         public Manual manual;
+        /** The change the run undoes and what else the timeline said, fixed when it was decided. */
+        public ChangeRef change;
+    }
+
+    /**
+     * What the change gate found: the change a run undoes (kind, object, when, from and to, and the hashes a run checks
+     * the target against before it acts), or for a refusal only the summary; for {@code scenario: auto} the row that
+     * picked the scenario. {@code context} is the rest of the timeline a person reads first.
+     */
+    public static class ChangeRef {
+        /** release or config; null when no change passed the gate. */
+        public String kind;
+        public String object;
+        public Instant at;
+        public boolean exact;
+        public String from;
+        public String to;
+        public String fromRef;
+        public String toRef;
+        public List<String> details = new ArrayList<>();
+        public String summary;
+        /** scenario: auto only: the decision table's row. */
+        public String row;
+        public List<String> context = new ArrayList<>();
     }
 
     public static class ApprovalNeed {

@@ -212,7 +212,7 @@ class RollbackFlowTest extends ClusterTestSupport {
         deploy(ns, "cart", 3, Map.of(), Map.of());
         String alert = """
                 {"labels": {"alertname": "HighErrorRate", "severity": "page", "namespace": "%s", "service": "cart"},
-                 "annotations": {"value": "%s"}, "startsAt": "2026-01-01T00:00:00Z", "status": "firing"}""";
+                 "annotations": {"value": "%s"}, "status": "firing"}""";
         int before = client().genericKubernetesResources("autonova.io/v1alpha1", "Remediation").inAnyNamespace().list().getItems().size();
         drainRequests();
         JsonPath act = given().header("Authorization", ADMIN).contentType("application/json").body(alert.formatted(ns, "0.4"))

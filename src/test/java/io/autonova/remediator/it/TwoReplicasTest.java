@@ -91,7 +91,7 @@ class TwoReplicasTest extends ClusterTestSupport {
             KubernetesClient c = new KubernetesClientBuilder().withConfig(client().getConfiguration()).build();
             KubernetesStateStore store = new KubernetesStateStore(c, config.state().namespace(), config.state().globalName(), clock).start(Duration.ofSeconds(10));
             ServiceRuntime rt = new ServiceRuntime(store, new FabricClusterActions(c), new KubernetesEventRecorder(c, config.state().namespace(), "replica-b", clock, store.writes()),
-                    "replica-b", false);
+                    "replica-b", false, null, io.autonova.remediator.runtime.ChangeWatch.start(c, java.util.Optional.empty(), store, clock, Duration.ofSeconds(10)));
             StepEngine engine = new StepEngine(rt, config, metrics, clock);
             engine.start();
             EpisodeFolds folds = new EpisodeFolds(rt, config);
@@ -112,7 +112,7 @@ class TwoReplicasTest extends ClusterTestSupport {
 
     private static String alert(String ns, String service, String fingerprint) {
         return Alerts.body(new Alerts.Spec(fingerprint, "firing", Map.of("alertname", "HighErrorRate", "namespace", ns, "service", service),
-                Map.of("value", "0.4"), Instant.parse("2026-11-28T03:00:00Z")));
+                Map.of("value", "0.4"), Instant.now().minus(Duration.ofMinutes(2)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.autonova.remediator.scenarios;
 
+import io.autonova.remediator.cluster.ArgoTracking;
 import io.autonova.remediator.fixtures.ClusterFixtures;
 import io.autonova.remediator.domain.Json;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -18,14 +19,14 @@ class ArgoCdTest {
     void findsTheManagingApplicationFromTrackingAnnotationOrLabel() {
         Deployment byAnnotation = ClusterFixtures.history("prod", "api", 2, Map.of(),
                 Map.of(ArgoCd.TRACKING_ANNOTATION, "apps_shop:apps/Deployment:prod/api")).deployment();
-        assertEquals("shop", ArgoCd.trackedApplication(byAnnotation).orElseThrow());
-        assertEquals(new ArgoCd.AppRef("apps", "shop"), ArgoCd.trackedApplicationRef(byAnnotation).orElseThrow(),
+        assertEquals("shop", ArgoTracking.trackedApplication(byAnnotation).orElseThrow());
+        assertEquals(new ArgoTracking.AppRef("apps", "shop"), ArgoTracking.trackedApplicationRef(byAnnotation).orElseThrow(),
                 "<app-namespace>_<app>: the Application lives in namespace 'apps'");
         Deployment plain = ClusterFixtures.history("prod", "api", 2, Map.of(), Map.of(ArgoCd.TRACKING_ANNOTATION, "shop:apps/Deployment:prod/api")).deployment();
-        assertEquals(new ArgoCd.AppRef(null, "shop"), ArgoCd.trackedApplicationRef(plain).orElseThrow());
+        assertEquals(new ArgoTracking.AppRef(null, "shop"), ArgoTracking.trackedApplicationRef(plain).orElseThrow());
         Deployment byLabel = ClusterFixtures.history("prod", "api", 2, Map.of(ArgoCd.INSTANCE_LABEL, "shop-prod"), Map.of()).deployment();
-        assertEquals("shop-prod", ArgoCd.trackedApplication(byLabel).orElseThrow());
-        assertTrue(ArgoCd.trackedApplication(ClusterFixtures.history("prod", "api", 2, Map.of(), Map.of()).deployment()).isEmpty());
+        assertEquals("shop-prod", ArgoTracking.trackedApplication(byLabel).orElseThrow());
+        assertTrue(ArgoTracking.trackedApplication(ClusterFixtures.history("prod", "api", 2, Map.of(), Map.of()).deployment()).isEmpty());
     }
 
     @Test
