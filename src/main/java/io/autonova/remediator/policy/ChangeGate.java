@@ -152,8 +152,8 @@ public final class ChangeGate {
         }
         Duration skew = c.exact() ? SKEW : SKEW_ESTIMATED;
         if (c.at().isAfter(alertStart.plus(skew))) {
-            return refuse(Reason.CHANGED_AFTER_ALERT, c.describe() + " at " + c.at() + ", " + Durations.format(Duration.between(alertStart, c.at()))
-                    + " after the alert started: someone may already have deployed a fix", scenario, context);
+            return refuse(Reason.CHANGED_AFTER_ALERT, c.describe() + " at " + c.at() + ", " + ago(c.at(), alertStart)
+                    + ": someone may already have deployed a fix", scenario, context);
         }
         if (c.fromRef() == null) {
             return refuse(Reason.NO_RECENT_CHANGE, c.object() + " " + c.to() + " is the first known " + what + ": there is nothing earlier to go back to",
@@ -181,10 +181,12 @@ public final class ChangeGate {
 
     private static String ago(Instant at, Instant alertStart) {
         Duration d = Duration.between(at, alertStart);
-        if (d.isNegative()) {
-            return Durations.format(d.negated()) + " after the alert started";
-        }
-        return Durations.format(d.withNanos(0)) + " before the alert started";
+        return Durations.format(coarse(d.abs())) + (d.isNegative() ? " after" : " before") + " the alert started";
+    }
+
+    /** Minutes are enough past ten minutes, seconds below: people read these. */
+    private static Duration coarse(Duration d) {
+        return d.compareTo(Duration.ofMinutes(10)) >= 0 ? d.truncatedTo(java.time.temporal.ChronoUnit.MINUTES) : d.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     }
 
     /** The newest change of each kind, and what is unknown: what a person reads first. */

@@ -1,5 +1,8 @@
 package io.autonova.remediator.state;
 
+import io.autonova.remediator.policy.Reason;
+import java.util.EnumSet;
+
 import io.autonova.remediator.policy.Decision;
 import io.autonova.remediator.policy.Outcome;
 
@@ -19,7 +22,9 @@ public interface EventRecorder {
             case DRY_RUN -> "RemediationDryRun";
             case REFUSE -> "RemediationRefused";
         };
-        emit(record, d.outcome() == Outcome.REFUSE && d.reason() == io.autonova.remediator.policy.Reason.AWAITING_HUMAN, reason,
+        // A Warning where a person must act: the target waits for one, or the alert is real and nothing of ours changed before it.
+        boolean human = EnumSet.of(Reason.AWAITING_HUMAN, Reason.NO_RECENT_CHANGE, Reason.CHANGED_AFTER_ALERT).contains(d.reason());
+        emit(record, d.outcome() == Outcome.REFUSE && human, reason,
                 d.reason().name() + ": " + d.message());
     }
 

@@ -67,6 +67,12 @@ public abstract class ClusterTestSupport {
         return ClusterFixtures.install(client(), namespace, name, revisions, labels, annotations);
     }
 
+    /** As above, its newest revision rolled out {@code newestAgo} before now (each earlier one a day before the next). */
+    ClusterFixtures.History deploy(String namespace, String name, int revisions, Map<String, String> labels, java.time.Duration newestAgo) {
+        controller();
+        return ClusterFixtures.install(client(), namespace, name, revisions, labels, Map.of(), newestAgo);
+    }
+
     Deployment deployment(String namespace, String name) {
         return client().apps().deployments().inNamespace(namespace).withName(name).get();
     }

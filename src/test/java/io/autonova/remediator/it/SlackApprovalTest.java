@@ -190,4 +190,21 @@ class SlackApprovalTest extends ClusterTestSupport {
         await().atMost(Duration.ofSeconds(20)).until(() -> SLACK.findAll(postRequestedFor(urlEqualTo("/services/T0/B0/hook"))).stream()
                 .anyMatch(r -> r.getBodyAsString().contains("was denied") && r.getBodyAsString().contains("denied by slack:U0APPROVER (carol) via chat")));
     }
+
+    @Test
+    void nothingOfOursChangedIsSaidInChatForAHuman() {
+        stubSlack();
+        String ns = namespace("steady");
+        controller();
+        ClusterFixtures.install(client(), ns, "web", 3, Map.of(), Map.of(), Duration.ofDays(5));
+        JsonPath answer = post(Alerts.body(Alerts.firing(Map.of("alertname", "HighErrorRate", "severity", "critical", "namespace", ns, "service", "web"), "0.4")));
+        assertEquals("NO_RECENT_CHANGE", answer.getString("results[0].reason"));
+        String name = answer.getString("results[0].remediation");
+        await().atMost(Duration.ofSeconds(20)).until(() -> SLACK.findAll(postRequestedFor(urlEqualTo("/services/T0/B0/hook"))).stream()
+                .map(r -> new JsonPath(r.getBodyAsString())).anyMatch(m -> m.getString("text").contains("did not act on " + ns + "/web")
+                        && m.getString("text").contains("this needs a human") && m.getString("blocks[1].fields.text").contains(name)
+                        && m.getString("blocks[1].fields.text").contains("What changed")));
+        assertEquals("sent", record(name).getString("status.notices.find { it.event == 'needs-human' }.phase"));
+        assertEquals(ClusterFixtures.image("web", 3), image(ns, "web"));
+    }
 }

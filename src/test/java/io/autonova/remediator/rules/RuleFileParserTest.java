@@ -128,6 +128,50 @@ class RuleFileParserTest {
     }
 
     @Test
+    void changedWithinAndAutoScenario() {
+        String yaml = """
+                defaults:
+                  changedWithin: 45m
+                rules:
+                  - name: picked
+                    matchers: ['alertname="X"']
+                    target: {namespace: prod, deployment: api}
+                    scenario: auto
+                    parameters: {verifyTimeout: 2m}
+                  - name: named
+                    matchers: ['alertname="Y"']
+                    target: {namespace: prod, deployment: api}
+                    scenario: gradual-rollback
+                    changedWithin: 10m
+                """;
+        RuleFileParser.Result r = RuleFileParser.parse("c.yaml", yaml);
+        assertEquals(List.of(), r.errors());
+        Rule auto = r.rules().get(0);
+        assertTrue(auto.change().auto());
+        assertEquals("auto", auto.scenarioName());
+        assertEquals(Duration.ofMinutes(45), auto.change().within(), "the file's default");
+        assertEquals(Duration.ofMinutes(10), r.rules().get(1).change().within());
+        assertEquals(ChangeRule.DEFAULT_WITHIN, RuleFileParser.parse("d.yaml", VALID).rules().get(0).change().within(), "built-in default: 2h");
+
+        String bad = """
+                rules:
+                  - name: too-wide
+                    matchers: ['alertname="X"']
+                    target: {namespace: prod, deployment: api}
+                    scenario: immediate-rollback
+                    changedWithin: 30d
+                  - name: auto-with-own-parameters
+                    matchers: ['alertname="X"']
+                    target: {namespace: prod, deployment: api}
+                    scenario: auto
+                    parameters: {scaleBadTo: "1"}
+                """;
+        List<String> errors = RuleFileParser.parse("e.yaml", bad).errors().stream().map(RuleLoadError::toString).toList();
+        assertTrue(errors.stream().anyMatch(e -> e.contains("changedWithin must be between 1m and 7d")), errors.toString());
+        assertTrue(errors.stream().anyMatch(e -> e.contains("scaleBadTo")), "an auto rule takes only the common parameters: " + errors);
+    }
+
+    @Test
     void verifyBlockIsValidatedAndKeptInTheParameters() {
         String ok = """
                 rules:
