@@ -40,6 +40,11 @@ try {
   assert.equal(await page.locator('#detail-approval b').count(), 0, 'never as HTML');
   // The steps of the approved run, on a timeline.
   await page.waitForFunction(() => document.querySelectorAll('#timeline rect').length >= 3, null, { timeout: 60000 });
+  // What changed about the target: its releases on an axis with the alert's start, the one the run undoes marked.
+  await page.waitForFunction(() => document.querySelectorAll('#changes circle').length >= 2, null, { timeout: 30000 });
+  assert.equal(await page.locator('#changes line.alert-start').count(), 1);
+  assert.equal(await page.locator('#changes circle.undone').count(), 1, 'the change the run undoes');
+  assert.match(await page.textContent('#changes-list'), /release Deployment /);
 
   // Deny another waiting run from the page: it ends denied, by this person.
   if (process.env.DENY_RECORD) {
@@ -63,7 +68,7 @@ try {
     await page.waitForFunction(() => /started by hand by/.test(document.getElementById('detail-approval').textContent));
     assert.match(await page.textContent('#detail-title'), /manual-/);
   }
-  console.log('console approval test: listed with its preview, approved as ' + who + ', shown as text, denied, started by hand: OK');
+  console.log('console approval test: listed with its preview, approved as ' + who + ', shown as text, its change timeline drawn, denied, started by hand: OK');
 } finally {
   await browser.close();
 }

@@ -172,6 +172,7 @@ async function show(name) {
       $('preview-summary').textContent = r.status.preview.summary || '';
       fill('preview', r.status.preview.steps || [], (tr, s) => { cell(tr, s.name); cell(tr, s.message, 'preview-message'); });
     }
+    await changes(r);
     timeline(r.status.steps || []);
     chart(r);
     fill('steps', r.status.steps || [], (tr, s) => {
@@ -221,6 +222,51 @@ function timeline(steps) {
     const bar = svg(box, 'rect', { x: from, y, width: Math.max(3, to - from), height: 16, class: 'bar ' + s.phase });
     svg(bar, 'title', {}, s.phase + ': ' + (s.message || ''));
   });
+}
+
+// The target's change timeline on one axis with the alert's start: what the gate read, and the change the run undoes.
+async function changes(r) {
+  const box = $('changes');
+  const list = $('changes-list');
+  box.replaceChildren();
+  list.replaceChildren();
+  box.setAttribute('height', 0);
+  const c = r.spec.change;
+  $('change-summary').textContent = c ? (c.row ? 'auto row ' + c.row + ': ' : '') + (c.summary || '') : '';
+  let t;
+  try {
+    t = await api('GET', '/targets/' + encodeURIComponent(r.spec.target.namespace) + '/' + encodeURIComponent(r.spec.target.deployment) + '/changes');
+  } catch (e) {
+    $('change-summary').textContent += ' (timeline not available: ' + e.message + ')';
+    return;
+  }
+  const alertAt = Date.parse(r.spec.trigger.startsAt || r.spec.trigger.receivedAt || r.createdAt);
+  const timed = t.changes.filter((x) => x.at);
+  for (const x of t.changes) {
+    const li = document.createElement('li');
+    li.textContent = (x.at || 'time unknown') + ' — ' + x.kind + ' ' + x.object + ': ' + (x.from || '?') + ' → ' + (x.to || '?')
+      + (x.details && x.details.length ? ' (' + x.details.join('; ') + ')' : '') + (x.by ? ' by ' + x.by : '');
+    list.appendChild(li);
+  }
+  for (const u of t.unknown || []) {
+    const li = document.createElement('li');
+    li.textContent = 'unknown: ' + u;
+    list.appendChild(li);
+  }
+  if (!timed.length) return;
+  box.setAttribute('height', 60);
+  const times = timed.map((x) => Date.parse(x.at)).concat([alertAt]);
+  const t0 = Math.min(...times);
+  const t1 = Math.max(...times, t0 + 60000);
+  const x = (v) => 20 + (v - t0) / (t1 - t0) * 860;
+  svg(box, 'line', { x1: 20, y1: 30, x2: 880, y2: 30, stroke: '#ccc' });
+  for (const ch of timed) {
+    const undone = c && c.to === ch.to && c.object === ch.object;
+    const dot = svg(box, 'circle', { cx: x(Date.parse(ch.at)), cy: 30, r: 6, class: 'change' + (ch.by ? ' ours' : '') + (undone ? ' undone' : '') });
+    svg(dot, 'title', {}, ch.at + ' ' + ch.kind + ' ' + ch.object + ': ' + (ch.to || ''));
+  }
+  svg(box, 'line', { x1: x(alertAt), y1: 8, x2: x(alertAt), y2: 52, class: 'alert-start' });
+  svg(box, 'text', { x: Math.min(x(alertAt) + 4, 800), y: 12, class: 'axis' }, 'alert started');
 }
 
 // The verification signal's answers (from the verify-signal step) as points against the rule's bound.

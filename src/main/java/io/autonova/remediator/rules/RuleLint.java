@@ -23,6 +23,9 @@ public final class RuleLint {
             neverMatches(r).ifPresent(why -> out.add(new RuleLoadError(r.file(), r.line(), "rule '" + r.name() + "' can never match: " + why)));
             neverActs(r).ifPresent(why -> out.add(new RuleLoadError(r.file(), r.line(), "rule '" + r.name() + "' can never act: " + why)));
         }
+        for (Rule r : set.rules()) {
+            gateMismatch(r).ifPresent(why -> out.add(new RuleLoadError(r.file(), r.line(), "rule '" + r.name() + "': " + why)));
+        }
         for (int i = 0; i < alertRules.size(); i++) {
             for (int j = i + 1; j < alertRules.size(); j++) {
                 Rule a = alertRules.get(i);
@@ -69,6 +72,24 @@ public final class RuleLint {
             if (m.type() == LabelMatcher.Type.NOT_REGEX && (m.value().equals(".*") || m.value().equals("(.*)"))) {
                 return java.util.Optional.of(m + " refuses every value, the empty one included");
             }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * A configuration rollback looks back its own {@code changedWithin} parameter for what to restore; when that is shorter
+     * than the rule's change gate window, the gate admits changes the run then finds nothing to restore for.
+     */
+    static java.util.Optional<String> gateMismatch(Rule r) {
+        String own = r.parameters().get("changedWithin");
+        if (r.change().auto() || r.scenario() == null || !"configuration-rollback".equals(r.scenario().ruleName()) || own == null) {
+            return java.util.Optional.empty();
+        }
+        java.time.Duration restores = Durations.parse(own);
+        if (restores.compareTo(r.change().within()) < 0) {
+            return java.util.Optional.of("its change gate admits configuration changes up to " + Durations.format(r.change().within())
+                    + " before the alert, but parameter changedWithin restores only those of the last " + own
+                    + ": a change in between passes the gate and then fails with nothing to restore (make them equal)");
         }
         return java.util.Optional.empty();
     }

@@ -56,22 +56,31 @@ public final class ChangeWatch {
     private final Map<String, List<ConfigHistory.Version>> configVersions = new ConcurrentHashMap<>();
     private volatile boolean configHistoryKept;
     private volatile boolean jobsWatched = true;
+    /** Timelines given rather than watched (rule tests, offline): target key to timeline. */
+    private final java.util.function.Function<String, ChangeTimeline> given;
 
-    private ChangeWatch(KubernetesClient client, Optional<Set<String>> namespaces, StateStore store, Clock clock) {
+    private ChangeWatch(KubernetesClient client, Optional<Set<String>> namespaces, StateStore store, Clock clock,
+                        java.util.function.Function<String, ChangeTimeline> given) {
         this.client = client;
         this.namespaces = namespaces;
         this.store = store;
         this.clock = clock;
+        this.given = given;
     }
 
     /** Without a cluster there is nothing to watch: the gate is not evaluated (only dry-runs happen then). */
     public static ChangeWatch none() {
-        return new ChangeWatch(null, Optional.empty(), null, Clock.systemUTC());
+        return new ChangeWatch(null, Optional.empty(), null, Clock.systemUTC(), null);
+    }
+
+    /** Timelines given by the caller, by target key ({@code ns/deployment}): what a rule test says changed. */
+    public static ChangeWatch given(java.util.function.Function<String, ChangeTimeline> timelines) {
+        return new ChangeWatch(null, Optional.empty(), null, Clock.systemUTC(), timelines);
     }
 
     /** Watches in {@code namespaces} (empty: every namespace) and waits up to {@code timeout} for the caches. */
     public static ChangeWatch start(KubernetesClient client, Optional<Set<String>> namespaces, StateStore store, Clock clock, Duration timeout) {
-        ChangeWatch w = new ChangeWatch(client, namespaces, store, clock);
+        ChangeWatch w = new ChangeWatch(client, namespaces, store, clock, null);
         w.startInformers(timeout);
         return w;
     }
@@ -166,7 +175,7 @@ public final class ChangeWatch {
 
     /** Whether there is a cluster to build timelines from. */
     public boolean available() {
-        return client != null;
+        return client != null || given != null;
     }
 
     /** Throws while the caches are not filled: a decision taken on an empty cache would refuse for "no change" wrongly. */
@@ -219,6 +228,9 @@ public final class ChangeWatch {
     /** The target's timeline, from the caches. */
     public ChangeTimeline timeline(String namespace, String name) {
         String key = namespace + "/" + name;
+        if (given != null) {
+            return given.apply(key);
+        }
         if (client == null) {
             return ChangeTimeline.missing(key, "no Kubernetes API: the change timeline is unknown");
         }

@@ -52,6 +52,12 @@ final class OfflinePipeline {
 
     /** As the service configured with {@code remediator.allowed-namespaces} (null: every namespace). */
     OfflinePipeline(RuleSet rules, Instant start, boolean dryRun, java.util.Set<String> allowedNamespaces) {
+        this(rules, start, dryRun, allowedNamespaces, io.autonova.remediator.runtime.ChangeWatch.none());
+    }
+
+    /** As above, the change gate reading the timelines {@code changes} gives (a rule test's {@code changes}). */
+    OfflinePipeline(RuleSet rules, Instant start, boolean dryRun, java.util.Set<String> allowedNamespaces,
+                    io.autonova.remediator.runtime.ChangeWatch changes) {
         clock = new io.autonova.remediator.domain.MovableClock(start);
         store = new InMemoryStateStore(clock);
         this.rules = rules;
@@ -60,7 +66,7 @@ final class OfflinePipeline {
                 .withConverter(Duration.class, 200, new io.quarkus.runtime.configuration.DurationConverter())
                 .withDefaultValue("remediator.execution.resend-flush-interval", "1h").build().getConfigMapping(RemediatorConfig.class);
         RemediatorMetrics metrics = new RemediatorMetrics(new SimpleMeterRegistry());
-        ServiceRuntime runtime = new ServiceRuntime(store, null, EventRecorder.NONE, "offline", dryRun, allowedNamespaces);
+        ServiceRuntime runtime = new ServiceRuntime(store, null, EventRecorder.NONE, "offline", dryRun, allowedNamespaces, changes);
         RuleRepository repository = new RuleRepository(config, metrics, clock);
         repository.use(rules);
         folds = new EpisodeFolds(runtime, config);

@@ -34,7 +34,9 @@ import java.util.TreeSet;
 final class RuleTests {
 
     private static final Set<String> FILE_KEYS = Set.of("rule_files", "start", "tests");
-    private static final Set<String> TEST_KEYS = Set.of("name", "dry_run", "runs_take", "pauses", "prior_actions", "alerts", "signals", "expect");
+    private static final Set<String> TEST_KEYS = Set.of("name", "dry_run", "runs_take", "pauses", "prior_actions", "changes", "alerts", "signals",
+            "expect");
+    private static final Set<String> CHANGE_KEYS = Set.of("target", "kind", "at", "object", "from", "to", "by");
 
     private RuleTests() {
     }
@@ -99,7 +101,7 @@ final class RuleTests {
     }
 
     private static List<String> runTest(Map<String, Object> test, RuleSetAssembler.Outcome rules, Instant start) {
-        OfflinePipeline p = new OfflinePipeline(rules.ruleSet(), start, Boolean.TRUE.equals(test.get("dry_run")));
+        OfflinePipeline p = new OfflinePipeline(rules.ruleSet(), start, Boolean.TRUE.equals(test.get("dry_run")), null, changes(test, start));
         Duration runsTake = test.containsKey("runs_take") ? Durations.parse(String.valueOf(test.get("runs_take"))) : Duration.ZERO;
         for (Object o : list(test.getOrDefault("pauses", List.of()), "pauses")) {
             Map<String, Object> m = map(o, "a pause");
@@ -179,6 +181,40 @@ final class RuleTests {
             }
         }
         return problems;
+    }
+
+    /**
+     * What changed, as the change gate reads it: {@code changes: [{target: shop/checkout, kind: release, at: -20m}]}. Without
+     * {@code changes} the gate is not asked (as without a cluster); with it, a target not listed has no known change.
+     */
+    private static io.autonova.remediator.runtime.ChangeWatch changes(Map<String, Object> test, Instant start) {
+        if (!test.containsKey("changes")) {
+            return io.autonova.remediator.runtime.ChangeWatch.none();
+        }
+        Map<String, List<io.autonova.remediator.domain.Change>> byTarget = new LinkedHashMap<>();
+        int n = 0;
+        for (Object o : list(test.get("changes"), "changes")) {
+            Map<String, Object> m = map(o, "a change");
+            unknown(m, CHANGE_KEYS, "a change");
+            String target = String.valueOf(m.get("target"));
+            if (!target.contains("/")) {
+                throw new IllegalArgumentException("a change's target is namespace/deployment, not '" + target + "'");
+            }
+            io.autonova.remediator.domain.Change.Kind kind = io.autonova.remediator.domain.Change.Kind.valueOf(
+                    String.valueOf(m.getOrDefault("kind", "release")).toUpperCase());
+            String object = m.containsKey("object") ? String.valueOf(m.get("object"))
+                    : (kind == io.autonova.remediator.domain.Change.Kind.CONFIG ? "ConfigMap " : "Deployment ") + target;
+            n++;
+            byTarget.computeIfAbsent(target, k -> new ArrayList<>()).add(new io.autonova.remediator.domain.Change(kind, start.plus(offset(m.get("at"))),
+                    true, object, String.valueOf(m.getOrDefault("from", "before")), String.valueOf(m.getOrDefault("to", "change " + n)), "before-" + n,
+                    "after-" + n, List.of(), m.containsKey("by") ? "remediation " + m.get("by") : null));
+        }
+        return io.autonova.remediator.runtime.ChangeWatch.given(key -> {
+            List<io.autonova.remediator.domain.Change> c = byTarget.get(key);
+            return c == null ? new io.autonova.remediator.domain.ChangeTimeline(key, true, List.of(), List.of(), List.of(), List.of(), false)
+                    : new io.autonova.remediator.domain.ChangeTimeline(key, true, io.autonova.remediator.domain.ChangeTimeline.bound(c, start),
+                    List.of(), List.of(), List.of(), false);
+        });
     }
 
     @SuppressWarnings("unchecked")

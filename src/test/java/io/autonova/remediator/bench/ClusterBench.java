@@ -129,13 +129,16 @@ public final class ClusterBench {
         }
     }
 
+    /** When the storm's alerts started: after the fixtures' releases (15 minutes ago), so the change gate lets them act. */
+    static final String STARTS_AT = Instant.now().minus(Duration.ofMinutes(5)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+
     static String webhook(List<String[]> alerts) {
         StringBuilder b = new StringBuilder("{\"receiver\":\"autonova\",\"status\":\"firing\",\"alerts\":[");
         for (int i = 0; i < alerts.size(); i++) {
             String[] a = alerts.get(i); // namespace, service, fingerprint
             b.append(i == 0 ? "" : ",").append("{\"status\":\"firing\",\"labels\":{\"alertname\":\"HighErrorRate\",\"severity\":\"critical\",")
                     .append("\"namespace\":\"").append(a[0]).append("\",\"service\":\"").append(a[1]).append("\",\"pod\":\"").append(a[2])
-                    .append("\"},\"annotations\":{\"value\":\"0.31\"},\"startsAt\":\"2026-11-28T03:00:00Z\",\"endsAt\":\"0001-01-01T00:00:00Z\",")
+                    .append("\"},\"annotations\":{\"value\":\"0.31\"},\"startsAt\":\"").append(STARTS_AT).append("\",\"endsAt\":\"0001-01-01T00:00:00Z\",")
                     .append("\"generatorURL\":\"http://prometheus/graph\",\"fingerprint\":\"").append(a[2]).append("\"}");
         }
         return b.append("],\"groupLabels\":{\"alertname\":\"HighErrorRate\"},\"commonLabels\":{},\"commonAnnotations\":{},")

@@ -28,6 +28,15 @@ public final class Alerts {
         }
     }
 
+    /**
+     * An alert that starts now: after a rollout the test made itself on a real cluster, whose ReplicaSets the API server
+     * dates (the change gate rolls back only a change made before the alert started).
+     */
+    public static Spec firingNow(Map<String, String> labels, String value) {
+        Spec s = firing(labels, value);
+        return new Spec(s.fingerprint(), s.status(), s.labels(), s.annotations(), Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+    }
+
     public static Spec firing(Map<String, String> labels, String value) {
         return new Spec(newFingerprint(), "firing", labels, value == null ? Map.of() : Map.of("value", value, "summary", "test"),
                 Instant.now().minus(Duration.ofMinutes(10)).truncatedTo(java.time.temporal.ChronoUnit.MILLIS));

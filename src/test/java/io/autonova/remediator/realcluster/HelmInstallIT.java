@@ -144,7 +144,7 @@ class HelmInstallIT {
         String api = "api-" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
         RealClusterIT.deploy(admin, APPS, api, c -> {
         }, "registry.local/api:1.0", "registry.local/api:2.0");
-        HttpResponse<String> r = ServiceProcess.HTTP.send(service.webhook(Alerts.body(Alerts.firing(Map.of("alertname", "HighErrorRate", "namespace", APPS,
+        HttpResponse<String> r = ServiceProcess.HTTP.send(service.webhook(Alerts.body(Alerts.firingNow(Map.of("alertname", "HighErrorRate", "namespace", APPS,
                 "service", api), "0.4"))), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
         JsonNode result = JSON.readTree(r.body()).get("results").get(0);

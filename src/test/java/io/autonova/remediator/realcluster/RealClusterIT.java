@@ -19,6 +19,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -260,7 +261,7 @@ class RealClusterIT {
     void immediateRollbackIsCarriedOutByTheRealDeploymentController() throws Exception {
         String api = unique("api");
         deploy(APPS, api, "registry.local/api:1.0", "registry.local/api:2.0");
-        JsonNode results = post(service, Alerts.firing(Map.of("alertname", "HighErrorRate", "namespace", APPS, "service", api), "0.4"));
+        JsonNode results = post(service, Alerts.firingNow(Map.of("alertname", "HighErrorRate", "namespace", APPS, "service", api), "0.4"));
         assertEquals("ALL_CHECKS_PASSED", results.get(0).get("reason").asText(), results.toString());
         String name = results.get(0).get("remediation").asText();
 
@@ -278,8 +279,38 @@ class RealClusterIT {
         assertTrue(describe.contains("RemediationSucceeded") && describe.contains("autonova.io/remediator"), describe);
     }
 
+    /**
+     * The change timeline as the real control plane writes it: ReplicaSets created and dated by the Deployment controller
+     * and the API server, their templates compared; an alert that started before the rollout is left to a human.
+     */
+    @Test
+    void theChangeTimelineReadsWhatTheRealControllerWrote() throws Exception {
+        String api = unique("timeline");
+        Instant before = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).minusSeconds(1);
+        deploy(APPS, api, "registry.local/timeline:1.0", "registry.local/timeline:2.0");
+        Instant after = Instant.now().plusSeconds(1);
+        String path = "/api/v1/targets/" + APPS + "/" + api + "/changes";
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            HttpResponse<String> r = call("GET", path, ServiceProcess.ADMIN_TOKEN, null);
+            return r.statusCode() == 200 && JSON.readTree(r.body()).get("changes").size() == 2;
+        });
+        JsonNode newest = JSON.readTree(call("GET", path, ServiceProcess.ADMIN_TOKEN, null).body()).get("changes").get(0);
+        assertEquals("release", newest.get("kind").asText(), newest.toString());
+        assertTrue(newest.get("to").asText().endsWith("(registry.local/timeline:2.0)"), newest.toString());
+        assertTrue(newest.get("exactTime").asBoolean(), "a ReplicaSet the controller created for the rollout");
+        Instant at = Instant.parse(newest.get("at").asText());
+        assertTrue(!at.isBefore(before) && !at.isAfter(after), at + " is when the API server created it, between " + before + " and " + after);
+        assertEquals("image of app: registry.local/timeline:1.0 -> registry.local/timeline:2.0", newest.get("details").get(0).asText());
+
+        Alerts.Spec early = new Alerts.Spec(Alerts.newFingerprint(), "firing", Map.of("alertname", "HighErrorRate", "namespace", APPS, "service", api),
+                Map.of("value", "0.4"), before.minus(Duration.ofMinutes(5)));
+        JsonNode refused = post(service, early).get(0);
+        assertEquals("CHANGED_AFTER_ALERT", refused.get("reason").asText(), refused.toString());
+        assertEquals("registry.local/timeline:2.0", image(APPS, api), "nothing rolled back");
+    }
+
     static String act(String alertname, String deployment) throws Exception {
-        JsonNode results = post(service, Alerts.firing(Map.of("alertname", alertname, "namespace", APPS, "deployment", deployment), null));
+        JsonNode results = post(service, Alerts.firingNow(Map.of("alertname", alertname, "namespace", APPS, "deployment", deployment), null));
         assertEquals("ALL_CHECKS_PASSED", results.get(0).get("reason").asText(), results.toString());
         return results.get(0).get("remediation").asText();
     }
@@ -475,7 +506,7 @@ class RealClusterIT {
     void alertsAimedAtProtectedOrUnlistedNamespacesAreRefusedAndWriteNothing() throws Exception {
         int before = admin.genericKubernetesResources(REMEDIATIONS).inNamespace(STATE).list().getItems().size();
         for (var c : List.of(List.of("kube-system", "NAMESPACE_PROTECTED"), List.of(STATE, "NAMESPACE_PROTECTED"), List.of("other", "NAMESPACE_NOT_ALLOWED"))) {
-            JsonNode results = post(service, Alerts.firing(Map.of("alertname", "HighErrorRate", "namespace", c.get(0), "service", "coredns"), "0.9"));
+            JsonNode results = post(service, Alerts.firingNow(Map.of("alertname", "HighErrorRate", "namespace", c.get(0), "service", "coredns"), "0.9"));
             assertEquals(c.get(1), results.get(0).get("reason").asText(), results.toString());
         }
         assertEquals(before, admin.genericKubernetesResources(REMEDIATIONS).inNamespace(STATE).list().getItems().size());
@@ -531,7 +562,7 @@ class RealClusterIT {
         deploy(APPS, api, "registry.local/pay:1.0", "registry.local/pay:2.0");
         serve(api);
         try (ServiceProcess second = startService("real-2", 18712, Map.of())) {
-            Alerts.Spec alert = Alerts.firing(Map.of("alertname", "LatencyDegraded", "namespace", APPS, "deployment", api), null);
+            Alerts.Spec alert = Alerts.firingNow(Map.of("alertname", "LatencyDegraded", "namespace", APPS, "deployment", api), null);
             var a = java.util.concurrent.CompletableFuture.supplyAsync(() -> send(service, alert));
             var b = java.util.concurrent.CompletableFuture.supplyAsync(() -> send(second, alert));
             List<String> names = java.util.stream.Stream.of(a.get(), b.get()).map(r -> r.get(0).get("remediation").asText()).distinct().toList();
@@ -632,7 +663,7 @@ class RealClusterIT {
         // The break-glass token is named as such; the body's createdBy is kept as whom it acted for.
         assertTrue(pauses.contains(api + " admin-token (break-glass) for sre@example.com"), pauses);
         await().atMost(Duration.ofSeconds(10)).until(() -> {
-            JsonNode r = post(service, Alerts.firing(Map.of("alertname", "HighErrorRate", "namespace", APPS, "service", api), "0.5"));
+            JsonNode r = post(service, Alerts.firingNow(Map.of("alertname", "HighErrorRate", "namespace", APPS, "service", api), "0.5"));
             return "PAUSED".equals(r.get(0).get("reason").asText());
         });
         assertEquals("registry.local/search:2.0", image(APPS, api));
@@ -674,7 +705,7 @@ class RealClusterIT {
         bind("bob-approves", APPS, "autonova-remediator-approver", "bob-approver");
         String api = unique("checkout");
         deploy(APPS, api, "registry.local/checkout:1.0", "registry.local/checkout:2.0");
-        JsonNode results = post(service, Alerts.firing(Map.of("alertname", "NeedsApproval", "namespace", APPS, "service", api), null));
+        JsonNode results = post(service, Alerts.firingNow(Map.of("alertname", "NeedsApproval", "namespace", APPS, "service", api), null));
         String name = results.get(0).get("remediation").asText();
         await().atMost(Duration.ofSeconds(20)).until(() -> "AWAITING_APPROVAL".equals(phase(name))
                 && JSON.readTree(call("GET", "/api/v1/remediations/" + name, viewer, null).body()).path("status").hasNonNull("preview"));
@@ -744,7 +775,7 @@ class RealClusterIT {
         bind("hank-kubectl", STATE, "autonova-remediator-kubectl", "hank-other"); // may annotate, may not approve in apps
         String api = unique("ledger");
         deploy(APPS, api, "registry.local/ledger:1.0", "registry.local/ledger:2.0");
-        String name = post(service, Alerts.firing(Map.of("alertname", "NeedsApproval", "namespace", APPS, "service", api), null))
+        String name = post(service, Alerts.firingNow(Map.of("alertname", "NeedsApproval", "namespace", APPS, "service", api), null))
                 .get(0).get("remediation").asText();
         await().atMost(Duration.ofSeconds(20)).until(() -> "AWAITING_APPROVAL".equals(phase(name)) && String.valueOf(record(name)).contains("preview={"));
 
@@ -781,7 +812,7 @@ class RealClusterIT {
         assertEquals(0, paused.code(), paused.out());
         String pauseId = paused.out().split(":")[0].trim();
         await().atMost(Duration.ofSeconds(10)).until(() -> "PAUSED".equals(post(service,
-                Alerts.firing(Map.of("alertname", "HighErrorRate", "namespace", APPS, "service", api), "0.5")).get(0).get("reason").asText()));
+                Alerts.firingNow(Map.of("alertname", "HighErrorRate", "namespace", APPS, "service", api), "0.5")).get(0).get("reason").asText()));
         assertEquals(0, plugin(frank, "resume", pauseId).code());
     }
 
@@ -799,7 +830,7 @@ class RealClusterIT {
         String api = unique("basket");
         deploy(APPS, api, "registry.local/basket:1.0", "registry.local/basket:2.0");
         try (ServiceProcess second = startService("real-2", 18712, Map.of())) {
-            String name = post(service, Alerts.firing(Map.of("alertname", "NeedsApproval", "namespace", APPS, "service", api), null))
+            String name = post(service, Alerts.firingNow(Map.of("alertname", "NeedsApproval", "namespace", APPS, "service", api), null))
                     .get(0).get("remediation").asText();
             await().atMost(Duration.ofSeconds(20)).until(() -> "AWAITING_APPROVAL".equals(phase(name)));
             var barrier = new java.util.concurrent.CyclicBarrier(2);
@@ -840,11 +871,11 @@ class RealClusterIT {
         bind("carol-operates", APPS, "autonova-remediator-operator", "carol-approver"); // starts a run by hand
         String api = unique("orders");
         deploy(APPS, api, "registry.local/orders:1.0", "registry.local/orders:2.0");
-        String name = post(service, Alerts.firing(Map.of("alertname", "NeedsApproval", "namespace", APPS, "service", api), null))
+        String name = post(service, Alerts.firingNow(Map.of("alertname", "NeedsApproval", "namespace", APPS, "service", api), null))
                 .get(0).get("remediation").asText();
         String other = unique("refunds");
         deploy(APPS, other, "registry.local/refunds:1.0", "registry.local/refunds:2.0");
-        String denied = post(service, Alerts.firing(Map.of("alertname", "NeedsApproval", "namespace", APPS, "service", other), null))
+        String denied = post(service, Alerts.firingNow(Map.of("alertname", "NeedsApproval", "namespace", APPS, "service", other), null))
                 .get(0).get("remediation").asText();
         String manual = unique("invoices");
         deploy(APPS, manual, "registry.local/invoices:1.0", "registry.local/invoices:2.0");

@@ -76,13 +76,20 @@ class RulesCliTest {
                     threshold: {value: "label:count", op: ">", bound: 3}
                     target: {namespace: prod, deployment: api}
                     scenario: immediate-rollback
+                  - name: config-window
+                    matchers: ['alertname="ConfigErrors"']
+                    target: {namespace: prod, deployment: api}
+                    scenario: configuration-rollback
+                    changedWithin: 3h
+                    parameters: {changedWithin: 1h}
                 """);
         Run r = run("check", f.toString());
         assertEquals(1, r.exit(), r.out());
         assertTrue(r.out().contains("lint.yaml:6: warning: rule 'narrow' is shadowed by rule 'wide'"), r.out());
         assertTrue(r.out().contains("lint.yaml:10: warning: rule 'impossible' can never match: alertname=\"A\" and alertname!~\"A|B\""), r.out());
         assertTrue(r.out().contains("lint.yaml:14: warning: rule 'never-acts' can never act"), r.out());
-        assertTrue(r.out().contains("0 error(s), 3 warning(s)"), r.out());
+        assertTrue(r.out().contains("lint.yaml:19: warning: rule 'config-window': its change gate admits configuration changes up to 3h"), r.out());
+        assertTrue(r.out().contains("0 error(s), 4 warning(s)"), r.out());
     }
 
     @Test
