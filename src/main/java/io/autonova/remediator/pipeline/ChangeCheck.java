@@ -42,6 +42,11 @@ final class ChangeCheck {
      * needs that an {@code auto} rule cannot give (the migration undo the release ships; the configuration window).
      */
     static void write(RemediationRecord r, Rule rule, ChangeGate.Verdict v) {
+        if (v == null) { // refused before the gate was asked: nothing known of the change
+            r.spec.scenario = rule.scenarioName();
+            r.spec.change = null;
+            return;
+        }
         r.spec.scenario = scenario(rule, v);
         RemediationRecord.ChangeRef ref = new RemediationRecord.ChangeRef();
         Change c = v.change();
@@ -67,6 +72,4 @@ final class ChangeCheck {
             r.spec.parameters.putIfAbsent("changedWithin", io.autonova.remediator.domain.Durations.format(rule.change().within()));
         }
     }
-
-
 }

@@ -130,7 +130,7 @@ public class ManualRuns {
             throw new Invalid(409, "a record named " + name + " exists already; try again");
         }
         DecisionInput in = new DecisionInput(rule.name(), target.namespace(), target.deployment(), true, false, null, SignalValue.missing(), now,
-                Duration.ZERO, rule.limits(), set.globalLimits(), dryRun, gate);
+                Duration.ZERO, rule.limits(), set.globalLimits(), dryRun, () -> gate);
         PolicyState state = new PolicyState(store.pauses(), store.target(target.key()).value().state(), store.global().value());
         Admission.Decider decider = req.force() ? (i, s, rec, at) -> PolicyEngine.forced(i, s, rec, who.name()) : PolicyEngine::decide;
         Decision first = decider.decide(in, state, name, now);

@@ -363,10 +363,10 @@ public class RemediationPipeline {
         StateStore store = runtime.store();
         RemediationRecord record = EpisodeRecords.claim(o.name(), o.number(), alert, rule, asked.target, id, asked.value().raw(),
                 runtime.dryRun(), asked.at);
-        ChangeCheck.write(record, rule, asked.gate());
+        ChangeCheck.write(record, rule, asked.gateIfAsked());
         if (d.outcome() == Outcome.REFUSE) {
             EpisodeRecords.setDecision(record, d, asked.at);
-            tellHuman(record, d);
+            tellHuman(record, d, store.latestEpisode(rule.name(), asked.target.key()).orElse(null), asked.at);
         }
         long c0 = System.nanoTime();
         boolean created = store.create(record);
@@ -392,12 +392,12 @@ public class RemediationPipeline {
         Decision d = step.decision();
         StateStore store = runtime.store();
         RemediationRecord record = ep.copy();
-        ChangeCheck.write(record, rule, asked.gate());
+        ChangeCheck.write(record, rule, asked.gateIfAsked());
         EpisodeFolds.addInstance(record, id, asked.at);
         record.spec.trigger.value = asked.value().raw();
         if (d.outcome() == Outcome.REFUSE) {
             EpisodeRecords.setDecision(record, d, asked.at);
-            tellHuman(record, d);
+            tellHuman(record, d, null, asked.at);
         } else {
             record.status.phase = Phase.EVALUATING; // claimed again: the admission below belongs to this record only
             record.retireDecision();
@@ -413,12 +413,17 @@ public class RemediationPipeline {
         return admitAndWrite(alert, rule, ruleSet, asked, d, record);
     }
 
+    /** A flapping alert opens an episode per firing: its people are told once in this long, not per episode. */
+    static final Duration TELL_HUMAN_AGAIN = Duration.ofHours(1);
+
     /**
      * A refusal by the change gate is the one "no" someone must act on (the alert is real, nothing of ours to undo): it
-     * is said in chat as well, with the same write as the decision.
+     * is said in chat as well, with the same write as the decision, unless the previous episode said the same lately.
      */
-    private void tellHuman(RemediationRecord record, Decision d) {
-        if (chat && (d.reason() == Reason.NO_RECENT_CHANGE || d.reason() == Reason.CHANGED_AFTER_ALERT)
+    private void tellHuman(RemediationRecord record, Decision d, RemediationRecord previous, Instant now) {
+        boolean toldLately = previous != null && previous.status.decision != null && d.reason().name().equals(previous.status.decision.reason)
+                && previous.status.decision.decidedAt != null && previous.status.decision.decidedAt.isAfter(now.minus(TELL_HUMAN_AGAIN));
+        if (chat && !toldLately && (d.reason() == Reason.NO_RECENT_CHANGE || d.reason() == Reason.CHANGED_AFTER_ALERT)
                 && record.status.notices.stream().noneMatch(n -> io.autonova.remediator.notify.NoticeText.NEEDS_HUMAN.equals(n.event))) {
             RemediationRecord.Notice n = new RemediationRecord.Notice();
             n.channel = "chat";
@@ -478,12 +483,17 @@ public class RemediationPipeline {
         DecisionInput input() {
             if (input == null) {
                 input = new DecisionInput(rule.name(), target.namespace(), target.deployment(), alert.firing(), false, rule.threshold(), value(),
-                        alert.startsAt(), rule.minFiringDuration(), rule.limits(), ruleSet.globalLimits(), runtime.dryRun(), gate());
+                        alert.startsAt(), rule.minFiringDuration(), rule.limits(), ruleSet.globalLimits(), runtime.dryRun(), this::gate);
             }
             return input;
         }
 
-        /** The change gate's verdict, from the watch caches; a resolved alert never acts, so it is not asked then. */
+        /** The verdict if the policy got as far as asking it (a decision to act, or a refusal by the gate), else null. */
+        ChangeGate.Verdict gateIfAsked() {
+            return gate;
+        }
+
+        /** The change gate's verdict, from the watch caches, once; a resolved alert never acts, so it is not asked then. */
         ChangeGate.Verdict gate() {
             if (gate == null) {
                 gate = !alert.firing() ? ChangeGate.Verdict.notAsked(rule.scenarioName())

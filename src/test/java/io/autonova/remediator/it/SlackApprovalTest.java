@@ -26,6 +26,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.*;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -206,5 +207,10 @@ class SlackApprovalTest extends ClusterTestSupport {
                         && m.getString("blocks[1].fields.text").contains("What changed")));
         assertEquals("sent", record(name).getString("status.notices.find { it.event == 'needs-human' }.phase"));
         assertEquals(ClusterFixtures.image("web", 3), image(ns, "web"));
+        // The alert fires again (a new instance, a new episode): the people were told within the hour, not again.
+        JsonPath again = post(Alerts.body(Alerts.firing(Map.of("alertname", "HighErrorRate", "severity", "critical", "namespace", ns, "service", "web"), "0.4")));
+        assertEquals("NO_RECENT_CHANGE", again.getString("results[0].reason"));
+        assertNotEquals(name, again.getString("results[0].remediation"));
+        assertEquals(List.of(), record(again.getString("results[0].remediation")).getList("status.notices.findAll { it.event == 'needs-human' }"));
     }
 }
