@@ -32,8 +32,43 @@ public final class ConfigHistory {
     public static final String FIRST_SEEN_AT = "autonova.io/first-seen-at";
     public static final String CONTENT_HASH = "autonova.io/content-hash";
 
-    /** One kept content of an object: its hash, when it was first and last seen, and the snapshot holding it. */
-    public record Version(String hash, Instant firstSeen, Instant seenAt, String snapshot, boolean knownBad) {
+    /**
+     * One kept content of an object: its hash, when it was first and last seen, the snapshot holding it, and a digest per
+     * key (what changed between two contents is said by key name, never by value: a Secret's digests are keyed like its hash).
+     */
+    public record Version(String hash, Instant firstSeen, Instant seenAt, String snapshot, boolean knownBad, Map<String, String> keys) {
+        public Version {
+            keys = keys == null ? Map.of() : Map.copyOf(keys);
+        }
+
+        public Version(String hash, Instant firstSeen, Instant seenAt, String snapshot, boolean knownBad) {
+            this(hash, firstSeen, seenAt, snapshot, knownBad, Map.of());
+        }
+    }
+
+    /** The keys whose values differ between two contents (added, removed or changed), sorted. */
+    public static List<String> changedKeys(Version before, Version after) {
+        java.util.TreeSet<String> out = new java.util.TreeSet<>();
+        after.keys().forEach((k, v) -> {
+            if (!v.equals(before.keys().get(k))) {
+                out.add(k);
+            }
+        });
+        before.keys().keySet().stream().filter(k -> !after.keys().containsKey(k)).forEach(out::add);
+        return List.copyOf(out);
+    }
+
+    private static Map<String, String> digests(HasMetadata snapshot) {
+        Map<String, String> all = new TreeMap<>();
+        if (snapshot instanceof ConfigMap c) {
+            (c.getData() == null ? Map.<String, String>of() : c.getData()).forEach((k, v) -> all.put(k, Hashes.sha256Hex(v).substring(0, 16)));
+            (c.getBinaryData() == null ? Map.<String, String>of() : c.getBinaryData()).forEach((k, v) -> all.put(k, Hashes.sha256Hex(v).substring(0, 16)));
+        } else if (snapshot instanceof Secret s) {
+            javax.crypto.spec.SecretKeySpec key = secretHashKey;
+            (s.getData() == null ? Map.<String, String>of() : s.getData()).forEach((k, v) -> all.put(k, key == null ? Hashes.sha256Hex(v).substring(0, 16)
+                    : java.util.HexFormat.of().formatHex(Hashes.hmacSha256(key, v.getBytes(java.nio.charset.StandardCharsets.UTF_8))).substring(0, 16)));
+        }
+        return all;
     }
 
     /** On a snapshot whose content a run rolled back from: never restored again by a later run. */
@@ -172,7 +207,7 @@ public final class ConfigHistory {
                 : cluster.configMaps(namespace, Map.of(SNAPSHOT_OF, source, SNAPSHOT_KIND, "ConfigMap"));
         return snaps.stream().sorted(BY_SEEN.reversed()).map(s -> new Version(annotation(s, CONTENT_HASH), Instant.parse(annotation(s, FIRST_SEEN_AT)),
                 Instant.parse(annotation(s, SEEN_AT)), s.getMetadata().getName(), s.getMetadata().getAnnotations() != null
-                && s.getMetadata().getAnnotations().containsKey(ROLLED_BACK_BY))).toList();
+                && s.getMetadata().getAnnotations().containsKey(ROLLED_BACK_BY), digests(s))).toList();
     }
 
     /** Marks the snapshot of a content a run rolled back from as known bad. */

@@ -105,14 +105,23 @@ public final class ReleaseHistory {
             Instant at = created(rs);
             boolean exact = at != null && !reused;
             if (reused && e.getKey() == current) {
-                Instant progressed = progressedTo(d, rs.getMetadata().getName());
-                at = progressed != null ? progressed : at;
+                // Rolled out again: its creation says nothing of when. Unknown rather than old, or the gate would take the
+                // release before it for the newest.
+                at = progressedTo(d, rs.getMetadata().getName());
             }
             PodTemplateSpec before = previous == null ? null : previous.getSpec().getTemplate();
             out.add(new Change(Change.Kind.RELEASE, at, exact, object, previous == null ? null : label(previous),
                     label(rs), before == null ? null : templateHash(before), templateHash(rs.getSpec().getTemplate()),
                     before == null ? List.of("first known revision") : differences(before, rs.getSpec().getTemplate()), null));
             previous = rs;
+        }
+        if (current > 0 && !byRevision.containsKey(current)) {
+            // The Deployment is at a revision whose ReplicaSet is not (yet) seen: a rollout under way, of unknown time.
+            PodTemplateSpec before = previous == null ? null : previous.getSpec().getTemplate();
+            out.add(new Change(Change.Kind.RELEASE, null, false, object, previous == null ? null : label(previous),
+                    "revision " + current + " (" + String.join(", ", images(d.getSpec().getTemplate())) + ")", before == null ? null : templateHash(before),
+                    templateHash(d.getSpec().getTemplate()), before == null ? List.of("its ReplicaSet is not seen yet")
+                    : differences(before, d.getSpec().getTemplate()), null));
         }
         return out;
     }
@@ -226,9 +235,16 @@ public final class ReleaseHistory {
         for (int i = 1; i < ordered.size(); i++) {
             ConfigHistory.Version before = ordered.get(i - 1);
             ConfigHistory.Version after = ordered.get(i);
+            List<String> details = new ArrayList<>();
+            List<String> keys = ConfigHistory.changedKeys(before, after);
+            if (!keys.isEmpty()) {
+                details.add("keys changed: " + String.join(", ", keys)); // names only: a Secret's values never leave it
+            }
+            if (after.knownBad()) {
+                details.add("a content this service rolled back from before");
+            }
             out.add(new Change(Change.Kind.CONFIG, after.seenAt(), true, object, "content " + shortHash(before.hash()),
-                    "content " + shortHash(after.hash()), before.hash(), after.hash(),
-                    after.knownBad() ? List.of("a content this service rolled back from before") : List.of(), null));
+                    "content " + shortHash(after.hash()), before.hash(), after.hash(), details, null));
         }
         return out;
     }
@@ -272,7 +288,8 @@ public final class ReleaseHistory {
         }
         for (Run r : runs) {
             Instant end = (r.finished() == null ? now : r.finished()).plus(c.exact() ? OWN_SLACK : OWN_SLACK.multipliedBy(10));
-            if (r.started() != null && !c.at().isBefore(r.started()) && !c.at().isAfter(end)) {
+            // The API server's times have whole seconds: a change in the second the run started is the run's.
+            if (r.started() != null && !c.at().isBefore(r.started().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)) && !c.at().isAfter(end)) {
                 return c.by("remediation " + r.record());
             }
         }

@@ -32,12 +32,15 @@ public record ChangeTimeline(String target, boolean found, List<Change> changes,
         return new ChangeTimeline(target, false, List.of(), List.of(why), List.of(), List.of(), false);
     }
 
-    /** Sorted newest first (unknown times last), cut to {@link #MAX_CHANGES} and to {@link #MAX_AGE} before {@code now}. */
+    /**
+     * Sorted newest first, cut to {@link #MAX_CHANGES} and to {@link #MAX_AGE} before {@code now}. A change of unknown time
+     * comes first: it may be the newest (a rollout under way), and the gate must not take an older one for it.
+     */
     public static List<Change> bound(List<Change> changes, Instant now) {
         Instant oldest = now.minus(MAX_AGE);
         List<Change> sorted = new ArrayList<>(changes);
         java.util.Collections.reverse(sorted); // changes come oldest first: of two at the same second, the later listed is newer
-        sorted.sort(Comparator.comparing(Change::at, Comparator.nullsLast(Comparator.<Instant>reverseOrder())));
+        sorted.sort(Comparator.comparing(Change::at, Comparator.nullsFirst(Comparator.<Instant>reverseOrder())));
         return sorted.stream().filter(c -> c.at() == null || c.at().isAfter(oldest)).limit(MAX_CHANGES).toList();
     }
 

@@ -6,7 +6,6 @@ import io.autonova.remediator.cluster.ReleaseHistory;
 import io.autonova.remediator.domain.Change;
 import io.autonova.remediator.domain.ChangeTimeline;
 import io.autonova.remediator.policy.ChangeGate;
-import io.autonova.remediator.policy.TargetState;
 import io.autonova.remediator.state.RemediationRecord;
 import io.autonova.remediator.state.StateStore;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -265,18 +264,13 @@ public final class ChangeWatch {
         return t;
     }
 
-    /** This service's runs on the target, from the target's admitted actions and their records. */
+    /** This service's runs on the target that acted (not dry-runs): from its records, which outlive the policy's windows. */
     private List<ReleaseHistory.Run> runs(String key) {
-        TargetState ts = store.target(key).value().state();
         List<ReleaseHistory.Run> out = new ArrayList<>();
-        for (TargetState.Action a : ts.actions()) {
-            if (a.dryRun()) {
-                continue;
+        for (RemediationRecord r : store.recordsOf(key)) {
+            if (!r.spec.dryRun && r.status.startedAt != null) {
+                out.add(new ReleaseHistory.Run(r.name, r.status.startedAt, r.status.finishedAt));
             }
-            Optional<RemediationRecord> r = store.record(a.record());
-            Instant started = r.map(x -> x.status.startedAt).orElse(a.at());
-            Instant finished = r.map(x -> x.status.finishedAt).orElse(null);
-            out.add(new ReleaseHistory.Run(a.record(), started == null ? a.at() : started, finished));
         }
         return out;
     }

@@ -120,6 +120,13 @@ final class ConfigRestore {
                 continue;
             }
             String current = hash(o);
+            io.autonova.remediator.state.RemediationRecord.ChangeRef decided = ctx.record().spec.change;
+            if (decided != null && "config".equals(decided.kind) && (kind + " " + t.namespace() + "/" + name).equals(decided.object)
+                    && decided.toRef != null && !decided.toRef.equals(current)) {
+                // The run undoes the content it was decided on: another content since is someone's newer change.
+                return StepResult.fail(FailureReason.CHANGED_SINCE_ALERT, decided.object + " no longer holds the content the run was decided on ("
+                        + decided.to + "): it changed since, so the run leaves it alone");
+            }
             List<ConfigHistory.Version> versions = ConfigHistory.versions(ctx.cluster(), kind, t.namespace(), name);
             int at = -1;
             for (int i = 0; i < versions.size(); i++) {

@@ -54,6 +54,11 @@ public class InMemoryStateStore implements StateStore {
     }
 
     @Override
+    public List<RemediationRecord> recordsOf(String targetKey) {
+        return records.ofTarget(targetKey);
+    }
+
+    @Override
     public Optional<RemediationRecord> fetch(String name) {
         return records.get(name);
     }

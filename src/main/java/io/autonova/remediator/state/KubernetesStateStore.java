@@ -278,6 +278,11 @@ public class KubernetesStateStore implements StateStore {
     }
 
     @Override
+    public List<RemediationRecord> recordsOf(String targetKey) {
+        return records.ofTarget(targetKey);
+    }
+
+    @Override
     public Optional<RemediationRecord> fetch(String name) {
         return call("read remediation " + name, () -> {
             GenericKubernetesResource r = client.genericKubernetesResources(REMEDIATION).inNamespace(namespace).withName(name).get();

@@ -19,6 +19,7 @@ final class RecordIndex {
 
     private final Map<String, Entry> byName = new ConcurrentHashMap<>();
     private final Map<String, ConcurrentSkipListMap<Integer, String>> episodes = new ConcurrentHashMap<>();
+    private final Map<String, java.util.Set<String>> byTarget = new ConcurrentHashMap<>();
 
     static long version(String rv) {
         try {
@@ -41,6 +42,7 @@ final class RecordIndex {
         });
         if (changed[0]) {
             episodes.computeIfAbsent(episodeKey(r.spec.rule, r.targetKey()), k -> new ConcurrentSkipListMap<>()).put(r.spec.episode, r.name);
+            byTarget.computeIfAbsent(r.targetKey(), k -> ConcurrentHashMap.newKeySet()).add(r.name);
         }
         return changed[0];
     }
@@ -52,7 +54,21 @@ final class RecordIndex {
             if (m != null) {
                 m.remove(e.record().spec.episode, name);
             }
+            var t = byTarget.get(e.record().targetKey());
+            if (t != null) {
+                t.remove(name);
+            }
         }
+    }
+
+    /** The records of one target (every rule's, every episode's), in no order. */
+    List<RemediationRecord> ofTarget(String targetKey) {
+        var names = byTarget.get(targetKey);
+        List<RemediationRecord> out = new ArrayList<>();
+        if (names != null) {
+            names.forEach(n -> get(n).ifPresent(out::add));
+        }
+        return out;
     }
 
     Optional<RemediationRecord> get(String name) {

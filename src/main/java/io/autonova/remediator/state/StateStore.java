@@ -32,6 +32,11 @@ public interface StateStore {
     /** Reads from the server, bypassing the cache (after a conflict). */
     Optional<RemediationRecord> fetch(String name);
 
+    /** The cached records of one target ({@code namespace/deployment}), every rule's and episode's. */
+    default List<RemediationRecord> recordsOf(String targetKey) {
+        return records().stream().filter(r -> targetKey.equals(r.targetKey())).toList();
+    }
+
     /** Creates the record; false when a record of that name already exists. Sets its version. */
     boolean create(RemediationRecord record);
 

@@ -74,6 +74,23 @@ class ReleaseHistoryTest {
         assertEquals("revision 4 (" + ClusterFixtures.image("web", 2) + ")", newest.to());
         assertEquals(progressed, newest.at());
         assertFalse(newest.exact());
+
+        // Without the controller's word on it yet, its time is unknown (never its old creation), and it stays the newest.
+        h.deployment().getStatus().setConditions(List.of());
+        Change unknown = build(h, Map.of(), List.of(), List.of()).newest(Change.Kind.RELEASE).orElseThrow();
+        assertEquals("revision 4 (" + ClusterFixtures.image("web", 2) + ")", unknown.to());
+        assertNull(unknown.at());
+    }
+
+    @Test
+    void aRevisionWhoseReplicaSetIsNotSeenYetIsTheNewestOfUnknownTime() {
+        ClusterFixtures.History h = ClusterFixtures.history("shop", "web", 3, Map.of(), Map.of(), Duration.ofDays(2));
+        h.deployment().getMetadata().getAnnotations().put(ReleaseHistory.REVISION_ANNOTATION, "4");
+        h.deployment().getSpec().getTemplate().getSpec().getContainers().get(0).setImage("registry.example/web:1.4.0");
+        Change newest = build(h, Map.of(), List.of(), List.of()).newest(Change.Kind.RELEASE).orElseThrow();
+        assertEquals("revision 4 (registry.example/web:1.4.0)", newest.to());
+        assertNull(newest.at());
+        assertEquals(List.of("image of web: " + ClusterFixtures.image("web", 3) + " -> registry.example/web:1.4.0"), newest.details());
     }
 
     @Test
@@ -82,6 +99,10 @@ class ReleaseHistoryTest {
         ChangeTimeline t = build(h, Map.of(), List.of(), List.of(new ReleaseHistory.Run("error-rate-1", NOW.minus(Duration.ofMinutes(3)), NOW.minusSeconds(30))));
         assertEquals("remediation error-rate-1", t.of(Change.Kind.RELEASE).get(0).by());
         assertNull(t.of(Change.Kind.RELEASE).get(1).by(), "a day earlier: not during the run");
+        // The API server dates in whole seconds: a rollout created in the second the run started (at .4 s) is the run's.
+        Instant created = Instant.parse(h.replicaSets().get(1).getMetadata().getCreationTimestamp());
+        ChangeTimeline sameSecond = build(h, Map.of(), List.of(), List.of(new ReleaseHistory.Run("error-rate-2", created.plusMillis(400), null)));
+        assertEquals("remediation error-rate-2", sameSecond.of(Change.Kind.RELEASE).get(0).by());
     }
 
     @Test
@@ -91,8 +112,10 @@ class ReleaseHistoryTest {
         spec.setVolumes(List.of(new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("c").withNewConfigMap().withName("web-config").endConfigMap().build(),
                 new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("s").withNewSecret().withSecretName("web-secret").endSecret().build()));
         Map<String, List<ConfigHistory.Version>> config = Map.of("ConfigMap/web-config", List.of(
-                new ConfigHistory.Version("bbbbbbbbbb", NOW.minusSeconds(300), NOW.minusSeconds(300), "web-config-snap-b", false),
-                new ConfigHistory.Version("aaaaaaaaaa", NOW.minus(Duration.ofDays(9)), NOW.minus(Duration.ofDays(9)), "web-config-snap-a", false)));
+                new ConfigHistory.Version("bbbbbbbbbb", NOW.minusSeconds(300), NOW.minusSeconds(300), "web-config-snap-b", false,
+                        Map.of("timeout", "d2", "level", "d1", "new-flag", "d9")),
+                new ConfigHistory.Version("aaaaaaaaaa", NOW.minus(Duration.ofDays(9)), NOW.minus(Duration.ofDays(9)), "web-config-snap-a", false,
+                        Map.of("timeout", "d0", "level", "d1", "gone", "d3"))));
         Job migrate = new JobBuilder().withNewMetadata().withName("web-migrate-5").withNamespace("shop").withLabels(Map.of(ReleaseHistory.MIGRATION_FOR, "web"))
                 .endMetadata().withNewSpec().withNewTemplate().withNewSpec().addNewContainer().withName("m").withImage(ClusterFixtures.image("web", 2))
                 .endContainer().endSpec().endTemplate().endSpec().withNewStatus().withSucceeded(1).withCompletionTime(NOW.minusSeconds(400).toString())
@@ -105,6 +128,7 @@ class ReleaseHistoryTest {
         assertEquals("ConfigMap shop/web-config", c.object());
         assertEquals(NOW.minusSeconds(300), c.at());
         assertEquals("aaaaaaaaaa", c.fromRef());
+        assertEquals(List.of("keys changed: gone, new-flag, timeout"), c.details(), "by name, never by value");
         assertEquals(NOW.minusSeconds(400), t.newest(Change.Kind.MIGRATION).orElseThrow().at());
         assertTrue(t.migrationUndo(), "the release ships its undo");
         assertTrue(t.gaps().stream().anyMatch(g -> g.startsWith("Secret/web-secret: no kept history")), t.gaps().toString());

@@ -149,6 +149,26 @@ class ConfigurationRollbackTest {
     }
 
     @Test
+    void aContentChangedAgainSinceTheDecisionIsLeftAlone() {
+        String ns = cluster(Map.of("FEATURE_X", "on", "LOG_LEVEL", "info"), null);
+        String name = admit(ns, Map.of("changedWithin", "15m"));
+        RemediationRecord r = h.record(name).copy();
+        r.spec.change = new RemediationRecord.ChangeRef();
+        r.spec.change.kind = "config";
+        r.spec.change.object = "ConfigMap " + ns + "/checkout-config";
+        r.spec.change.to = "content decided on";
+        r.spec.change.toRef = ConfigHistory.hash(client.configMaps().inNamespace(ns).withName("checkout-config").get());
+        assertTrue(h.store.update(r));
+        // Someone fixes the configuration by hand before the run starts.
+        cm(ns, "checkout-config", true, Map.of("FEATURE_X", "fixed", "LOG_LEVEL", "info"));
+        h.drive(h.replica("a", 0, 0), name, 100);
+        RemediationRecord done = h.record(name);
+        assertEquals(Phase.FAILED, done.status.phase);
+        assertEquals("CHANGED_SINCE_ALERT", done.status.failureReason, done.status.message);
+        assertEquals(Map.of("FEATURE_X", "fixed", "LOG_LEVEL", "info"), config(ns), "the newer fix is left in place");
+    }
+
+    @Test
     void aBadConfigChangeIsRestoredAndTheAppRestartedAsKubectlDoes() {
         String ns = cluster(Map.of("FEATURE_X", "on", "LOG_LEVEL", "info"), null);
         String name = admit(ns, Map.of("changedWithin", "15m"));

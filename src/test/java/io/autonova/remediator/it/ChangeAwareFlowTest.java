@@ -186,5 +186,6 @@ class ChangeAwareFlowTest extends ClusterTestSupport {
         assertEquals("configuration", rec.getString("spec.change.row"));
         assertEquals("config", rec.getString("spec.change.kind"));
         assertEquals("ConfigMap " + ns + "/web-config", rec.getString("spec.change.object"));
+        assertEquals(List.of("keys changed: timeout"), rec.getList("spec.change.details"));
     }
 }
