@@ -254,7 +254,7 @@ class KafkaReplicasIT {
         ServiceProcess front = replica("backbone-front", topic, "backbone", Map.of("REMEDIATOR_KAFKA_WEBHOOK_BACKBONE", "true",
                 "MP_MESSAGING_INCOMING_SIGNALS_ENABLED", "false"));
         String alert = "{\"receiver\":\"autonova\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\",\"labels\":{\"alertname\":\"HighErrorRate\","
-                + "\"namespace\":\"" + ns + "\",\"service\":\"svc\"},\"annotations\":{\"value\":\"0.5\"},\"startsAt\":\"2026-11-28T03:00:00Z\","
+                + "\"namespace\":\"" + ns + "\",\"service\":\"svc\"},\"annotations\":{\"value\":\"0.5\"},\"startsAt\":\"" + Instant.now().minusSeconds(300) + "\","
                 + "\"endsAt\":\"0001-01-01T00:00:00Z\",\"generatorURL\":\"http://prometheus/graph\",\"fingerprint\":\"00000000000000b1\"}],"
                 + "\"groupLabels\":{},\"commonLabels\":{},\"commonAnnotations\":{},\"externalURL\":\"http://alertmanager\",\"version\":\"4\","
                 + "\"groupKey\":\"{}:{}\",\"truncatedAlerts\":0}";
