@@ -6,6 +6,7 @@ import io.autonova.remediator.state.Phase;
 import io.autonova.remediator.state.RemediationRecord;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -21,6 +22,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class ChangeNamedByRecordTest {
 
     KubernetesClient client;
+    EngineHarness h;
+    String ns;
+
+    @BeforeEach
+    void deployThreeRevisions() {
+        h = new EngineHarness(client);
+        ns = h.namespace();
+        h.deploy(ns, "api", 3, Map.of());
+    }
 
     private static String name(EngineHarness h, String ns, String fromTemplate, String toTemplate) {
         String name = h.admit(ns, "api", "immediate-rollback", null);
@@ -37,9 +47,6 @@ class ChangeNamedByRecordTest {
 
     @Test
     void theRunGoesBackToTheRevisionTheChangeCameFrom() {
-        EngineHarness h = new EngineHarness(client);
-        String ns = h.namespace();
-        h.deploy(ns, "api", 3, Map.of());
         String current = RolloutUndo.templateHash(h.deployment(ns, "api").getSpec().getTemplate());
         // Revision 2 was, say, a release nobody undoes automatically: the change the alert is about came from revision 1.
         String name = name(h, ns, RolloutUndo.templateHash(ClusterFixtures.template("api", 1, null)), current);
@@ -50,9 +57,6 @@ class ChangeNamedByRecordTest {
 
     @Test
     void aDeploymentThatChangedSinceTheDecisionIsLeftAlone() {
-        EngineHarness h = new EngineHarness(client);
-        String ns = h.namespace();
-        h.deploy(ns, "api", 3, Map.of());
         String name = name(h, ns, RolloutUndo.templateHash(ClusterFixtures.template("api", 1, null)),
                 RolloutUndo.templateHash(ClusterFixtures.template("api", 2, null)));
         h.drive(h.replica("a", 0, 0), name, 300);
@@ -64,9 +68,6 @@ class ChangeNamedByRecordTest {
 
     @Test
     void theRevisionTheChangeCameFromIsGone() {
-        EngineHarness h = new EngineHarness(client);
-        String ns = h.namespace();
-        h.deploy(ns, "api", 3, Map.of());
         String current = RolloutUndo.templateHash(h.deployment(ns, "api").getSpec().getTemplate());
         String name = name(h, ns, "a-template-no-replicaset-has", current);
         h.drive(h.replica("a", 0, 0), name, 300);
