@@ -405,7 +405,8 @@ public final class ReleaseHistory {
         return o.getMetadata().getLabels() == null ? null : o.getMetadata().getLabels().get(key);
     }
 
-    static Instant created(HasMetadata o) {
+    /** When the API server created it; null when unset or unreadable. */
+    public static Instant created(HasMetadata o) {
         return parse(o.getMetadata().getCreationTimestamp());
     }
 

@@ -303,7 +303,7 @@ public final class ChangeWatch {
     private Instant newestRelease(Deployment d) {
         long current = ReleaseHistory.revision(d.getMetadata().getAnnotations());
         return replicaSetsOf(d).stream().filter(rs -> ReleaseHistory.revision(rs.getMetadata().getAnnotations()) == current)
-                .map(rs -> rs.getMetadata().getCreationTimestamp()).filter(Objects::nonNull).map(Instant::parse).findFirst().orElse(null);
+                .map(ReleaseHistory::created).filter(Objects::nonNull).findFirst().orElse(null);
     }
 
     public void stop() {

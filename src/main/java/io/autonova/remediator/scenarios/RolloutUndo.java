@@ -1,9 +1,7 @@
 package io.autonova.remediator.scenarios;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import io.autonova.remediator.cluster.ReleaseHistory;
 import io.autonova.remediator.domain.Json;
-import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 
@@ -31,8 +29,6 @@ public final class RolloutUndo {
             "deployment.kubernetes.io/desired-replicas",
             "deployment.kubernetes.io/max-replicas",
             "deprecated.deployment.rollback.to");
-    private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
-    };
 
     public enum Kind { PATCH, ALREADY_AT_REVISION, REFUSED }
 
