@@ -208,6 +208,29 @@ public final class ChangeWatch {
         return Optional.empty();
     }
 
+    /**
+     * The Deployment and its ReplicaSets come through two watches: the one may bring a new revision a moment before the
+     * other brings its ReplicaSet. Waits that moment (at most {@link #CATCH_UP}) rather than read a rollout of unknown time.
+     */
+    private void awaitRevisionSeen(Deployment d) {
+        long current = ReleaseHistory.revision(d.getMetadata().getAnnotations());
+        long deadline = System.nanoTime() + CATCH_UP.toNanos();
+        while (current > 0 && replicaSetsOf(d).stream().noneMatch(rs -> ReleaseHistory.revision(rs.getMetadata().getAnnotations()) == current)) {
+            if (System.nanoTime() > deadline) {
+                return; // still not seen: the timeline says the rollout's time is unknown, and the gate refuses
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** How long a timeline waits for the ReplicaSet watch to catch up with the Deployment's. */
+    static final Duration CATCH_UP = Duration.ofSeconds(1);
+
     private List<ReplicaSet> replicaSetsOf(Deployment d) {
         List<ReplicaSet> out = new ArrayList<>();
         for (SharedIndexInformer<ReplicaSet> i : replicaSets) {
@@ -254,6 +277,7 @@ public final class ChangeWatch {
                 scaled = List.copyOf(s);
             }
         }
+        awaitRevisionSeen(d);
         ChangeTimeline t = ReleaseHistory.build(new ReleaseHistory.Inputs(d, replicaSetsOf(d), config, configHistoryKept, jobsIn(namespace),
                 runs(key), scaled, releaseGroup(d)), clock.instant());
         if (!jobsWatched) {
