@@ -27,6 +27,8 @@ public interface RemediatorConfig {
 
     ArgoCd argocd();
 
+    GitOps gitops();
+
     Records records();
 
     /** This replica's identity in Leases and records; default: the host name (the pod name in Kubernetes). */
@@ -297,6 +299,34 @@ public interface RemediatorConfig {
          * {@code U0123ABCD=alice} (acts as Kubernetes user alice: RBAC's approve is asked, rule approver lists apply).
          */
         Optional<java.util.List<String>> slackApprovers();
+    }
+
+    /** Git write-back after an Argo CD rollback (rules opt in with {@code gitops:}); off until repositories are listed. */
+    interface GitOps {
+        /** Git URLs (prefixes) this service may push to and open requests on; a rule's write-back to any other is refused. */
+        Optional<java.util.List<String>> repositories();
+
+        /** {@code github} or {@code gitlab}: whose REST API opens pull/merge requests. */
+        @WithDefault("github")
+        String provider();
+
+        /** The provider's REST API root; default https://api.github.com or https://gitlab.com/api/v4. */
+        Optional<java.net.URI> apiUrl();
+
+        /** A token with push and pull-request rights, read at each call: the HTTPS password for Git and the API's bearer token. */
+        Optional<Path> tokenFile();
+
+        /** The HTTPS user name the token goes with; default x-access-token (GitHub) or oauth2 (GitLab). */
+        Optional<String> username();
+
+        @WithDefault("autonova-remediator")
+        String authorName();
+
+        @WithDefault("autonova-remediator@users.noreply.autonova.io")
+        String authorEmail();
+
+        /** Where the bare mirrors live (one per repository); rebuilt by fetching when lost. */
+        Optional<Path> workDir();
     }
 
     interface ArgoCd {

@@ -11,7 +11,7 @@ public enum EngineOutput {
     FROM_TEMPLATE("fromTemplate"),
     /** If the run fails after this step, the target is held for a human, for this reason. */
     HOLD_ON_FAILURE("holdOnFailure"),
-    /** {@code true}: Git (Argo CD's source) must be changed to match the rollback; said on the record and in notices. */
+    /** {@code true}: Git (Argo CD's source) must be changed to match the rollback; said on the record and in notices. {@code false}: it was. */
     GIT_MUST_FOLLOW("gitMustFollow"),
     /** A sentence for the operator: something the service cannot do and a human must. */
     HUMAN_ACTION("humanAction"),

@@ -33,6 +33,11 @@ public enum FailureReason {
     ALERT_RESOLVED("the alert resolved while the run waited for approval; nothing was changed"),
     RECORD_NOT_ADMITTED("the record does not carry this service's seal (written or changed outside it) or its target or parameters fail the "
             + "rule checks: it was not run"),
+    GIT_WRITE_BACK_REFUSED("Git could not be made to follow the rollback (write-back not configured or not allowed for the repository, no single "
+            + "Git source, history rewritten, or Git unreachable): automated sync stays off", true),
+    GIT_REQUEST_CLOSED("the pull or merge request with the revert was closed without merging: automated sync stays off", true),
+    GIT_MOVED_ON("a newer commit changed the application's files before the revert landed: automated sync stays off", true),
+    GIT_NOT_MERGED("the revert did not reach the tracked branch within the rule's gitops mergeTimeout: automated sync stays off", true),
     COMPENSATION_FAILED("undoing an earlier step failed; the target waits for a human", true);
 
     private final String description;

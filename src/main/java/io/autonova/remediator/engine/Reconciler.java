@@ -8,6 +8,7 @@ import io.autonova.remediator.domain.Target;
 import io.autonova.remediator.cluster.ApiFailure;
 import io.autonova.remediator.cluster.ClusterActions;
 import io.autonova.remediator.cluster.DryRunClusterActions;
+import io.autonova.remediator.peers.GitOps;
 import io.autonova.remediator.peers.PrometheusClient;
 import io.autonova.remediator.state.EventRecorder;
 import io.autonova.remediator.state.Phase;
@@ -47,9 +48,9 @@ public class Reconciler {
 
     /** Settings that do not change while the service runs. */
     public record Settings(String identity, Duration leaseDuration, Duration pollInterval, Duration verifyTimeout, String argoNamespace,
-                           PrometheusClient prometheus, List<String> notices) {
+                           PrometheusClient prometheus, List<String> notices, GitOps gitops) {
         public Settings(String identity, Duration leaseDuration, Duration pollInterval, Duration verifyTimeout, String argoNamespace) {
-            this(identity, leaseDuration, pollInterval, verifyTimeout, argoNamespace, null, List.of());
+            this(identity, leaseDuration, pollInterval, verifyTimeout, argoNamespace, null, List.of(), null);
         }
     }
 
@@ -304,7 +305,7 @@ public class Reconciler {
         Duration verify = rec.spec.parameters.containsKey("verifyTimeout") ? Durations.parse(rec.spec.parameters.get("verifyTimeout"))
                 : settings.verifyTimeout();
         return new RunContext(rec, t, on, settings.argoNamespace(), now, verify, store.target(rec.targetKey()).value().state(),
-                settings.prometheus());
+                settings.prometheus(), settings.gitops());
     }
 
     /** Runs or resumes one step (or compensation) of the run. */
@@ -516,7 +517,7 @@ public class Reconciler {
             r.status.humanActions.add(human);
         }
         if (EngineOutput.GIT_MUST_FOLLOW.in(outputs) != null) {
-            r.status.gitMustFollow = true;
+            r.status.gitMustFollow = Boolean.parseBoolean(EngineOutput.GIT_MUST_FOLLOW.in(outputs)); // false: Git write-back made them agree
         }
     }
 

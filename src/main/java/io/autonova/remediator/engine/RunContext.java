@@ -3,6 +3,7 @@ package io.autonova.remediator.engine;
 import io.autonova.remediator.policy.TargetState;
 import io.autonova.remediator.domain.Target;
 import io.autonova.remediator.cluster.ClusterActions;
+import io.autonova.remediator.peers.GitOps;
 import io.autonova.remediator.peers.PrometheusClient;
 import io.autonova.remediator.state.RemediationRecord;
 
@@ -12,11 +13,11 @@ import java.util.Map;
 
 /**
  * What a step sees of its run: the record as persisted (never changed by the step), the target, the
- * cluster adapters (in a dry-run, the what-if view that sends no write), Prometheus (null when not configured), and the
- * outputs of earlier steps.
+ * cluster adapters (in a dry-run, the what-if view that sends no write), Prometheus and Git write-back (null when not
+ * configured), and the outputs of earlier steps.
  */
 public record RunContext(RemediationRecord record, Target target, ClusterActions cluster, String argoNamespace, Instant now,
-                         Duration verifyTimeout, TargetState targetState, PrometheusClient prometheus) {
+                         Duration verifyTimeout, TargetState targetState, PrometheusClient prometheus, GitOps gitops) {
 
     public Map<String, String> parameters() {
         return record.spec.parameters;

@@ -2,7 +2,11 @@ package io.autonova.remediator.engine;
 
 import io.autonova.remediator.config.DaemonThreads;
 import io.autonova.remediator.config.RemediatorConfig;
+import io.autonova.remediator.peers.GitOps;
+import io.autonova.remediator.peers.GitRemote;
+import io.autonova.remediator.peers.HttpPeer;
 import io.autonova.remediator.peers.PrometheusClient;
+import io.autonova.remediator.peers.PullRequests;
 import io.autonova.remediator.config.RemediatorMetrics;
 import io.autonova.remediator.state.Phase;
 import io.autonova.remediator.state.RemediationRecord;
@@ -86,13 +90,28 @@ public class StepEngine {
         start();
     }
 
+    /** Git write-back, or null while no repository is listed (rules asking for it then hold their target after the rollback). */
+    static GitOps gitOps(RemediatorConfig.GitOps c) {
+        java.util.List<String> repos = c.repositories().orElse(java.util.List.of());
+        if (repos.isEmpty()) {
+            return null;
+        }
+        PullRequests.Provider provider = PullRequests.Provider.valueOf(c.provider().toUpperCase(java.util.Locale.ROOT));
+        java.net.URI api = c.apiUrl().orElse(java.net.URI.create(provider == PullRequests.Provider.GITHUB ? "https://api.github.com"
+                : "https://gitlab.com/api/v4"));
+        String user = c.username().orElse(provider == PullRequests.Provider.GITHUB ? "x-access-token" : "oauth2");
+        java.nio.file.Path work = c.workDir().orElse(java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "autonova-gitops"));
+        return new GitOps(repos, new GitRemote(work, c.tokenFile().orElse(null), user, c.authorName(), c.authorEmail()),
+                new PullRequests(provider, api, c.tokenFile().orElse(null), new HttpPeer(Duration.ofSeconds(10))));
+    }
+
     /** Starts the workers, the takeover scan and the Lease renewer. */
     public void start() {
         RemediatorConfig.Execution ex = config.execution();
         reconciler = new Reconciler(runtime.store(), runtime.cluster(), plans, runtime.events(), clock,
                 new Reconciler.Settings(runtime.identity(), ex.leaseDuration(), ex.pollInterval(), ex.verifyTimeout(), config.argocd().namespace(),
                         config.prometheus().url().map(u -> PrometheusClient.http(u, config.prometheus().tokenFile().orElse(null),
-                                config.prometheus().timeout())).orElse(null), config.noticeChannels()),
+                                config.prometheus().timeout())).orElse(null), config.noticeChannels(), gitOps(config.gitops())),
                 new Reconciler.Outcomes() {
                     @Override
                     public void finished(RemediationRecord r, Phase outcome) {

@@ -8,6 +8,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 /** A JSON-over-HTTP peer (Grafana, a chat webhook): one request, its status, body and Retry-After. */
@@ -29,8 +30,14 @@ public final class HttpPeer {
 
     /** Sends {@code body} (JSON, or none for GET); {@code tokenFile} is read at every call so a rotated token is picked up. */
     public Reply send(String method, URI uri, String body, Path tokenFile) throws IOException {
-        HttpRequest.Builder req = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json")
+        return send(method, uri, body, tokenFile, Map.of("Accept", "application/json"));
+    }
+
+    /** As {@link #send(String, URI, String, Path)}, with the peer's own headers (its Accept and API version). */
+    public Reply send(String method, URI uri, String body, Path tokenFile, Map<String, String> headers) throws IOException {
+        HttpRequest.Builder req = HttpRequest.newBuilder(uri).timeout(timeout)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(req::header);
         if (body != null) {
             req.header("Content-Type", "application/json");
         }

@@ -5,6 +5,7 @@ import io.autonova.remediator.domain.ChangeTimeline;
 import io.autonova.remediator.domain.Target;
 import io.autonova.remediator.policy.ChangeGate;
 import io.autonova.remediator.rules.Rule;
+import io.autonova.remediator.rules.Scenario;
 import io.autonova.remediator.runtime.ChangeWatch;
 import io.autonova.remediator.state.RemediationRecord;
 
@@ -70,6 +71,9 @@ final class ChangeCheck {
         }
         if (ChangeGate.CONFIGURATION.equals(v.scenario())) {
             r.spec.parameters.putIfAbsent("changedWithin", io.autonova.remediator.domain.Durations.format(rule.change().within()));
+        }
+        if (rule.change().auto() && !Scenario.fromRuleName(r.spec.scenario).map(Scenario::writesBackToGit).orElse(false)) {
+            r.spec.parameters.keySet().removeIf(k -> k.startsWith("gitops.")); // Git write-back follows a whole-application rollback only
         }
     }
 }

@@ -30,8 +30,9 @@ public final class RuleFileParser {
     private static final Pattern RULE_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
     private static final Set<String> TOP_LEVEL = Set.of("global", "defaults", "rules");
     private static final Set<String> RULE_FIELDS = Set.of("name", "description", "matchers", "threshold", "for", "target",
-            "scenario", "parameters", "limits", "signal", "verify", "approval", "changedWithin");
+            "scenario", "parameters", "limits", "signal", "verify", "approval", "changedWithin", "gitops");
     private static final Set<String> VERIFY_FIELDS = Set.of("query", "op", "bound", "window", "interval");
+    private static final Set<String> GITOPS_FIELDS = Set.of("mode", "mergeTimeout");
     private static final Set<String> SIGNAL_FIELDS = Set.of("kind", "window", "lateness", "minRequests", "op", "bound");
     static final java.time.Duration DEFAULT_LATENESS = java.time.Duration.ofSeconds(30);
     private static final Set<String> LIMIT_FIELDS = Set.of("cooldown", "targetRateLimit", "ruleRateLimit", "maxConsecutive");
@@ -219,6 +220,9 @@ public final class RuleFileParser {
         if (f.containsKey("verify")) {
             verify(f.get("verify"), where, parameters);
         }
+        if (f.containsKey("gitops")) {
+            gitops(f.get("gitops"), where, scenario, auto, parameters);
+        }
 
         TargetLimits limits = defaults;
         if (f.containsKey("limits")) {
@@ -275,6 +279,40 @@ public final class RuleFileParser {
     }
 
     /** The signal that must clear after the rollback: a PromQL query, a bound, a window and an interval. */
+    /** {@code gitops: {mode, mergeTimeout}}: kept in the parameters under {@code gitops.*}; none is the same as leaving it out. */
+    private void gitops(Node node, String where, Scenario scenario, boolean auto, Map<String, String> into) {
+        Map<String, Node> f = mapping(node, GITOPS_FIELDS, where + " gitops");
+        if (f == null) {
+            return;
+        }
+        String mode = f.containsKey("mode") ? scalar(f.get("mode"), "gitops mode") : null;
+        if (mode == null) {
+            error(node, where + ": gitops needs a mode (pull-request, push or none)");
+            return;
+        }
+        if (!Set.of("pull-request", "push", "none").contains(mode)) {
+            error(f.get("mode"), where + ": gitops mode must be pull-request, push or none, not '" + mode + "'");
+            return;
+        }
+        if (!auto && scenario != null && !scenario.writesBackToGit() && !"none".equals(mode)) {
+            error(f.get("mode"), where + ": gitops write-back follows a rollback of the whole Argo CD application (immediate-rollback, or auto "
+                    + "when it picks it); " + scenario.ruleName() + " rolls back part of it, so Git is left to a human");
+            return;
+        }
+        if ("none".equals(mode)) {
+            return;
+        }
+        into.put(Scenario.GITOPS_MODE, mode);
+        if (f.containsKey("mergeTimeout")) {
+            Duration d = duration(f.get("mergeTimeout"), where + ": gitops mergeTimeout");
+            if (d != null && (d.compareTo(Duration.ofMinutes(5)) < 0 || d.compareTo(Duration.ofDays(14)) > 0)) {
+                error(f.get("mergeTimeout"), where + ": gitops mergeTimeout must be between 5m and 14d");
+            } else if (d != null) {
+                into.put(Scenario.GITOPS_MERGE_TIMEOUT, Durations.format(d));
+            }
+        }
+    }
+
     private void verify(Node node, String where, Map<String, String> into) {
         Map<String, Node> f = mapping(node, VERIFY_FIELDS, where + " verify");
         if (f == null) {

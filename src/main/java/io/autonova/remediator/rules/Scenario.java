@@ -63,6 +63,18 @@ public interface Scenario {
             VERIFY_WINDOW, ParameterChecks.DURATION,
             VERIFY_INTERVAL, ParameterChecks.DURATION);
 
+    /** The {@code gitops} block of a rule, kept in the parameters under these keys (absent: Git is left to a human). */
+    String GITOPS_MODE = "gitops.mode";
+    String GITOPS_MERGE_TIMEOUT = "gitops.mergeTimeout";
+    Map<String, Function<String, Optional<String>>> GITOPS_CHECKS = Map.of(
+            GITOPS_MODE, v -> v.equals("pull-request") || v.equals("push") ? Optional.empty() : Optional.of("must be pull-request or push"),
+            GITOPS_MERGE_TIMEOUT, ParameterChecks.DURATION);
+
+    /** Whether a rollback through Argo CD can be followed by a revert in Git (the whole application goes back). */
+    default boolean writesBackToGit() {
+        return false;
+    }
+
     /** The parameters this scenario accepts, each with its check (returns a problem or empty). */
     default Map<String, Function<String, Optional<String>>> parameters() {
         Map<String, Function<String, Optional<String>>> all = new LinkedHashMap<>(COMMON);
@@ -78,7 +90,8 @@ public interface Scenario {
         List<String> problems = new ArrayList<>();
         Map<String, Function<String, Optional<String>>> accepted = parameters();
         p.forEach((k, v) -> {
-            Function<String, Optional<String>> check = k.startsWith("verify.") ? VERIFY_CHECKS.get(k) : accepted.get(k);
+            Function<String, Optional<String>> check = k.startsWith("verify.") ? VERIFY_CHECKS.get(k)
+                    : k.startsWith("gitops.") && writesBackToGit() ? GITOPS_CHECKS.get(k) : accepted.get(k);
             if (check == null) {
                 problems.add("parameter '" + k + "' is not one " + ruleName() + " takes");
             } else if (v == null) {

@@ -125,6 +125,32 @@ public final class ArgoCd {
         return Map.of("operation", op);
     }
 
+    /** Where an Application syncs from: one Git source ({@code spec.source}); multi-source Applications give empty. */
+    public record Source(String repoURL, String path, String targetRevision) {
+    }
+
+    public static Optional<Source> gitSource(Map<String, Object> application) {
+        if (application.get("spec") instanceof Map<?, ?> spec && spec.get("sources") == null && spec.get("source") instanceof Map<?, ?> src
+                && src.get("repoURL") instanceof String url && src.get("chart") == null) {
+            String path = src.get("path") instanceof String p ? p.replaceAll("^\\./?|^/+|/+$", "") : "";
+            return Optional.of(new Source(url, path, src.get("targetRevision") instanceof String r ? r : "HEAD"));
+        }
+        return Optional.empty();
+    }
+
+    /** {@code status.sync}: the Git commit the last comparison resolved the target revision to, and Synced/OutOfSync. */
+    public static String[] sync(Map<String, Object> application) {
+        if (application.get("status") instanceof Map<?, ?> s && s.get("sync") instanceof Map<?, ?> sync) {
+            return new String[]{(String) sync.get("revision"), (String) sync.get("status")};
+        }
+        return new String[]{null, null};
+    }
+
+    /** The merge patch that asks the controller to compare with Git now, as {@code argocd app get --refresh} does. */
+    public static Map<String, Object> refreshPatch() {
+        return Map.of("metadata", Map.of("annotations", Map.of("argocd.argoproj.io/refresh", "normal")));
+    }
+
     /** {@code status.operationState.phase} and message, or null when no operation has run. */
     @SuppressWarnings("unchecked")
     public static String[] operationState(Map<String, Object> application) {

@@ -38,6 +38,13 @@ public class ImmediateRollback implements ScenarioPlan {
         }
         if (argoManaged(ctx)) {
             String app = argoApp(ctx);
+            if (GitFollows.wanted(ctx)) {
+                // Git follows once the rollback verified: the revert, the request, then automated sync back on.
+                List<StepHandler> steps = new ArrayList<>(SignalVerification.withSignalCheck(
+                        List.of(RESOLVE, PLAN_ARGO_ROLLBACK, DISABLE_SYNC, ARGO_SYNC, ARGO_VERIFY, VERIFY_ROLLOUT), ctx));
+                steps.addAll(GitFollows.steps(ctx));
+                return steps;
+            }
             return SignalVerification.withSignalCheck(List.of(RESOLVE, PLAN_ARGO_ROLLBACK, DISABLE_SYNC, ARGO_SYNC, ARGO_VERIFY, VERIFY_ROLLOUT,
                     gitMustFollow("Argo CD application " + app + " runs revision " + ctx.output(PLAN_ARGO, EngineOutput.REVISION_TO.key())
                             + " with automated sync off; fix Git, then re-enable automated sync")), ctx);
@@ -49,6 +56,11 @@ public class ImmediateRollback implements ScenarioPlan {
     }
 
     @Override
+    public boolean writesBackToGit() {
+        return true;
+    }
+
+    @Override
     public Optional<StepHandler> compensation(String done, RunContext ctx) {
         return DISABLE_AUTO_SYNC.equals(done) ? Optional.of(RESTORE_SYNC) : Optional.empty();
     }
@@ -57,7 +69,7 @@ public class ImmediateRollback implements ScenarioPlan {
     public List<String[]> outline(RunContext ctx) {
         String rev = ctx.parameters().getOrDefault("toRevision", "previous");
         String d = ctx.target().deployment();
-        return SignalVerification.outline(List.of(
+        List<String[]> lines = SignalVerification.outline(List.of(
                 new String[]{RESOLVE_TARGET, "read deployment " + ctx.target().key() + " and check whether an Argo CD application really manages it"},
                 new String[]{PLAN, "pick the " + rev + " revision (Argo CD status.history, or the ReplicaSets' deployment.kubernetes.io/revision); "
                         + "refuse a revision this service rolled back from"},
@@ -66,5 +78,10 @@ public class ImmediateRollback implements ScenarioPlan {
                 new String[]{ROLLBACK_DEPLOYMENT, "otherwise: as 'kubectl rollout undo deployment/" + d + " -n " + ctx.target().namespace()
                         + "', only if the deployment still runs the planned template"},
                 new String[]{VERIFY, "wait up to the verify timeout for the rollout to complete"}), ctx);
+        if (GitFollows.wanted(ctx)) {
+            lines = new ArrayList<>(lines);
+            lines.addAll(GitFollows.outline(ctx));
+        }
+        return lines;
     }
 }

@@ -80,6 +80,7 @@ final class EngineHarness {
     boolean lagging;
     /** Prometheus for the verify-signal step; null: not configured. */
     io.autonova.remediator.peers.PrometheusClient prometheus;
+    io.autonova.remediator.peers.GitOps gitops;
     private static final AtomicInteger NAMESPACES = new AtomicInteger();
 
     EngineHarness(KubernetesClient client) {
@@ -207,7 +208,7 @@ final class EngineHarness {
     private Reconciler replica(String id, StateStore view, ClusterActions cluster, Clock replicaClock) {
         return new Reconciler(view, cluster,
                 ScenarioPlan.all(), EventRecorder.NONE, replicaClock,
-                new Reconciler.Settings(id, LEASE, Duration.ofSeconds(2), Duration.ofMinutes(5), "argocd", prometheus, List.of()), new Reconciler.Outcomes() {
+                new Reconciler.Settings(id, LEASE, Duration.ofSeconds(2), Duration.ofMinutes(5), "argocd", prometheus, List.of(), gitops), new Reconciler.Outcomes() {
                     @Override
                     public void finished(RemediationRecord record, Phase outcome) {
                     }

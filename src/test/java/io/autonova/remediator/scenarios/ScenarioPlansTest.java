@@ -36,7 +36,7 @@ class ScenarioPlansTest {
         r.spec.target.namespace = "shop";
         r.spec.target.deployment = "checkout";
         return new RunContext(r, new Target("shop", "checkout", null), null, "argocd", Instant.EPOCH, Duration.ofMinutes(5),
-                TargetState.EMPTY, null);
+                TargetState.EMPTY, null, null);
     }
 
     @ParameterizedTest(name = "{0}: undo of {1}")
