@@ -327,6 +327,10 @@ public interface RemediatorConfig {
 
         /** Where the bare mirrors live (one per repository); rebuilt by fetching when lost. */
         Optional<Path> workDir();
+
+        /** How often a run waiting for its revert to be merged asks Git and the provider (each look fetches). */
+        @WithDefault("30s")
+        java.time.Duration pollInterval();
     }
 
     interface ArgoCd {

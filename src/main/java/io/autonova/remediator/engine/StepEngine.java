@@ -96,13 +96,18 @@ public class StepEngine {
         if (repos.isEmpty()) {
             return null;
         }
-        PullRequests.Provider provider = PullRequests.Provider.valueOf(c.provider().toUpperCase(java.util.Locale.ROOT));
+        PullRequests.Provider provider;
+        try {
+            provider = PullRequests.Provider.valueOf(c.provider().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("remediator.gitops.provider must be github or gitlab, not '" + c.provider() + "'");
+        }
         java.net.URI api = c.apiUrl().orElse(java.net.URI.create(provider == PullRequests.Provider.GITHUB ? "https://api.github.com"
                 : "https://gitlab.com/api/v4"));
         String user = c.username().orElse(provider == PullRequests.Provider.GITHUB ? "x-access-token" : "oauth2");
         java.nio.file.Path work = c.workDir().orElse(java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "autonova-gitops"));
         return new GitOps(repos, new GitRemote(work, c.tokenFile().orElse(null), user, c.authorName(), c.authorEmail()),
-                new PullRequests(provider, api, c.tokenFile().orElse(null), new HttpPeer(Duration.ofSeconds(10))));
+                new PullRequests(provider, api, c.tokenFile().orElse(null), new HttpPeer(Duration.ofSeconds(10))), c.pollInterval());
     }
 
     /** Starts the workers, the takeover scan and the Lease renewer. */

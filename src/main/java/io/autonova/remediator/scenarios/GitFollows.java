@@ -40,12 +40,15 @@ final class GitFollows {
     static final String AWAIT_AGREEMENT = "await-argo-git-agreement";
 
     static final Duration DEFAULT_MERGE_TIMEOUT = Duration.ofHours(24);
-    /** Git and the provider are asked at this pace while a merge is awaited; each look fetches the repository. */
-    static final Duration GIT_POLL = Duration.ofSeconds(30);
     /** How long an unreachable Git server is retried before the write-back gives up (and the target is held). */
     static final Duration UNREACHABLE_FOR = Duration.ofMinutes(15);
 
     private GitFollows() {
+    }
+
+    /** Git and the provider are asked at this pace while a merge is awaited (each look fetches the repository). */
+    private static Duration poll(RunContext ctx) {
+        return ctx.gitops() == null ? Duration.ofSeconds(30) : ctx.gitops().pollInterval();
     }
 
     static String mode(RunContext ctx) {
@@ -97,7 +100,7 @@ final class GitFollows {
         if (ctx.now().isAfter(ctx.startedAt(step).plus(UNREACHABLE_FOR))) {
             return refused("Git or its provider kept failing for " + Durations.format(UNREACHABLE_FOR) + ": " + text(e));
         }
-        return StepResult.waiting("Git or its provider failed, trying again: " + text(e), GIT_POLL, Map.of());
+        return StepResult.waiting("Git or its provider failed, trying again: " + text(e), poll(ctx), Map.of());
     }
 
     private static String planned(RunContext ctx, String key) {
@@ -174,6 +177,8 @@ final class GitFollows {
                     + " (automatic rollback " + ctx.record().name + ")", requestBody(ctx));
             return StepResult.done((found.isPresent() ? "found " : "opened ") + "request #" + r.number() + (r.url() == null ? "" : " " + r.url()),
                     out("requestNumber", String.valueOf(r.number()), "requestUrl", r.url()));
+        } catch (IllegalArgumentException e) {
+            return refused(e.getMessage());
         } catch (PullRequests.ProviderError e) {
             if (e.status >= 400 && e.status < 500 && e.status != 429 && e.status != 408) {
                 return refused("the provider refused the pull request: " + e.getMessage());
@@ -237,11 +242,11 @@ final class GitFollows {
                                 + argoApp(ctx) + " by hand, then re-enable its automated sync", EngineOutput.GIT_MUST_FOLLOW.key(), "true"));
             }
             return StepResult.waiting("waiting for " + planned(ctx, "branch") + " to hold the revert" + (number == null ? "" : " (request #" + number + ")"),
-                    GIT_POLL, Map.of());
+                    poll(ctx), Map.of());
         } catch (GitRemote.GitRefused e) {
             return refused(e.getMessage());
         } catch (IOException e) {
-            return StepResult.waiting("Git or its provider failed, looking again: " + text(e), GIT_POLL, Map.of());
+            return StepResult.waiting("Git or its provider failed, looking again: " + text(e), poll(ctx), Map.of());
         }
     });
 
@@ -279,7 +284,7 @@ final class GitFollows {
             } catch (GitRemote.GitRefused e) {
                 state = null; // not fetched yet on our side: look again
             } catch (IOException e) {
-                return StepResult.waiting("Git failed, looking again: " + text(e), GIT_POLL, Map.of());
+                return StepResult.waiting("Git failed, looking again: " + text(e), poll(ctx), Map.of());
             }
             if (state == GitRemote.PathState.ELSEWHERE) {
                 return StepResult.fail(FailureReason.GIT_MOVED_ON, "Argo CD now compares against " + shortSha(revision) + ", which changed "
@@ -329,7 +334,7 @@ final class GitFollows {
                             out("gitAgreedAt", at.toString(), "agreedRevision", sync[0], EngineOutput.GIT_MUST_FOLLOW.key(), "false"));
                 }
             } catch (GitRemote.GitRefused | IOException e) {
-                return StepResult.waiting("Git failed, looking again: " + text(e), GIT_POLL, Map.of());
+                return StepResult.waiting("Git failed, looking again: " + text(e), poll(ctx), Map.of());
             }
         }
         return StepResult.waiting("Argo CD reports " + sync[1] + " at " + (sync[0] == null ? "no revision" : shortSha(sync[0])), Duration.ofSeconds(5), Map.of());

@@ -2,6 +2,8 @@ package io.autonova.remediator.realcluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.autonova.remediator.fixtures.GitProviderServer;
+import io.autonova.remediator.fixtures.GitRepo;
 import io.autonova.remediator.fixtures.RealCluster;
 import io.autonova.remediator.fixtures.ServiceProcess;
 import io.autonova.remediator.it.Alerts;
@@ -44,6 +46,10 @@ class RealClusterIT {
     static final String SA = "system:serviceaccount:autonova-system:autonova-remediator";
 
     static RealCluster cluster;
+    static GitRepo deploys;
+    static Process gitDaemon;
+    static String gitUrl;
+    static GitProviderServer github;
     static KubernetesClient admin;
     static ServiceProcess service;
     static String token;
@@ -108,12 +114,26 @@ class RealClusterIT {
                     target: {namespace: "{{ $labels.namespace }}", deployment: "{{ $labels.service }}"}
                     scenario: immediate-rollback
                     approval: {timeout: 10m}
+                  - name: gitops
+                    matchers: ['alertname="GitOpsErrors"']
+                    target: {namespace: "{{ $labels.namespace }}", deployment: "{{ $labels.deployment }}"}
+                    scenario: immediate-rollback
+                    gitops: {mode: pull-request, mergeTimeout: 10m}
                   - name: config
                     matchers: ['alertname="ConfigErrors"']
                     target: {namespace: "{{ $labels.namespace }}", deployment: "{{ $labels.deployment }}"}
                     scenario: configuration-rollback
                     parameters: {changedWithin: 1h}
                 """);
+        // GitOps write-back's peers: a real Git repository served by git daemon, and a local GitHub API over it.
+        Path gitBase = Files.createDirectories(LOGS.resolve("git-" + Long.toString(System.nanoTime(), 36)));
+        deploys = GitRepo.create(gitBase.resolve("team"), "deploys.git");
+        deploys.commit("start", Map.of("README.md", "deploys\n"));
+        int gitPort = io.autonova.remediator.fixtures.LocalPeers.freePort();
+        gitDaemon = GitRepo.serve(gitBase, gitPort, LOGS.resolve("git-daemon.log"));
+        gitUrl = "git://127.0.0.1:" + gitPort + "/team/deploys.git";
+        github = new GitProviderServer(GitProviderServer.Kind.GITHUB, deploys, "team/deploys", "gh-token");
+        Files.writeString(LOGS.resolve("gitops-token"), "gh-token\n");
         service = startService("real-1", 18711, Map.of());
     }
 
@@ -136,6 +156,11 @@ class RealClusterIT {
         env.put("REMEDIATOR_CONFIG_HISTORY_SECRET_NAMESPACES", APPS);
         env.put("REMEDIATOR_ADMIN_REVIEW_CACHE_TTL", "2s");
         env.put("REMEDIATOR_ADMIN_KUBECTL_ANSWERS", "true"); // as the shipped Deployment: the base's policy is installed
+        env.put("REMEDIATOR_GITOPS_REPOSITORIES", gitUrl);
+        env.put("REMEDIATOR_GITOPS_API_URL", github.api().toString());
+        env.put("REMEDIATOR_GITOPS_TOKEN_FILE", LOGS.resolve("gitops-token").toAbsolutePath().toString());
+        env.put("REMEDIATOR_GITOPS_WORK_DIR", LOGS.resolve("gitops-" + id).toAbsolutePath().toString());
+        env.put("REMEDIATOR_GITOPS_POLL_INTERVAL", "1s");
         env.putAll(extra);
         ServiceProcess p = ServiceProcess.start(id, port, LOGS.resolve("rules").toString(), List.of(), env, LOGS);
         try {
@@ -167,6 +192,12 @@ class RealClusterIT {
     static void stop() throws Exception {
         if (service != null) {
             service.stop();
+        }
+        if (github != null) {
+            github.close();
+        }
+        if (gitDaemon != null) {
+            gitDaemon.destroy();
         }
         if (admin != null) {
             admin.close();
@@ -331,6 +362,108 @@ class RealClusterIT {
 
     static final ResourceDefinitionContext APPLICATIONS = new ResourceDefinitionContext.Builder().withGroup("argoproj.io").withVersion("v1alpha1")
             .withKind("Application").withPlural("applications").withNamespaced(true).build();
+
+    /**
+     * The GitOps loop against a real Argo CD: a bad commit synced by the real controller, the alert, the rollback through
+     * the Application, the revert pushed to a branch and its pull request opened, the request merged (a real git merge),
+     * then automated sync restored once Argo CD compares against the merge, and Argo CD Synced on it.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void gitFollowsARollbackThroughTheRealArgoCd() throws Exception {
+        String web = unique("gitops");
+        String path = "apps/" + web;
+        try (AutoCloseable argo = cluster.argocd()) {
+            String good = deploys.commit(web + " 1.0", Map.of(path + "/deployment.yaml", manifest(web, "registry.local/web:1.0")));
+            createApplication(web, path);
+            await().atMost(Duration.ofSeconds(90)).until(() -> good.equals(appField(web, "status", "sync", "revision"))
+                    && "Synced".equals(appField(web, "status", "sync", "status")) && "Healthy".equals(appField(web, "status", "health", "status")));
+            String bad = deploys.commit(web + " 2.0", Map.of(path + "/deployment.yaml", manifest(web, "registry.local/web:2.0")));
+            refresh(web); // as Git's webhook to Argo CD would
+            await().atMost(Duration.ofSeconds(90)).until(() -> "registry.local/web:2.0".equals(image(APPS, web))
+                    && bad.equals(appField(web, "status", "operationState", "syncResult", "revision"))
+                    && "Succeeded".equals(appField(web, "status", "operationState", "phase")));
+            awaitRolledOut(APPS, web);
+
+            JsonNode results = post(service, Alerts.firingNow(Map.of("alertname", "GitOpsErrors", "namespace", APPS, "deployment", web), "1"));
+            assertEquals("ALL_CHECKS_PASSED", results.get(0).get("reason").asText(), results.toString());
+            String name = results.get(0).get("remediation").asText();
+            String branch = "autonova/revert-" + name;
+
+            // Rolled back through the real Argo CD; the revert waits on its branch with a pull request, main untouched.
+            await().atMost(Duration.ofSeconds(120)).until(() -> deploys.originRef("refs/heads/" + branch) != null
+                    && github.numberOf(branch) > 0);
+            assertEquals("registry.local/web:1.0", image(APPS, web));
+            assertEquals(bad, deploys.originRef("refs/heads/main"));
+            assertEquals(null, appField(web, "spec", "syncPolicy", "automated"), "automated sync stays off while Git says 2.0");
+            GitProviderServer.Seen opened = github.seen.stream().filter(r -> r.method().equals("POST") && r.body().contains(branch)).findFirst().orElseThrow();
+            JsonNode pr = JSON.readTree(opened.body());
+            assertEquals(branch, pr.get("head").asText());
+            assertEquals("main", pr.get("base").asText());
+            assertTrue(pr.get("body").asText().contains(name) && pr.get("body").asText().contains("/report"), pr.toString());
+            assertTrue(deploys.show(deploys.originRef("refs/heads/" + branch), path + "/deployment.yaml").contains("web:1.0"));
+            assertEquals("RUNNING", phase(name));
+
+            String merged = github.merge(github.numberOf(branch));
+            assertEquals("SUCCEEDED", awaitFinished(name), () -> String.valueOf(record(name)));
+            Map<String, Object> automated = (Map<String, Object>) appValue(web, "spec", "syncPolicy", "automated");
+            assertEquals(Map.of("prune", true, "selfHeal", true), automated, "the saved policy is back");
+            assertEquals(merged, appField(web, "status", "sync", "revision"));
+            assertEquals("Synced", appField(web, "status", "sync", "status"));
+            Map<String, Object> status = (Map<String, Object>) record(name).getAdditionalProperties().get("status");
+            assertEquals(false, status.get("gitMustFollow"), () -> String.valueOf(status));
+            assertTrue(String.valueOf(status.get("steps")).contains("gitAgreedAt"), () -> String.valueOf(status));
+            // Automated sync is on again and Git says 1.0: the release stays rolled back.
+            Thread.sleep(3000);
+            assertEquals("registry.local/web:1.0", image(APPS, web));
+        }
+    }
+
+    static String manifest(String name, String image) {
+        return """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: %1$s, namespace: %2$s}
+                spec:
+                  replicas: 2
+                  selector: {matchLabels: {app: %1$s}}
+                  template:
+                    metadata: {labels: {app: %1$s}}
+                    spec:
+                      containers: [{name: app, image: "%3$s"}]
+                """.formatted(name, APPS, image);
+    }
+
+    static void createApplication(String name, String path) throws Exception {
+        cluster.kubectlWith("""
+                apiVersion: argoproj.io/v1alpha1
+                kind: Application
+                metadata: {name: %1$s, namespace: argocd}
+                spec:
+                  project: default
+                  source: {repoURL: "%2$s", path: %3$s, targetRevision: main}
+                  destination: {server: https://kubernetes.default.svc, namespace: %4$s}
+                  syncPolicy: {automated: {prune: true, selfHeal: true}}
+                """.formatted(name, gitUrl, path, APPS), "apply", "-f", "-");
+    }
+
+    static void refresh(String app) throws Exception {
+        cluster.kubectl("annotate", "application", app, "-n", "argocd", "argocd.argoproj.io/refresh=normal", "--overwrite");
+    }
+
+    @SuppressWarnings("unchecked")
+    static Object appValue(String app, String... path) {
+        Object v = admin.genericKubernetesResources(APPLICATIONS).inNamespace("argocd").withName(app).get().getAdditionalProperties();
+        for (String p : path) {
+            v = v instanceof Map<?, ?> m ? ((Map<String, Object>) m).get(p) : null;
+        }
+        return v;
+    }
+
+    static String appField(String app, String... path) {
+        Object v = appValue(app, path);
+        return v == null ? null : String.valueOf(v);
+    }
 
     /** Scenario 2 on an Argo CD-managed Deployment: the real Application CRD accepts the service's patches; auto-sync ends off. */
     @Test
