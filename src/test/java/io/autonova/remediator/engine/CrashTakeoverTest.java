@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,21 +44,41 @@ class CrashTakeoverTest {
     }
 
     enum Variant {
-        IMMEDIATE_KUBECTL("immediate-rollback", false), IMMEDIATE_ARGO("immediate-rollback", true),
-        SELECTIVE_KUBECTL("selective-rollback", false), SELECTIVE_ARGO("selective-rollback", true);
+        IMMEDIATE_KUBECTL("immediate-rollback", false, false), IMMEDIATE_ARGO("immediate-rollback", true, false),
+        SELECTIVE_KUBECTL("selective-rollback", false, false), SELECTIVE_ARGO("selective-rollback", true, false),
+        /** Through Argo CD, then Git follows: revert pushed to a branch, pull request, merge, automated sync back on. */
+        IMMEDIATE_ARGO_GITOPS("immediate-rollback", true, true);
 
         final String scenario;
         final boolean argo;
+        final boolean gitops;
 
-        Variant(String scenario, boolean argo) {
+        Variant(String scenario, boolean argo, boolean gitops) {
             this.scenario = scenario;
             this.argo = argo;
+            this.gitops = gitops;
         }
     }
+
+    @TempDir
+    java.nio.file.Path gitDir;
+    /** The good and bad commits of each namespace's Git-backed Application. */
+    final Map<String, String[]> commits = new java.util.HashMap<>();
 
     /** Sets up a target at revision 3 (and its Application when Argo CD manages it); returns the record name. */
     private String setUp(Variant v, String ns) {
         h.deploy(ns, "checkout", 3, v.argo ? Map.of("app.kubernetes.io/instance", "checkout-" + ns) : Map.of());
+        if (v.gitops) {
+            try {
+                if (h.git == null) {
+                    h.gitops(gitDir);
+                }
+                commits.put(ns, h.argoAppFromGit(ns, "checkout-" + ns, "checkout"));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return h.admit(ns, "checkout", v.scenario, null, Map.of("gitops.mode", "pull-request"));
+        }
         if (v.argo) {
             h.argoApp(ns, "checkout-" + ns, "checkout", 3);
         }
@@ -87,6 +108,10 @@ class CrashTakeoverTest {
         RemediationRecord r = h.record(name);
         assertEquals(Phase.SUCCEEDED, r.status.phase, v + ": " + r.status.message);
         assertTrue(r.status.steps.stream().noneMatch(s -> "running".equals(s.phase) || "waiting".equals(s.phase)), v + ": every step ended");
+        if (v.gitops) {
+            assertGitFollowed(ns, name, r);
+            return;
+        }
         if (v.argo && v.scenario.equals("immediate-rollback")) {
             assertEquals(ClusterFixtures.gitSha(2), r.status.revisionTo);
             Map<?, ?> opState = (Map<?, ?>) ((Map<?, ?>) h.app("checkout-" + ns).get("status")).get("operationState");
@@ -103,6 +128,28 @@ class CrashTakeoverTest {
         }
         assertNull(h.store.global().value().inFlight().get(ns + "/checkout"), v + ": the target left 'in flight'");
         assertNull(h.store.target(ns + "/checkout").value().holder(), v + ": the Lease is released");
+    }
+
+    /** Git agrees once: one revert commit, one pull request, merged; automated sync back on; nothing left for a human. */
+    private void assertGitFollowed(String ns, String name, RemediationRecord r) {
+        String[] c = commits.get(ns);
+        assertEquals(c[0], r.status.revisionTo, "rolled back to the good commit");
+        String branch = "autonova/revert-" + name;
+        long requests = java.util.stream.LongStream.rangeClosed(1, h.provider.count())
+                .filter(n -> branch.equals(h.provider.request(n).path("head").path("ref").asText())).count();
+        assertEquals(1, requests, name + ": pull requests opened");
+        try {
+            String commitsWithTrailer = io.autonova.remediator.fixtures.GitRepo.git(h.git.origin, "log", "--format=%H", "--grep",
+                    "Autonova-Remediation: " + name + "$", "main");
+            assertEquals(1, commitsWithTrailer.lines().count(), name + ": revert commits on main: " + commitsWithTrailer);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        Map<?, ?> syncPolicy = (Map<?, ?>) ((Map<?, ?>) h.app("checkout-" + ns).get("spec")).get("syncPolicy");
+        assertEquals(Map.of("prune", true, "selfHeal", true), syncPolicy.get("automated"), name + ": the saved policy is back");
+        assertEquals(Boolean.FALSE, r.status.gitMustFollow, name + ": Git agrees again");
+        assertNotNull(r.step("await-argo-git-agreement").outputs.get("gitAgreedAt"), name);
+        assertNull(h.store.target(ns + "/checkout").value().holder(), name + ": the Lease is released");
     }
 
     @Test
@@ -234,6 +281,43 @@ class CrashTakeoverTest {
         h.store.deletePause("pause-1");
         assertEquals("done", h.drive(a, name, 30));
         assertEquals(Phase.SUCCEEDED, h.record(name).status.phase);
+    }
+
+    /**
+     * The window the store-write rows cannot reach: the replica pushed (or opened the pull request) and died before
+     * writing that down. The step is put back to "running" as the record would show it; the next replica must find the
+     * commit by its trailer, and the request by its branch, and write neither again.
+     */
+    @Test
+    void aReplicaKilledAfterItsGitWriteButBeforeRecordingItDoesNotPushOrOpenTwice() {
+        for (String step : List.of("write-git-revert", "open-pull-request")) {
+            String ns = h.namespace();
+            String name = setUp(Variant.IMMEDIATE_ARGO_GITOPS, ns);
+            Reconciler a = h.replica("a", 0, 0);
+            for (int i = 0; i < 100 && (h.record(name).step(step) == null || !"succeeded".equals(h.record(name).step(step).phase)); i++) {
+                java.time.Instant next = a.reconcile(name);
+                h.playControllers();
+                if (next != null && next.isAfter(h.clock.now)) {
+                    h.clock.now = next;
+                }
+            }
+            RemediationRecord died = h.record(name).copy();
+            int at = died.status.steps.indexOf(died.step(step));
+            died.status.steps.subList(at + 1, died.status.steps.size()).clear();
+            RemediationRecord.Step s = died.step(step);
+            s.phase = "running";
+            s.finishedAt = null;
+            s.message = null;
+            s.outputs.clear();
+            assertTrue(h.store.update(died));
+            h.clock.now = h.clock.now.plus(EngineHarness.LEASE).plusSeconds(1);
+
+            assertEquals("done", h.drive(h.replica("b", 0, 0), name, 200), step);
+            RemediationRecord r = h.record(name);
+            assertEquals(Phase.SUCCEEDED, r.status.phase, step + ": " + r.status.message);
+            assertTrue(r.step(step).message.startsWith("found"), step + ": " + r.step(step).message);
+            assertGitFollowed(ns, name, r);
+        }
     }
 
     private void requestAbort(String name) {

@@ -81,6 +81,10 @@ final class EngineHarness {
     /** Prometheus for the verify-signal step; null: not configured. */
     io.autonova.remediator.peers.PrometheusClient prometheus;
     io.autonova.remediator.peers.GitOps gitops;
+    /** GitOps write-back's peers when {@link #gitops(java.nio.file.Path)} was called: a real repository and a local GitHub over it. */
+    io.autonova.remediator.fixtures.GitRepo git;
+    io.autonova.remediator.fixtures.GitProviderServer provider;
+    private java.nio.file.Path gitDir;
     private static final AtomicInteger NAMESPACES = new AtomicInteger();
 
     EngineHarness(KubernetesClient client) {
@@ -105,6 +109,68 @@ final class EngineHarness {
     void deploy(String ns, String name, int revisions, java.util.function.Consumer<io.fabric8.kubernetes.api.model.PodSpec> everyRevision) {
         Deployment created = ClusterFixtures.install(client, ns, name, revisions, Map.of(), Map.of(), everyRevision).deployment();
         seenTemplates.put(ns + "/" + name, RolloutUndo.templateHash(created.getSpec().getTemplate()));
+    }
+
+    /**
+     * Git write-back on: a real repository (file://), a local GitHub API over it whose open pull requests the played
+     * reviewer merges at once, and each replica with a mirror of its own (as separate pods would have).
+     */
+    void gitops(java.nio.file.Path dir) throws java.io.IOException {
+        gitDir = dir;
+        git = io.autonova.remediator.fixtures.GitRepo.create(dir.resolve("repo"), "deploys.git");
+        git.commit("start", Map.of("README.md", "deploys\n"));
+        provider = new io.autonova.remediator.fixtures.GitProviderServer(io.autonova.remediator.fixtures.GitProviderServer.Kind.GITHUB, git,
+                io.autonova.remediator.peers.PullRequests.repositoryPath(git.url()), "token");
+        java.nio.file.Files.writeString(dir.resolve("token"), "token");
+        gitops = gitopsFor("shared");
+    }
+
+    private io.autonova.remediator.peers.GitOps gitopsFor(String replica) {
+        java.nio.file.Path token = gitDir.resolve("token");
+        return new io.autonova.remediator.peers.GitOps(List.of(git.url()),
+                new io.autonova.remediator.peers.GitRemote(gitDir.resolve("mirror-" + replica), token, "x-access-token", "autonova-remediator", "bot@example.com"),
+                new io.autonova.remediator.peers.PullRequests(io.autonova.remediator.peers.PullRequests.Provider.GITHUB, provider.api(), token,
+                        new io.autonova.remediator.peers.HttpPeer(Duration.ofSeconds(5))), Duration.ofSeconds(1));
+    }
+
+    /**
+     * An Application synced from the repository: the good commit (the Deployment's revision 2) and then the bad one
+     * (revision 3) under {@code apps/<ns>}, both in its history, automated sync on. Returns {good, bad}.
+     */
+    @SuppressWarnings("unchecked")
+    String[] argoAppFromGit(String ns, String app, String deployment) throws java.io.IOException {
+        String path = "apps/" + ns;
+        String good = git.commit(ns + " good", Map.of(path + "/deployment.yaml", "image: " + ClusterFixtures.image(deployment, 2) + "\n"));
+        String bad = git.commit(ns + " bad", Map.of(path + "/deployment.yaml", "image: " + ClusterFixtures.image(deployment, 3) + "\n"));
+        GenericKubernetesResource a = ClusterFixtures.argoApplication("argocd", app, ns, deployment, 2, true);
+        Map<String, Object> source = Map.of("repoURL", git.url(), "path", path, "targetRevision", "main");
+        ((Map<String, Object>) a.getAdditionalProperties().get("spec")).put("source", source);
+        Map<String, Object> status = (Map<String, Object>) a.getAdditionalProperties().get("status");
+        status.put("history", List.of(Map.of("id", 1, "revision", good, "source", source), Map.of("id", 2, "revision", bad, "source", source)));
+        status.put("sync", Map.of("status", "Synced", "revision", bad));
+        client.genericKubernetesResources(APPLICATION).inNamespace("argocd").resource(a).create();
+        return new String[]{good, bad};
+    }
+
+    /** Argo CD's answer to a refresh: the tracked branch resolved again, compared with what it last deployed. */
+    @SuppressWarnings("unchecked")
+    private void playRefresh(GenericKubernetesResource app) throws java.io.IOException {
+        Map<String, Object> spec = (Map<String, Object>) app.getAdditionalProperties().get("spec");
+        Map<String, Object> source = (Map<String, Object>) spec.get("source");
+        Map<String, Object> status = new LinkedHashMap<>((Map<String, Object>) app.getAdditionalProperties().get("status"));
+        String deployed = io.autonova.remediator.scenarios.ArgoCd.operationRevision(app.getAdditionalProperties());
+        if (deployed == null) {
+            List<io.autonova.remediator.scenarios.ArgoCd.HistoryEntry> h = io.autonova.remediator.scenarios.ArgoCd.history(app.getAdditionalProperties());
+            deployed = h.get(h.size() - 1).revision();
+        }
+        String head = git.originRef("refs/heads/main");
+        String path = (String) source.get("path");
+        boolean same = io.autonova.remediator.fixtures.GitRepo.git(git.origin, "rev-parse", head + ":" + path)
+                .equals(io.autonova.remediator.fixtures.GitRepo.git(git.origin, "rev-parse", deployed + ":" + path));
+        status.put("sync", Map.of("status", same ? "Synced" : "OutOfSync", "revision", head));
+        app.getAdditionalProperties().put("status", status);
+        app.getMetadata().getAnnotations().remove("argocd.argoproj.io/refresh");
+        client.genericKubernetesResources(APPLICATION).inNamespace("argocd").resource(app).update();
     }
 
     void argoApp(String ns, String app, String deployment, int history) {
@@ -208,7 +274,8 @@ final class EngineHarness {
     private Reconciler replica(String id, StateStore view, ClusterActions cluster, Clock replicaClock) {
         return new Reconciler(view, cluster,
                 ScenarioPlan.all(), EventRecorder.NONE, replicaClock,
-                new Reconciler.Settings(id, LEASE, Duration.ofSeconds(2), Duration.ofMinutes(5), "argocd", prometheus, List.of(), gitops), new Reconciler.Outcomes() {
+                new Reconciler.Settings(id, LEASE, Duration.ofSeconds(2), Duration.ofMinutes(5), "argocd", prometheus, List.of(),
+                        gitDir == null ? gitops : gitopsFor(id)), new Reconciler.Outcomes() {
                     @Override
                     public void finished(RemediationRecord record, Phase outcome) {
                     }
@@ -410,6 +477,22 @@ final class EngineHarness {
                 st.setReadyReplicas(want);
                 st.setAvailableReplicas(want);
                 client.apps().deployments().inNamespace(d.getMetadata().getNamespace()).resource(d).updateStatus();
+            }
+        }
+        if (provider != null) {
+            try {
+                for (long n = provider.count(); n > 0; n--) { // the reviewer merges what is open
+                    if ("open".equals(provider.request(n).path("state").asText())) {
+                        provider.merge(n);
+                    }
+                }
+                for (GenericKubernetesResource app : client.genericKubernetesResources(APPLICATION).inNamespace("argocd").list().getItems()) {
+                    if (app.getMetadata().getAnnotations() != null && app.getMetadata().getAnnotations().containsKey("argocd.argoproj.io/refresh")) {
+                        playRefresh(app);
+                    }
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
             }
         }
         for (GenericKubernetesResource app : client.genericKubernetesResources(APPLICATION).inNamespace("argocd").list().getItems()) {
