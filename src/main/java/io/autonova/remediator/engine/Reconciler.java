@@ -422,6 +422,7 @@ public class Reconciler {
                     n.message = r0.message();
                     n.reason = r0.reason().name();
                     n.outputs.putAll(r0.outputs());
+                    applyOutputs(r, r0.outputs()); // a failure may say what a human must do now
                     if (!compensation) {
                         r.status.compensating = r0.reason().name();
                         r.status.failureReason = r0.reason().name();

@@ -85,6 +85,8 @@ final class EngineHarness {
     io.autonova.remediator.fixtures.GitRepo git;
     io.autonova.remediator.fixtures.GitProviderServer provider;
     private java.nio.file.Path gitDir;
+    /** While true, the played reviewer merges every open pull request at once. */
+    boolean mergeRequests = true;
     private static final AtomicInteger NAMESPACES = new AtomicInteger();
 
     EngineHarness(KubernetesClient client) {
@@ -264,6 +266,21 @@ final class EngineHarness {
 
     private Reconciler replica(String id, int crashAfterStoreWrite, ClusterActions cluster) {
         return replica(id, crashing(store, crashAfterStoreWrite), cluster, clock);
+    }
+
+    /** A replica with this Git write-back (null: not configured), whatever {@link #gitops(java.nio.file.Path)} set up. */
+    Reconciler replicaWithGitOps(String id, io.autonova.remediator.peers.GitOps with) {
+        return new Reconciler(store, crashing(new FabricClusterActions(client), 0), ScenarioPlan.all(), EventRecorder.NONE, clock,
+                new Reconciler.Settings(id, LEASE, Duration.ofSeconds(2), Duration.ofMinutes(5), "argocd", prometheus, List.of(), with),
+                new Reconciler.Outcomes() {
+                    @Override
+                    public void finished(RemediationRecord record, Phase outcome) {
+                    }
+
+                    @Override
+                    public void step(String scenario, String step, String outcome, Duration took) {
+                    }
+                });
     }
 
     /** A replica with its own view of the store (e.g. a stale cache) and its own clock (e.g. skewed). */
@@ -481,7 +498,7 @@ final class EngineHarness {
         }
         if (provider != null) {
             try {
-                for (long n = provider.count(); n > 0; n--) { // the reviewer merges what is open
+                for (long n = mergeRequests ? provider.count() : 0; n > 0; n--) { // the reviewer merges what is open
                     if ("open".equals(provider.request(n).path("state").asText())) {
                         provider.merge(n);
                     }

@@ -172,6 +172,66 @@ class RuleFileParserTest {
     }
 
     @Test
+    void gitopsBlockFollowsOnlyAWholeApplicationRollback() {
+        String ok = """
+                rules:
+                  - name: pr
+                    matchers: ['alertname="X"']
+                    target: {namespace: prod, deployment: api}
+                    scenario: immediate-rollback
+                    gitops: {mode: pull-request, mergeTimeout: 2h}
+                  - name: push
+                    matchers: ['alertname="X"']
+                    target: {namespace: prod, deployment: api}
+                    scenario: auto
+                    gitops: {mode: push}
+                  - name: none
+                    matchers: ['alertname="X"']
+                    target: {namespace: prod, deployment: api}
+                    scenario: selective-rollback
+                    gitops: {mode: none}
+                """;
+        RuleFileParser.Result r = RuleFileParser.parse("g.yaml", ok);
+        assertEquals(List.of(), r.errors());
+        assertEquals(Map.of("gitops.mode", "pull-request", "gitops.mergeTimeout", "2h"), r.rules().get(0).parameters());
+        assertEquals(Map.of("gitops.mode", "push"), r.rules().get(1).parameters());
+        assertEquals(Map.of(), r.rules().get(2).parameters(), "none is the same as no block");
+        assertEquals(List.of(), Scenario.fromRuleName("immediate-rollback").orElseThrow().problems(r.rules().get(0).parameters()));
+        assertTrue(Scenario.fromRuleName("gradual-rollback").orElseThrow().problems(Map.of("gitops.mode", "push")).get(0).contains("gitops.mode"),
+                "a record naming another scenario with write-back is refused before it acts");
+
+        String bad = """
+                rules:
+                  - name: selective
+                    matchers: ['alertname="X"']
+                    target: {namespace: prod, deployment: api}
+                    scenario: selective-rollback
+                    gitops: {mode: pull-request}
+                  - name: mode
+                    matchers: ['alertname="X"']
+                    target: {namespace: prod, deployment: api}
+                    scenario: immediate-rollback
+                    gitops: {mode: merge}
+                  - name: timeout
+                    matchers: ['alertname="X"']
+                    target: {namespace: prod, deployment: api}
+                    scenario: immediate-rollback
+                    gitops: {mode: push, mergeTimeout: 1m}
+                  - name: field
+                    matchers: ['alertname="X"']
+                    target: {namespace: prod, deployment: api}
+                    scenario: immediate-rollback
+                    gitops: {mode: push, branch: main}
+                """;
+        List<String> errors = RuleFileParser.parse("h.yaml", bad).errors().stream().map(RuleLoadError::toString).toList();
+        assertTrue(errors.stream().anyMatch(e -> e.contains("selective-rollback rolls back part of it")), errors.toString());
+        assertTrue(errors.stream().anyMatch(e -> e.contains("must be pull-request, push or none, not 'merge'")), errors.toString());
+        assertTrue(errors.stream().anyMatch(e -> e.contains("mergeTimeout must be between 5m and 14d")), errors.toString());
+        assertTrue(errors.stream().anyMatch(e -> e.contains("branch")), errors.toString());
+        assertEquals(4, errors.size(), errors.toString());
+    }
+
+    @Test
     void verifyBlockIsValidatedAndKeptInTheParameters() {
         String ok = """
                 rules:
