@@ -25,6 +25,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -515,8 +516,22 @@ final class EngineHarness {
         for (GenericKubernetesResource app : client.genericKubernetesResources(APPLICATION).inNamespace("argocd").list().getItems()) {
             Object op = app.getAdditionalProperties().remove("operation");
             if (op instanceof Map<?, ?> operation) {
+                // As the real controller (seen on Argo CD 3.2): the operation moves to operationState with its syncResult,
+                // and the synced revision becomes the newest history entry.
                 Map<String, Object> status = new LinkedHashMap<>((Map<String, Object>) app.getAdditionalProperties().get("status"));
-                status.put("operationState", Map.of("phase", "Succeeded", "message", "successfully synced", "operation", operation));
+                Map<?, ?> sync = (Map<?, ?>) operation.get("sync");
+                status.put("operationState", Map.of("phase", "Succeeded", "message", "successfully synced (all tasks run)", "operation", operation,
+                        "syncResult", Map.of("revision", sync.get("revision"))));
+                List<Map<String, Object>> history = new ArrayList<>((List<Map<String, Object>>) status.getOrDefault("history", List.of()));
+                long next = history.stream().mapToLong(e -> ((Number) e.get("id")).longValue()).max().orElse(-1) + 1;
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("id", next);
+                entry.put("revision", sync.get("revision"));
+                if (sync.get("source") != null) {
+                    entry.put("source", sync.get("source"));
+                }
+                history.add(entry);
+                status.put("history", history);
                 app.getAdditionalProperties().put("status", status);
                 client.genericKubernetesResources(APPLICATION).inNamespace("argocd").resource(app).update();
             }

@@ -109,9 +109,10 @@ class RollbackFlowTest extends ClusterTestSupport {
         assertEquals(ClusterFixtures.gitSha(2), sync.get("revision"), "the entry before the current deployment, as 'argocd app rollback'");
         Map<?, ?> spec = (Map<?, ?>) app.getAdditionalProperties().get("spec");
         assertNull(((Map<?, ?>) spec.get("syncPolicy")).get("automated"), "Argo CD refuses a rollback while auto-sync is on");
-        app.getAdditionalProperties().remove("operation");
+        Object operation = app.getAdditionalProperties().remove("operation");
         Map<String, Object> status = new LinkedHashMap<>((Map<String, Object>) app.getAdditionalProperties().get("status"));
-        status.put("operationState", Map.of("phase", "Succeeded", "message", "successfully synced (all tasks run)",
+        // As the real controller writes it (Argo CD 3.2): the operation kept in operationState beside its result.
+        status.put("operationState", Map.of("phase", "Succeeded", "message", "successfully synced (all tasks run)", "operation", operation,
                 "syncResult", Map.of("revision", ClusterFixtures.gitSha(2))));
         app.getAdditionalProperties().put("status", status);
         client().genericKubernetesResources(APPLICATION).inNamespace("argocd").resource(app).update();
