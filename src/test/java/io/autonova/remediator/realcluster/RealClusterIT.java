@@ -374,16 +374,7 @@ class RealClusterIT {
         String web = unique("gitops");
         String path = "apps/" + web;
         try (AutoCloseable argo = cluster.argocd()) {
-            String good = deploys.commit(web + " 1.0", Map.of(path + "/deployment.yaml", manifest(web, "registry.local/web:1.0")));
-            createApplication(web, path);
-            await().atMost(Duration.ofSeconds(90)).until(() -> good.equals(appField(web, "status", "sync", "revision"))
-                    && "Synced".equals(appField(web, "status", "sync", "status")) && "Healthy".equals(appField(web, "status", "health", "status")));
-            String bad = deploys.commit(web + " 2.0", Map.of(path + "/deployment.yaml", manifest(web, "registry.local/web:2.0")));
-            refresh(web); // as Git's webhook to Argo CD would
-            await().atMost(Duration.ofSeconds(90)).until(() -> "registry.local/web:2.0".equals(image(APPS, web))
-                    && bad.equals(appField(web, "status", "operationState", "syncResult", "revision"))
-                    && "Succeeded".equals(appField(web, "status", "operationState", "phase")));
-            awaitRolledOut(APPS, web);
+            String bad = syncedThroughArgoCd(web, false);
 
             JsonNode results = post(service, Alerts.firingNow(Map.of("alertname", "GitOpsErrors", "namespace", APPS, "deployment", web), "1"));
             assertEquals("ALL_CHECKS_PASSED", results.get(0).get("reason").asText(), results.toString());
@@ -417,6 +408,67 @@ class RealClusterIT {
             Thread.sleep(3000);
             assertEquals("registry.local/web:1.0", image(APPS, web));
         }
+    }
+
+    /**
+     * Scenarios 2 and 3 on a Deployment the real Argo CD manages (self-heal on, as most teams run it): automated sync goes
+     * off before the service touches the Deployment (or its Service), so the real controller does not put the bad
+     * release back; it stays off at the end (Git still says the bad release) and Argo CD reports the drift as OutOfSync.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void selectiveAndGradualRollbacksTurnSelfHealOffOnTheRealArgoCdAndItStaysOut() throws Exception {
+        try (AutoCloseable argo = cluster.argocd()) {
+            for (String alert : List.of("PodRestartsHigh", "LatencyDegraded")) {
+                String web = unique(alert.startsWith("Pod") ? "selective" : "gradual");
+                boolean gradual = alert.startsWith("Latency");
+                String bad = syncedThroughArgoCd(web, gradual);
+                String name = act(alert, web);
+                assertEquals("SUCCEEDED", awaitFinished(name), () -> String.valueOf(record(name)));
+                assertEquals("registry.local/web:1.0", image(APPS, web), alert);
+                assertEquals(null, appField(web, "spec", "syncPolicy", "automated"), alert + ": self-heal stays off, Git still says 2.0");
+                Map<String, Object> status = (Map<String, Object>) record(name).getAdditionalProperties().get("status");
+                assertEquals(true, status.get("gitMustFollow"), alert);
+                if (gradual) {
+                    assertEquals(Map.of("app", web), admin.services().inNamespace(APPS).withName(web).get().getSpec().getSelector());
+                    await().atMost(Duration.ofSeconds(30)).until(() -> admin.apps().deployments().inNamespace(APPS).withName(web + "-rollback").get() == null);
+                }
+                // The real controller sees the drift and leaves it: OutOfSync against the bad commit, the rollback in place.
+                refresh(web);
+                await().atMost(Duration.ofSeconds(60)).until(() -> "OutOfSync".equals(appField(web, "status", "sync", "status"))
+                        && bad.equals(appField(web, "status", "sync", "revision")));
+                Thread.sleep(3000);
+                assertEquals("registry.local/web:1.0", image(APPS, web), alert + ": nothing put the bad release back");
+            }
+        }
+    }
+
+    /** An Application for {@code web} synced by the real Argo CD at 1.0, then at 2.0 (with a Service for the gradual scenario); returns 2.0's commit. */
+    static String syncedThroughArgoCd(String web, boolean withService) throws Exception {
+        String path = "apps/" + web;
+        String service = withService ? """
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: %1$s, namespace: %2$s}
+                spec:
+                  selector: {app: %1$s}
+                  ports: [{port: 80, targetPort: 8080}]
+                """.formatted(web, APPS) : "";
+        String good = deploys.commit(web + " 1.0", Map.of(path + "/deployment.yaml", manifest(web, "registry.local/web:1.0") + service));
+        createApplication(web, path);
+        await().atMost(Duration.ofSeconds(90)).until(() -> good.equals(appField(web, "status", "sync", "revision"))
+                && "Synced".equals(appField(web, "status", "sync", "status")) && "Healthy".equals(appField(web, "status", "health", "status")));
+        String bad = deploys.commit(web + " 2.0", Map.of(path + "/deployment.yaml", manifest(web, "registry.local/web:2.0") + service));
+        refresh(web); // as Git's webhook to Argo CD would
+        await().atMost(Duration.ofSeconds(90)).until(() -> "registry.local/web:2.0".equals(image(APPS, web))
+                && bad.equals(appField(web, "status", "operationState", "syncResult", "revision"))
+                && "Succeeded".equals(appField(web, "status", "operationState", "phase")));
+        awaitRolledOut(APPS, web);
+        if (withService) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> endpoints(web).size() == 2);
+        }
+        return bad;
     }
 
     static String manifest(String name, String image) {
