@@ -316,6 +316,12 @@ public interface RemediatorConfig {
         /** A token with push and pull-request rights, read at each call: the HTTPS password for Git and the API's bearer token. */
         Optional<Path> tokenFile();
 
+        /** For ssh:// (or git@host:path) repository URLs: an unencrypted private key file. */
+        Optional<Path> sshKeyFile();
+
+        /** The host keys SSH trusts (OpenSSH known_hosts format); required with an SSH key: unknown hosts are refused. */
+        Optional<Path> knownHostsFile();
+
         /** The HTTPS user name the token goes with; default x-access-token (GitHub) or oauth2 (GitLab). */
         Optional<String> username();
 

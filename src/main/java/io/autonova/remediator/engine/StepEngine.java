@@ -106,7 +106,8 @@ public class StepEngine {
                 : "https://gitlab.com/api/v4"));
         String user = c.username().orElse(provider == PullRequests.Provider.GITHUB ? "x-access-token" : "oauth2");
         java.nio.file.Path work = c.workDir().orElse(java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "autonova-gitops"));
-        return new GitOps(repos, new GitRemote(work, c.tokenFile().orElse(null), user, c.authorName(), c.authorEmail()),
+        return new GitOps(repos, new GitRemote(work, c.tokenFile().orElse(null), user, c.authorName(), c.authorEmail(),
+                c.sshKeyFile().orElse(null), c.knownHostsFile().orElse(null)),
                 new PullRequests(provider, api, c.tokenFile().orElse(null), new HttpPeer(Duration.ofSeconds(10))), c.pollInterval());
     }
 

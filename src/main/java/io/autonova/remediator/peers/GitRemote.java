@@ -20,7 +20,11 @@ import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.errors.TransportException;
 import org.eclipse.jgit.lib.NullProgressMonitor;
 import org.eclipse.jgit.transport.CredentialsProvider;
+import org.eclipse.jgit.transport.SshTransport;
 import org.eclipse.jgit.transport.Transport;
+import org.eclipse.jgit.transport.sshd.JGitKeyCache;
+import org.eclipse.jgit.transport.sshd.SshdSessionFactory;
+import org.eclipse.jgit.transport.sshd.SshdSessionFactoryBuilder;
 import org.eclipse.jgit.transport.PushResult;
 import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.RemoteRefUpdate;
@@ -41,8 +45,8 @@ import java.util.Optional;
 /**
  * The Git side of a GitOps rollback, with JGit (no git binary): a bare mirror per repository under a work
  * folder, the application's folder restored to a good commit as one new commit on top of the branch, and pushes
- * that are compare-and-swap (the branch must still be where it was read). Credentials come from a token file,
- * read at each call and never logged.
+ * that are compare-and-swap (the branch must still be where it was read). Credentials come from files: a token
+ * (HTTPS, read at each call) or an SSH key with the known hosts it trusts; never logged.
  */
 public final class GitRemote {
 
@@ -56,11 +60,50 @@ public final class GitRemote {
     /** One Git operation at a time per mirror: JGit's lock files would refuse a second fetch into the same folder. */
     private final java.util.concurrent.ConcurrentHashMap<String, Object> locks = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** Set for ssh:// and scp-like URLs: the key and the known hosts it trusts, nothing else. */
+    private final SshdSessionFactory ssh;
+
     public GitRemote(Path workDir, Path tokenFile, String username, String authorName, String authorEmail) {
+        this(workDir, tokenFile, username, authorName, authorEmail, null, null);
+    }
+
+    /**
+     * With {@code sshKey} (a private key file, unencrypted) Git over SSH authenticates with that key only, and
+     * trusts only the host keys in {@code knownHosts}: an unknown or changed host key is refused, never learnt.
+     */
+    public GitRemote(Path workDir, Path tokenFile, String username, String authorName, String authorEmail, Path sshKey, Path knownHosts) {
         this.workDir = workDir;
         this.tokenFile = tokenFile;
         this.username = username;
         this.author = new PersonIdent(authorName, authorEmail);
+        this.ssh = sshKey == null ? null : sshFactory(workDir, sshKey, knownHosts);
+    }
+
+    private static SshdSessionFactory sshFactory(Path workDir, Path key, Path knownHosts) {
+        if (knownHosts == null) {
+            throw new IllegalArgumentException("an SSH key needs a known_hosts file: host keys are never accepted unseen");
+        }
+        Path dir = workDir.resolve(".ssh");
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(dir.resolve("config"), "Host *\n  StrictHostKeyChecking yes\n  PreferredAuthentications publickey\n"
+                    + "  BatchMode yes\n");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return new SshdSessionFactoryBuilder().setHomeDirectory(workDir.toFile()).setSshDirectory(dir.toFile())
+                .setConfigFile(d -> dir.resolve("config").toFile())
+                .setDefaultIdentities(d -> List.of(key))
+                .setDefaultKnownHostsFiles(d -> List.of(knownHosts))
+                .setPreferredAuthentications("publickey")
+                .build(new JGitKeyCache());
+    }
+
+    /** Gives SSH transports this remote's key and known hosts. */
+    private void configure(Transport t) {
+        if (t instanceof SshTransport s && ssh != null) {
+            s.setSshSessionFactory(ssh);
+        }
     }
 
     /** Why a Git step cannot go on: said to the human who takes over. */
@@ -94,7 +137,7 @@ public final class GitRemote {
             repo.create(true);
         }
         try (Git git = new Git(repo)) {
-            git.fetch().setRemote(url).setCredentialsProvider(credentials()).setRemoveDeletedRefs(true)
+            git.fetch().setRemote(url).setCredentialsProvider(credentials()).setRemoveDeletedRefs(true).setTransportConfigCallback(this::configure)
                     .setRefSpecs(new RefSpec("+refs/heads/*:refs/heads/*")).call();
         } catch (GitAPIException e) {
             repo.close();
@@ -109,7 +152,8 @@ public final class GitRemote {
             return targetRevision.startsWith("refs/heads/") ? targetRevision.substring("refs/heads/".length()) : targetRevision;
         }
         try {
-            Map<String, Ref> refs = Git.lsRemoteRepository().setRemote(url).setCredentialsProvider(credentials()).callAsMap();
+            Map<String, Ref> refs = Git.lsRemoteRepository().setRemote(url).setCredentialsProvider(credentials())
+                    .setTransportConfigCallback(this::configure).callAsMap();
             Ref head = refs.get(Constants.HEAD);
             if (head != null && head.isSymbolic()) {
                 return Repository.shortenRefName(head.getTarget().getName());
@@ -312,6 +356,7 @@ public final class GitRemote {
         RemoteRefUpdate update = new RemoteRefUpdate(repo, commit.name(), "refs/heads/" + branch, false, null, expected);
         try (Transport t = Transport.open(repo, url)) {
             t.setCredentialsProvider(credentials());
+            configure(t);
             PushResult r = t.push(NullProgressMonitor.INSTANCE, List.of(update));
             RemoteRefUpdate u = r.getRemoteUpdate("refs/heads/" + branch);
             if (u == null || u.getStatus() != RemoteRefUpdate.Status.OK && u.getStatus() != RemoteRefUpdate.Status.UP_TO_DATE) {

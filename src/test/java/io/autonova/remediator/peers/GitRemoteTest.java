@@ -118,6 +118,35 @@ class GitRemoteTest {
                 GitRemote.scrub("push to https://x-access-token:ghp_secret@github.com/o/r.git failed"));
     }
 
+    @Test
+    void overSshItUsesItsKeyAndTrustsOnlyTheKnownHostKey() throws Exception {
+        Path keys = java.nio.file.Files.createDirectories(dir.resolve("keys"));
+        GitRepo.git(keys, "--version"); // git is there; ssh-keygen comes with the ssh client
+        Process keygen = new ProcessBuilder("ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", keys.resolve("id").toString())
+                .redirectErrorStream(true).start();
+        assertEquals(0, keygen.waitFor());
+        try (io.autonova.remediator.fixtures.GitSshServer ssh = new io.autonova.remediator.fixtures.GitSshServer(dir, keys.resolve("id.pub"),
+                keys.resolve("host-key"))) {
+            String url = ssh.url("repo-ssh/origin.git");
+            GitRepo.git(dir, "clone", "-q", "--bare", repo.origin.toString(), dir.resolve("repo-ssh/origin.git").toString());
+            Path known = java.nio.file.Files.writeString(keys.resolve("known_hosts"), ssh.knownHostsLine() + "\n");
+            GitRemote overSsh = new GitRemote(dir.resolve("ssh-mirrors"), null, "x", "autonova-remediator", "bot@example.com", keys.resolve("id"), known);
+
+            GitRemote.Revert r = overSsh.revert(url, "main", "apps/web", good, bad, "autonova/revert-s1", "Revert web", "s1");
+            assertEquals(r.commit(), GitRepo.git(dir.resolve("repo-ssh/origin.git"), "rev-parse", "refs/heads/autonova/revert-s1").strip());
+            assertEquals("main", overSsh.branchOf(url, "HEAD"));
+
+            // A host key it has not been told about is refused, never learnt.
+            Path other = java.nio.file.Files.writeString(keys.resolve("other_known_hosts"),
+                    "[127.0.0.1]:" + ssh.port() + " ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n");
+            GitRemote distrustful = new GitRemote(dir.resolve("ssh-mirrors-2"), null, "x", "a", "b@example.com", keys.resolve("id"), other);
+            assertThrows(GitRemote.GitRefused.class, () -> distrustful.revert(url, "main", "apps/web", good, bad, "autonova/revert-s2", "m", "s2"));
+            assertEquals("", GitRepo.git(dir.resolve("repo-ssh/origin.git"), "branch", "--list", "autonova/revert-s2").strip());
+            assertThrows(IllegalArgumentException.class,
+                    () -> new GitRemote(dir.resolve("m3"), null, "x", "a", "b@example.com", keys.resolve("id"), null), "a key without known hosts");
+        }
+    }
+
     private static void assertContains(String text, String... parts) {
         for (String p : parts) {
             assertTrue(text != null && text.contains(p), "expected '" + p + "' in: " + text);
