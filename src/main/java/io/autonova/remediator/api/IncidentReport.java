@@ -110,6 +110,14 @@ public final class IncidentReport {
                 : "Kubernetes API (as kubectl)";
         String dry = r.spec.dryRun ? " — dry-run, nothing was changed" : "";
         String git = Boolean.TRUE.equals(r.status.gitMustFollow) ? "; Git must follow" : "";
+        RemediationRecord.Step revert = r.step("write-git-revert");
+        if (revert != null && revert.outputs.get("revertCommit") != null) {
+            RemediationRecord.Step request = r.step("open-pull-request");
+            RemediationRecord.Step agreed = r.step("await-argo-git-agreement");
+            git += "; Git reverted by commit " + revert.outputs.get("revertCommit") + " on " + revert.outputs.get("pushedTo")
+                    + (request != null && request.outputs.get("requestUrl") != null ? " (" + request.outputs.get("requestUrl") + ")" : "")
+                    + (agreed != null && agreed.outputs.get("gitAgreedAt") != null ? ", Git and the cluster agreed at " + agreed.outputs.get("gitAgreedAt") : "");
+        }
         return "`" + r.spec.scenario + "` via " + how + dry + git;
     }
 

@@ -404,6 +404,8 @@ class RealClusterIT {
             Map<String, Object> status = (Map<String, Object>) record(name).getAdditionalProperties().get("status");
             assertEquals(false, status.get("gitMustFollow"), () -> String.valueOf(status));
             assertTrue(String.valueOf(status.get("steps")).contains("gitAgreedAt"), () -> String.valueOf(status));
+            String report = call("GET", "/api/v1/remediations/" + name + "/report", ServiceProcess.ADMIN_TOKEN, null).body();
+            assertTrue(report.contains("Git reverted by commit") && report.contains("pull/") && report.contains("agreed at"), report);
             // Automated sync is on again and Git says 1.0: the release stays rolled back.
             Thread.sleep(3000);
             assertEquals("registry.local/web:1.0", image(APPS, web));
