@@ -173,6 +173,28 @@ public final class GitRemote {
     public Revert revert(String url, String branch, String path, String good, String bad, String pushTo, String message,
                          String trailerValue) throws IOException, GitRefused {
         synchronized (locks.computeIfAbsent(url, u -> new Object())) {
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    return revertOnce(url, branch, path, good, bad, pushTo, message, trailerValue);
+                } catch (BranchMoved e) {
+                    if (attempt == 3) {
+                        throw new GitRefused(e.getMessage() + " three times in a row");
+                    }
+                    // Someone pushed between our fetch and our push: read again and decide again.
+                }
+            }
+        }
+    }
+
+    /** The branch moved between the fetch and the compare-and-swap push. */
+    private static final class BranchMoved extends Exception {
+        BranchMoved(String message) {
+            super(message);
+        }
+    }
+
+    private Revert revertOnce(String url, String branch, String path, String good, String bad, String pushTo, String message,
+                              String trailerValue) throws IOException, GitRefused, BranchMoved {
         try (Repository repo = fetched(url); RevWalk walk = new RevWalk(repo); ObjectReader reader = repo.newObjectReader()) {
             ObjectId tip = repo.resolve("refs/heads/" + branch);
             if (tip == null) {
@@ -227,32 +249,22 @@ public final class GitRemote {
             push(repo, url, created, target, pushTo == null ? head : ObjectId.zeroId());
             return new Revert(created.name(), target, branch, reverted, false);
         }
-        }
     }
 
     /** The state of {@code branch} for the application's folder: still bad, reverted (good), or changed otherwise. */
     public Optional<PathState> pathState(String url, String branchOrCommit, String path, String good, String bad) throws IOException, GitRefused {
         synchronized (locks.computeIfAbsent(url, u -> new Object())) {
-        try (Repository repo = fetched(url); RevWalk walk = new RevWalk(repo); ObjectReader reader = repo.newObjectReader()) {
-            ObjectId at = repo.resolve(branchOrCommit.matches("[0-9a-f]{40}") ? branchOrCommit : "refs/heads/" + branchOrCommit);
-            if (at == null) {
-                return Optional.empty();
+            try (Repository repo = fetched(url); RevWalk walk = new RevWalk(repo); ObjectReader reader = repo.newObjectReader()) {
+                ObjectId at = repo.resolve(branchOrCommit.matches("[0-9a-f]{40}") ? branchOrCommit : "refs/heads/" + branchOrCommit);
+                if (at == null) {
+                    return Optional.empty();
+                }
+                ObjectId tree = subtree(reader, walk.parseCommit(at), path);
+                if (same(tree, subtree(reader, commit(walk, repo, good, url), path))) {
+                    return Optional.of(PathState.AT_GOOD);
+                }
+                return Optional.of(same(tree, subtree(reader, commit(walk, repo, bad, url), path)) ? PathState.AT_BAD : PathState.ELSEWHERE);
             }
-            ObjectId tree = subtree(reader, walk.parseCommit(at), path);
-            if (same(tree, subtree(reader, commit(walk, repo, good, url), path))) {
-                return Optional.of(PathState.AT_GOOD);
-            }
-            return Optional.of(same(tree, subtree(reader, commit(walk, repo, bad, url), path)) ? PathState.AT_BAD : PathState.ELSEWHERE);
-        }
-        }
-    }
-
-    /** The branch's tip, or empty when the branch is gone. */
-    public Optional<String> tip(String url, String branch) throws IOException, GitRefused {
-        synchronized (locks.computeIfAbsent(url, u -> new Object())) {
-        try (Repository repo = fetched(url)) {
-            return Optional.ofNullable(repo.resolve("refs/heads/" + branch)).map(ObjectId::name);
-        }
         }
     }
 
@@ -352,13 +364,17 @@ public final class GitRemote {
     }
 
     /** Pushes {@code commit} to {@code branch} only if the branch is still at {@code expected} (zero: must not exist yet). */
-    private void push(Repository repo, String url, ObjectId commit, String branch, ObjectId expected) throws IOException, GitRefused {
+    private void push(Repository repo, String url, ObjectId commit, String branch, ObjectId expected) throws IOException, GitRefused, BranchMoved {
         RemoteRefUpdate update = new RemoteRefUpdate(repo, commit.name(), "refs/heads/" + branch, false, null, expected);
         try (Transport t = Transport.open(repo, url)) {
             t.setCredentialsProvider(credentials());
             configure(t);
             PushResult r = t.push(NullProgressMonitor.INSTANCE, List.of(update));
             RemoteRefUpdate u = r.getRemoteUpdate("refs/heads/" + branch);
+            if (u != null && (u.getStatus() == RemoteRefUpdate.Status.REJECTED_REMOTE_CHANGED
+                    || u.getStatus() == RemoteRefUpdate.Status.REJECTED_NONFASTFORWARD)) {
+                throw new BranchMoved("branch " + branch + " moved while the revert was written");
+            }
             if (u == null || u.getStatus() != RemoteRefUpdate.Status.OK && u.getStatus() != RemoteRefUpdate.Status.UP_TO_DATE) {
                 throw new GitRefused("push of " + commit.name() + " to " + branch + " was refused: "
                         + (u == null ? "no answer" : u.getStatus() + (u.getMessage() == null ? "" : " (" + scrub(u.getMessage()) + ")")));
