@@ -66,7 +66,8 @@ final class GitFollows {
     static List<String[]> outline(RunContext ctx) {
         boolean push = "push".equals(mode(ctx));
         return List.of(
-                new String[]{PLAN_GIT, "read the Application's Git source and tracked branch; the bad and good commits come from its history"},
+                new String[]{PLAN_GIT, "if Argo CD manages it (else Git is not involved): read the Application's Git source and tracked branch; "
+                        + "the bad and good commits come from its history"},
                 new String[]{WRITE_REVERT, "restore the application's folder to the good commit as one revert commit on top of the tracked branch, "
                         + (push ? "pushed to the branch (only if it has not moved)" : "pushed to branch " + branch(ctx))},
                 push ? null : new String[]{OPEN_REQUEST, "open (or find) the pull/merge request into the tracked branch, linking this run"},
