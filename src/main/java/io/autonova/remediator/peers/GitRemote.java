@@ -40,6 +40,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -117,7 +118,7 @@ public final class GitRemote {
     public enum PathState { AT_BAD, AT_GOOD, ELSEWHERE }
 
     /** A revert written (or found written before a crash): its commit and the branch it was pushed to. */
-    public record Revert(String commit, String branch, String base, List<String> reverted, boolean alreadyThere) {
+    public record Revert(String commit, String branch, List<String> reverted, boolean alreadyThere) {
     }
 
     private CredentialsProvider credentials() throws IOException {
@@ -129,19 +130,25 @@ public final class GitRemote {
 
     /** The mirror of {@code url}, fetched now (all branches). */
     private Repository fetched(String url) throws IOException, GitRefused {
-        Path dir = workDir.resolve(Integer.toHexString(url.hashCode()) + "-" + url.replaceAll("[^A-Za-z0-9]+", "_")
-                .replaceAll("^_+|_+$", "")).normalize();
-        Repository repo = new FileRepositoryBuilder().setGitDir(dir.toFile()).setBare().build();
-        if (!Files.exists(dir.resolve("HEAD"))) {
-            Files.createDirectories(dir);
-            repo.create(true);
-        }
+        Repository repo = mirror(url);
         try (Git git = new Git(repo)) {
             git.fetch().setRemote(url).setCredentialsProvider(credentials()).setRemoveDeletedRefs(true).setTransportConfigCallback(this::configure)
                     .setRefSpecs(new RefSpec("+refs/heads/*:refs/heads/*")).call();
         } catch (GitAPIException e) {
             repo.close();
             throw new GitRefused("fetching " + url + " failed: " + scrub(e.getMessage()));
+        }
+        return repo;
+    }
+
+    /** The mirror of {@code url} as it is (created empty the first time). */
+    private Repository mirror(String url) throws IOException {
+        Path dir = workDir.resolve(Integer.toHexString(url.hashCode()) + "-" + url.replaceAll("[^A-Za-z0-9]+", "_")
+                .replaceAll("^_+|_+$", "")).normalize();
+        Repository repo = new FileRepositoryBuilder().setGitDir(dir.toFile()).setBare().build();
+        if (!Files.exists(dir.resolve("HEAD"))) {
+            Files.createDirectories(dir);
+            repo.create(true);
         }
         return repo;
     }
@@ -205,25 +212,25 @@ public final class GitRemote {
             for (String b : pushTo == null ? List.of(branch) : List.of(pushTo, branch)) {
                 Optional<RevCommit> mine = ownCommit(repo, b, trailerValue);
                 if (mine.isPresent()) {
-                    return new Revert(mine.get().name(), b, branch, List.of(), true);
+                    return new Revert(mine.get().name(), b, List.of(), true);
                 }
             }
             RevCommit goodCommit = commit(walk, repo, good, url);
             RevCommit badCommit = commit(walk, repo, bad, url);
             if (!walk.isMergedInto(goodCommit, badCommit)) {
-                throw new GitRefused("the good revision " + shortName(goodCommit) + " is not an ancestor of the bad one " + shortName(badCommit));
+                throw new GitRefused("the good revision " + shortSha(goodCommit.name()) + " is not an ancestor of the bad one " + shortSha(badCommit.name()));
             }
             if (!walk.isMergedInto(walk.parseCommit(badCommit), walk.parseCommit(head))) {
-                throw new GitRefused("branch " + branch + " no longer contains the bad revision " + shortName(badCommit) + " (rewritten history)");
+                throw new GitRefused("branch " + branch + " no longer contains the bad revision " + shortSha(badCommit.name()) + " (rewritten history)");
             }
             ObjectId goodTree = subtree(reader, goodCommit, path);
             ObjectId badTree = subtree(reader, badCommit, path);
             ObjectId headTree = subtree(reader, head, path);
-            if (same(headTree, goodTree)) {
-                throw new GitRefused("branch " + branch + " already holds " + pathName(path) + " as at the good revision: nothing to revert");
+            if (Objects.equals(headTree, goodTree)) {
+                throw new GitRefused("branch " + branch + " already holds " + describePath(path) + " as at the good revision: nothing to revert");
             }
-            if (!same(headTree, badTree)) {
-                throw new GitRefused("a newer commit on " + branch + " (now " + shortName(head) + ") changed " + pathName(path)
+            if (!Objects.equals(headTree, badTree)) {
+                throw new GitRefused("a newer commit on " + branch + " (now " + shortSha(head.name()) + ") changed " + describePath(path)
                         + " after the bad revision: reverting would undo it too");
             }
             List<String> reverted = between(repo, goodCommit, badCommit, path);
@@ -247,24 +254,41 @@ public final class GitRemote {
             }
             String target = pushTo == null ? branch : pushTo;
             push(repo, url, created, target, pushTo == null ? head : ObjectId.zeroId());
-            return new Revert(created.name(), target, branch, reverted, false);
+            return new Revert(created.name(), target, reverted, false);
         }
     }
 
     /** The state of {@code branch} for the application's folder: still bad, reverted (good), or changed otherwise. */
     public Optional<PathState> pathState(String url, String branchOrCommit, String path, String good, String bad) throws IOException, GitRefused {
+        boolean commitId = branchOrCommit.matches("[0-9a-f]{40}");
         synchronized (locks.computeIfAbsent(url, u -> new Object())) {
-            try (Repository repo = fetched(url); RevWalk walk = new RevWalk(repo); ObjectReader reader = repo.newObjectReader()) {
-                ObjectId at = repo.resolve(branchOrCommit.matches("[0-9a-f]{40}") ? branchOrCommit : "refs/heads/" + branchOrCommit);
-                if (at == null) {
-                    return Optional.empty();
+            // A commit id already mirrored (with the good and bad ones) cannot have changed: no fetch for it. A branch always.
+            try (Repository local = mirror(url)) {
+                if (commitId && local.getObjectDatabase().has(ObjectId.fromString(branchOrCommit))
+                        && local.getObjectDatabase().has(ObjectId.fromString(good)) && local.getObjectDatabase().has(ObjectId.fromString(bad))) {
+                    return pathStateIn(local, url, branchOrCommit, path, good, bad);
                 }
-                ObjectId tree = subtree(reader, walk.parseCommit(at), path);
-                if (same(tree, subtree(reader, commit(walk, repo, good, url), path))) {
-                    return Optional.of(PathState.AT_GOOD);
-                }
-                return Optional.of(same(tree, subtree(reader, commit(walk, repo, bad, url), path)) ? PathState.AT_BAD : PathState.ELSEWHERE);
+            } catch (IllegalArgumentException e) {
+                // good or bad is not a full commit id: fetch, and let the check below say so
             }
+            try (Repository repo = fetched(url)) {
+                return pathStateIn(repo, url, commitId ? branchOrCommit : "refs/heads/" + branchOrCommit, path, good, bad);
+            }
+        }
+    }
+
+    private static Optional<PathState> pathStateIn(Repository repo, String url, String rev, String path, String good, String bad)
+            throws IOException, GitRefused {
+        try (RevWalk walk = new RevWalk(repo); ObjectReader reader = repo.newObjectReader()) {
+            ObjectId at = repo.resolve(rev);
+            if (at == null) {
+                return Optional.empty();
+            }
+            ObjectId tree = subtree(reader, walk.parseCommit(at), path);
+            if (Objects.equals(tree, subtree(reader, commit(walk, repo, good, url), path))) {
+                return Optional.of(PathState.AT_GOOD);
+            }
+            return Optional.of(Objects.equals(tree, subtree(reader, commit(walk, repo, bad, url), path)) ? PathState.AT_BAD : PathState.ELSEWHERE);
         }
     }
 
@@ -384,16 +408,14 @@ public final class GitRemote {
         }
     }
 
-    private static boolean same(ObjectId a, ObjectId b) {
-        return a == null ? b == null : a.equals(b);
+    /** A commit id as people read it: the first 12 characters. */
+    public static String shortSha(String sha) {
+        return sha == null ? "?" : sha.length() > 12 ? sha.substring(0, 12) : sha;
     }
 
-    private static String shortName(RevCommit c) {
-        return c.name().substring(0, 12);
-    }
-
-    private static String pathName(String path) {
-        return path.isEmpty() ? "the repository" : "'" + path + "'";
+    /** An application's folder as said in messages: the whole repository when empty. */
+    public static String describePath(String path) {
+        return path == null || path.isEmpty() ? "the repository" : "'" + path + "'";
     }
 
     /** Transport messages may echo a URL with credentials in it. */

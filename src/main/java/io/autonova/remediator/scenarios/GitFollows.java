@@ -1,9 +1,7 @@
 package io.autonova.remediator.scenarios;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import io.autonova.remediator.cluster.DryRunClusterActions;
 import io.autonova.remediator.domain.Durations;
-import io.autonova.remediator.domain.Json;
 import io.autonova.remediator.engine.EngineOutput;
 import io.autonova.remediator.engine.FailureReason;
 import io.autonova.remediator.engine.RunContext;
@@ -88,8 +86,12 @@ final class GitFollows {
     }
 
     private static StepResult refused(String message) {
-        return StepResult.fail(FailureReason.GIT_WRITE_BACK_REFUSED, message + "; automated sync stays off until Git is fixed by hand",
-                out(EngineOutput.HUMAN_ACTION.key(), message, EngineOutput.GIT_MUST_FOLLOW.key(), "true"));
+        return handOver(FailureReason.GIT_WRITE_BACK_REFUSED, message + "; automated sync stays off until Git is fixed by hand", message);
+    }
+
+    /** Ends the run for a human: Git still disagrees with the cluster, and {@code human} says what to do. */
+    private static StepResult handOver(FailureReason reason, String message, String human) {
+        return StepResult.fail(reason, message, out(EngineOutput.HUMAN_ACTION.key(), human, EngineOutput.GIT_MUST_FOLLOW.key(), "true"));
     }
 
     private static boolean dryRun(RunContext ctx) {
@@ -129,8 +131,8 @@ final class GitFollows {
         String good = ctx.output(RollbackSteps.PLAN_ARGO, EngineOutput.REVISION_TO.key());
         try {
             String branch = g.git().branchOf(src.get().repoURL(), src.get().targetRevision());
-            return StepResult.done("revert " + pathText(src.get().path()) + " of " + src.get().repoURL() + " on branch " + branch + " from "
-                            + shortSha(bad) + " back to " + shortSha(good),
+            return StepResult.done("revert " + GitRemote.describePath(src.get().path()) + " of " + src.get().repoURL() + " on branch " + branch + " from "
+                            + GitRemote.shortSha(bad) + " back to " + GitRemote.shortSha(good),
                     out("repoURL", src.get().repoURL(), "path", src.get().path(), "branch", branch, "bad", bad, "good", good));
         } catch (GitRemote.GitRefused e) {
             return refused(e.getMessage());
@@ -145,16 +147,16 @@ final class GitFollows {
         String tracked = planned(ctx, "branch");
         String pushTo = "push".equals(mode(ctx)) ? null : branch(ctx);
         if (dryRun(ctx)) {
-            return StepResult.done("dry-run: would push a revert of " + pathText(planned(ctx, "path")) + " to " + (pushTo == null ? tracked : pushTo));
+            return StepResult.done("dry-run: would push a revert of " + GitRemote.describePath(planned(ctx, "path")) + " to " + (pushTo == null ? tracked : pushTo));
         }
-        String message = "Revert " + argoApp(ctx) + " to " + shortSha(planned(ctx, "good")) + " after an automatic rollback\n\n"
+        String message = "Revert " + argoApp(ctx) + " to " + GitRemote.shortSha(planned(ctx, "good")) + " after an automatic rollback\n\n"
                 + "autonova-remediator rolled Argo CD application " + argoApp(ctx) + " back from " + planned(ctx, "bad") + " to "
                 + planned(ctx, "good") + " (deployment " + ctx.target().key() + ", remediation " + ctx.record().name + ", alert "
-                + ctx.record().spec.trigger.alertname + ").\nThis commit restores " + pathText(planned(ctx, "path")) + " so that Git says what the cluster runs.";
+                + ctx.record().spec.trigger.alertname + ").\nThis commit restores " + GitRemote.describePath(planned(ctx, "path")) + " so that Git says what the cluster runs.";
         try {
             GitRemote.Revert r = ctx.gitops().git().revert(url, tracked, planned(ctx, "path"), planned(ctx, "good"), planned(ctx, "bad"), pushTo,
                     message, ctx.record().name);
-            return StepResult.done((r.alreadyThere() ? "found revert " : "pushed revert ") + shortSha(r.commit()) + " on " + r.branch()
+            return StepResult.done((r.alreadyThere() ? "found revert " : "pushed revert ") + GitRemote.shortSha(r.commit()) + " on " + r.branch()
                             + (r.reverted().isEmpty() ? "" : " (reverts " + r.reverted().size() + " commit(s))"),
                     out("revertCommit", r.commit(), "pushedTo", r.branch(), EngineOutput.COMMITTED.key(), "true"));
         } catch (GitRemote.GitRefused e) {
@@ -174,7 +176,7 @@ final class GitFollows {
         try {
             Optional<PullRequests.Request> found = pr.find(url, branch(ctx), planned(ctx, "branch"));
             PullRequests.Request r = found.isPresent() ? found.get()
-                    : pr.open(url, branch(ctx), planned(ctx, "branch"), "Revert " + argoApp(ctx) + " to " + shortSha(planned(ctx, "good"))
+                    : pr.open(url, branch(ctx), planned(ctx, "branch"), "Revert " + argoApp(ctx) + " to " + GitRemote.shortSha(planned(ctx, "good"))
                     + " (automatic rollback " + ctx.record().name + ")", requestBody(ctx));
             return StepResult.done((found.isPresent() ? "found " : "opened ") + "request #" + r.number() + (r.url() == null ? "" : " " + r.url()),
                     out("requestNumber", String.valueOf(r.number()), "requestUrl", r.url()));
@@ -218,29 +220,27 @@ final class GitFollows {
                 return refused("branch " + planned(ctx, "branch") + " is gone from " + url);
             }
             if (state.get() == GitRemote.PathState.AT_GOOD) {
-                return StepResult.done(planned(ctx, "branch") + " holds the revert of " + pathText(planned(ctx, "path")),
+                return StepResult.done(planned(ctx, "branch") + " holds the revert of " + GitRemote.describePath(planned(ctx, "path")),
                         out("gitRevertedAt", ctx.now().toString()));
             }
             if (state.get() == GitRemote.PathState.ELSEWHERE) {
-                return StepResult.fail(FailureReason.GIT_MOVED_ON, "a newer commit on " + planned(ctx, "branch") + " changed " + pathText(planned(ctx, "path"))
-                                + " before the revert landed; automated sync stays off",
-                        out(EngineOutput.HUMAN_ACTION.key(), "decide what " + planned(ctx, "branch") + " of " + url + " should deploy for " + argoApp(ctx)
-                                + ", then re-enable its automated sync", EngineOutput.GIT_MUST_FOLLOW.key(), "true"));
+                return handOver(FailureReason.GIT_MOVED_ON, "a newer commit on " + planned(ctx, "branch") + " changed "
+                        + GitRemote.describePath(planned(ctx, "path")) + " before the revert landed; automated sync stays off", "decide what "
+                        + planned(ctx, "branch") + " of " + url + " should deploy for " + argoApp(ctx) + ", then re-enable its automated sync");
             }
             String number = ctx.output(OPEN_REQUEST, "requestNumber");
             if (number != null) {
                 PullRequests.Request r = g.requests().read(url, Long.parseLong(number));
                 if (r.state() == PullRequests.State.CLOSED) {
-                    return StepResult.fail(FailureReason.GIT_REQUEST_CLOSED, "request #" + number + " was closed without merging; automated sync stays off",
-                            out(EngineOutput.HUMAN_ACTION.key(), "fix Git for " + argoApp(ctx) + " by hand (request " + (r.url() == null ? "#" + number : r.url())
-                                    + " was closed), then re-enable its automated sync", EngineOutput.GIT_MUST_FOLLOW.key(), "true"));
+                    return handOver(FailureReason.GIT_REQUEST_CLOSED, "request #" + number + " was closed without merging; automated sync stays off",
+                            "fix Git for " + argoApp(ctx) + " by hand (request " + (r.url() == null ? "#" + number : r.url())
+                                    + " was closed), then re-enable its automated sync");
                 }
             }
             if (ctx.now().isAfter(ctx.startedAt(AWAIT_GIT).plus(mergeTimeout(ctx)))) {
-                return StepResult.fail(FailureReason.GIT_NOT_MERGED, "the revert did not reach " + planned(ctx, "branch") + " within "
-                                + Durations.format(mergeTimeout(ctx)) + "; automated sync stays off",
-                        out(EngineOutput.HUMAN_ACTION.key(), "merge " + (number == null ? "the revert" : "request #" + number) + " or fix Git for "
-                                + argoApp(ctx) + " by hand, then re-enable its automated sync", EngineOutput.GIT_MUST_FOLLOW.key(), "true"));
+                return handOver(FailureReason.GIT_NOT_MERGED, "the revert did not reach " + planned(ctx, "branch") + " within "
+                        + Durations.format(mergeTimeout(ctx)) + "; automated sync stays off", "merge " + (number == null ? "the revert" : "request #" + number)
+                        + " or fix Git for " + argoApp(ctx) + " by hand, then re-enable its automated sync");
             }
             return StepResult.waiting("waiting for " + planned(ctx, "branch") + " to hold the revert" + (number == null ? "" : " (request #" + number + ")"),
                     poll(ctx), Map.of());
@@ -275,8 +275,7 @@ final class GitFollows {
             if (app == null) {
                 return applicationGone(ctx);
             }
-            String saved = ctx.record().step(RollbackSteps.DISABLE_AUTO_SYNC) == null ? ""
-                    : ctx.record().step(RollbackSteps.DISABLE_AUTO_SYNC).inputs.getOrDefault("previousAutomated", "");
+            String saved = savedAutomatedPolicy(ctx);
             String revision = ArgoCd.sync(app)[0];
             GitRemote.PathState state;
             try {
@@ -288,12 +287,12 @@ final class GitFollows {
                 return StepResult.waiting("Git failed, looking again: " + text(e), poll(ctx), Map.of());
             }
             if (state == GitRemote.PathState.ELSEWHERE) {
-                return StepResult.fail(FailureReason.GIT_MOVED_ON, "Argo CD now compares against " + shortSha(revision) + ", which changed "
-                        + pathText(planned(ctx, "path")) + " again; automated sync stays off", out(EngineOutput.GIT_MUST_FOLLOW.key(), "true"));
+                return StepResult.fail(FailureReason.GIT_MOVED_ON, "Argo CD now compares against " + GitRemote.shortSha(revision) + ", which changed "
+                        + GitRemote.describePath(planned(ctx, "path")) + " again; automated sync stays off", out(EngineOutput.GIT_MUST_FOLLOW.key(), "true"));
             }
             if (state != GitRemote.PathState.AT_GOOD) {
                 ctx.cluster().mergePatchArgoApplication(ctx.argoNamespace(), ctx.output(RESOLVE_TARGET, "argoApplication"), ArgoCd.refreshPatch());
-                return StepResult.waiting("Argo CD compares against " + (revision == null ? "nothing yet" : shortSha(revision))
+                return StepResult.waiting("Argo CD compares against " + (revision == null ? "nothing yet" : GitRemote.shortSha(revision))
                         + ", not yet a commit holding the revert; refresh asked", Duration.ofSeconds(5), Map.of());
             }
             if (saved.isEmpty()) {
@@ -302,14 +301,8 @@ final class GitFollows {
             if (ArgoCd.automatedSyncPolicy(app).isPresent()) {
                 return StepResult.done("automated sync of " + argoApp(ctx) + " is on again", out("syncRevision", revision));
             }
-            try {
-                Object policy = Json.MAPPER.readValue(saved, Object.class);
-                return StepResult.done(ctx.cluster().mergePatchArgoApplication(ctx.argoNamespace(), ctx.output(RESOLVE_TARGET, "argoApplication"),
-                        ArgoCd.restoreAutomatedSyncPatch(policy)) + ": Git holds the revert (" + shortSha(revision) + "), automated sync "
-                        + saved + " restored", out("syncRevision", revision));
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException(e);
-            }
+            return StepResult.done(restoreAutomatedPolicy(ctx, saved) + ": Git holds the revert (" + GitRemote.shortSha(revision)
+                    + "), automated sync " + saved + " restored", out("syncRevision", revision));
         }
     };
 
@@ -331,23 +324,15 @@ final class GitFollows {
                         planned(ctx, "good"), planned(ctx, "bad"));
                 if (s.orElse(null) == GitRemote.PathState.AT_GOOD) {
                     Instant at = ctx.now();
-                    return StepResult.done("Git and the cluster agree again at " + shortSha(sync[0]) + " (" + at + ")",
+                    return StepResult.done("Git and the cluster agree again at " + GitRemote.shortSha(sync[0]) + " (" + at + ")",
                             out("gitAgreedAt", at.toString(), "agreedRevision", sync[0], EngineOutput.GIT_MUST_FOLLOW.key(), "false"));
                 }
             } catch (GitRemote.GitRefused | IOException e) {
                 return StepResult.waiting("Git failed, looking again: " + text(e), poll(ctx), Map.of());
             }
         }
-        return StepResult.waiting("Argo CD reports " + sync[1] + " at " + (sync[0] == null ? "no revision" : shortSha(sync[0])), Duration.ofSeconds(5), Map.of());
+        return StepResult.waiting("Argo CD reports " + sync[1] + " at " + (sync[0] == null ? "no revision" : GitRemote.shortSha(sync[0])), Duration.ofSeconds(5), Map.of());
     });
-
-    static String shortSha(String sha) {
-        return sha == null ? "?" : sha.length() > 12 ? sha.substring(0, 12) : sha;
-    }
-
-    private static String pathText(String path) {
-        return path == null || path.isEmpty() ? "the repository" : "'" + path + "'";
-    }
 
     /** An I/O failure as one line, without credentials a transport may echo. */
     private static String text(Exception e) {

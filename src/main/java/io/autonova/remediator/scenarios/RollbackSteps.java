@@ -334,7 +334,7 @@ final class RollbackSteps {
 
         @Override
         public StepResult act(RunContext ctx, Map<String, String> inputs) {
-            String saved = ctx.record().step(DISABLE_AUTO_SYNC) == null ? "" : ctx.record().step(DISABLE_AUTO_SYNC).inputs.getOrDefault("previousAutomated", "");
+            String saved = savedAutomatedPolicy(ctx);
             String app = ctx.output(RESOLVE_TARGET, "argoApplication");
             if (saved.isEmpty()) {
                 return StepResult.done("nothing to restore: application " + app + " had no automated sync");
@@ -348,15 +348,26 @@ final class RollbackSteps {
             if (current != null && ArgoCd.automatedSyncPolicy(current).isPresent()) {
                 return StepResult.done("automated sync of " + app + " is on again");
             }
-            try {
-                Object policy = Json.MAPPER.readValue(saved, Object.class);
-                return StepResult.done(ctx.cluster().mergePatchArgoApplication(ctx.argoNamespace(), app, ArgoCd.restoreAutomatedSyncPatch(policy))
-                        + ": restored automated sync " + saved);
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException(e);
-            }
+            return StepResult.done(restoreAutomatedPolicy(ctx, saved) + ": restored automated sync " + saved);
         }
     };
+
+    /** The automated sync policy {@link #DISABLE_SYNC} saved before turning it off, as JSON; empty when there was none. */
+    static String savedAutomatedPolicy(RunContext ctx) {
+        RemediationRecord.Step s = ctx.record().step(DISABLE_AUTO_SYNC);
+        return s == null ? "" : s.inputs.getOrDefault("previousAutomated", "");
+    }
+
+    /** Puts a saved automated sync policy back on the target's Application; returns what the patch said. */
+    static String restoreAutomatedPolicy(RunContext ctx, String saved) {
+        try {
+            Object policy = Json.MAPPER.readValue(saved, Object.class);
+            return ctx.cluster().mergePatchArgoApplication(ctx.argoNamespace(), ctx.output(RESOLVE_TARGET, "argoApplication"),
+                    ArgoCd.restoreAutomatedSyncPatch(policy));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     /** Whether the run's rollback write is in the cluster: recorded as committed, or visible there after a crash. */
     static boolean rollbackReachedCluster(RunContext ctx) {

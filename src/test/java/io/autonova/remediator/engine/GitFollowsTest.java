@@ -52,6 +52,15 @@ class GitFollowsTest {
         return h.admit(ns, "checkout", "immediate-rollback", null, parameters);
     }
 
+    /** A run rolled back through Argo CD with its revert pushed and its request open, waiting for a merge nobody makes yet. */
+    private String waitingForMerge(Reconciler a, String ns, Map<String, String> parameters) throws Exception {
+        h.mergeRequests = false;
+        String name = run(parameters, ns);
+        assertEquals("stopped", h.drive(a, name, 40));
+        assertEquals("waiting", h.record(name).step("await-git-revert").phase);
+        return name;
+    }
+
     private void assertHeldWithSyncOff(String ns, String name, FailureReason reason) {
         RemediationRecord r = h.record(name);
         assertEquals(Phase.FAILED, r.status.phase, r.status.message);
@@ -83,12 +92,9 @@ class GitFollowsTest {
 
     @Test
     void aRequestClosedUnmergedHoldsTheTarget() throws Exception {
-        h.mergeRequests = false;
         String ns = h.namespace();
-        String name = run(Map.of("gitops.mode", "pull-request"), ns);
         Reconciler a = h.replica("a", 0, 0);
-        assertEquals("stopped", h.drive(a, name, 40));
-        assertEquals("waiting", h.record(name).step("await-git-revert").phase);
+        String name = waitingForMerge(a, ns, Map.of("gitops.mode", "pull-request"));
         h.provider.close(h.provider.numberOf("autonova/revert-" + name));
 
         assertEquals("done", h.drive(a, name, 20));
@@ -98,11 +104,9 @@ class GitFollowsTest {
 
     @Test
     void aFixPushedBeforeTheRevertLandsIsLeftToAHuman() throws Exception {
-        h.mergeRequests = false;
         String ns = h.namespace();
-        String name = run(Map.of("gitops.mode", "pull-request"), ns);
         Reconciler a = h.replica("a", 0, 0);
-        assertEquals("stopped", h.drive(a, name, 40));
+        String name = waitingForMerge(a, ns, Map.of("gitops.mode", "pull-request"));
         h.git.commit("fix forward", Map.of("apps/" + ns + "/deployment.yaml", "image: checkout:fixed\n"));
 
         assertEquals("done", h.drive(a, name, 20));
@@ -111,11 +115,9 @@ class GitFollowsTest {
 
     @Test
     void nobodyMergingWithinTheTimeoutHoldsTheTarget() throws Exception {
-        h.mergeRequests = false;
         String ns = h.namespace();
-        String name = run(Map.of("gitops.mode", "pull-request", "gitops.mergeTimeout", "10m"), ns);
         Reconciler a = h.replica("a", 0, 0);
-        assertEquals("stopped", h.drive(a, name, 40));
+        String name = waitingForMerge(a, ns, Map.of("gitops.mode", "pull-request", "gitops.mergeTimeout", "10m"));
         h.clock.now = h.clock.now.plus(Duration.ofMinutes(11));
 
         assertEquals("done", h.drive(a, name, 20));

@@ -25,12 +25,9 @@ class PullRequestsTest {
     @ParameterizedTest
     @EnumSource(GitProviderServer.Kind.class)
     void opensFindsAndFollowsARequestToItsMerge(GitProviderServer.Kind kind) throws Exception {
-        GitRepo repo = GitRepo.create(dir);
-        repo.commit("v1", Map.of("apps/web/a.yaml", "1"));
-        repo.run("push", "-q", "origin", "HEAD:refs/heads/autonova/revert-r1");
         Path token = Files.writeString(dir.resolve("token"), "s3cret\n");
-        try (GitProviderServer server = new GitProviderServer(kind, repo, "team/deploys", "s3cret")) {
-            PullRequests pr = new PullRequests(PullRequests.Provider.valueOf(kind.name()), server.api(), token, new HttpPeer(Duration.ofSeconds(5)));
+        try (GitProviderServer server = new GitProviderServer(kind, repoWithBranch("autonova/revert-r1"), "team/deploys", "s3cret")) {
+            PullRequests pr = client(kind, server, token);
             String url = "https://git.example/team/deploys.git";
 
             assertEquals(Optional.empty(), pr.find(url, "autonova/revert-r1", "main"));
@@ -49,13 +46,10 @@ class PullRequestsTest {
     @ParameterizedTest
     @EnumSource(GitProviderServer.Kind.class)
     void aClosedRequestAndRefusalsAreReadAsSuch(GitProviderServer.Kind kind) throws Exception {
-        GitRepo repo = GitRepo.create(dir);
-        repo.commit("v1", Map.of("apps/web/a.yaml", "1"));
-        repo.run("push", "-q", "origin", "HEAD:refs/heads/autonova/revert-r2");
         Path token = Files.writeString(dir.resolve("token"), "s3cret");
         Path wrong = Files.writeString(dir.resolve("wrong"), "nope");
-        try (GitProviderServer server = new GitProviderServer(kind, repo, "team/deploys", "s3cret")) {
-            PullRequests pr = new PullRequests(PullRequests.Provider.valueOf(kind.name()), server.api(), token, new HttpPeer(Duration.ofSeconds(5)));
+        try (GitProviderServer server = new GitProviderServer(kind, repoWithBranch("autonova/revert-r2"), "team/deploys", "s3cret")) {
+            PullRequests pr = client(kind, server, token);
             String url = "git@git.example:team/deploys.git";
             PullRequests.Request r = pr.open(url, "autonova/revert-r2", "main", "Revert web", "body");
             server.close(r.number());
@@ -64,9 +58,21 @@ class PullRequestsTest {
             PullRequests.ProviderError missing = assertThrows(PullRequests.ProviderError.class,
                     () -> pr.open(url, "no-such-branch", "main", "t", "b"));
             assertEquals(422, missing.status);
-            PullRequests badToken = new PullRequests(PullRequests.Provider.valueOf(kind.name()), server.api(), wrong, new HttpPeer(Duration.ofSeconds(5)));
+            PullRequests badToken = client(kind, server, wrong);
             assertEquals(401, assertThrows(PullRequests.ProviderError.class, () -> badToken.find(url, "x", "main")).status);
         }
+    }
+
+    /** A real repository with one commit on main and {@code branch}, as a revert branch pushed before its request. */
+    private GitRepo repoWithBranch(String branch) throws Exception {
+        GitRepo repo = GitRepo.create(dir);
+        repo.commit("v1", Map.of("apps/web/a.yaml", "1"));
+        repo.run("push", "-q", "origin", "HEAD:refs/heads/" + branch);
+        return repo;
+    }
+
+    private static PullRequests client(GitProviderServer.Kind kind, GitProviderServer server, Path token) {
+        return new PullRequests(PullRequests.Provider.valueOf(kind.name()), server.api(), token, new HttpPeer(Duration.ofSeconds(5)));
     }
 
     @org.junit.jupiter.api.Test
