@@ -123,6 +123,17 @@ public interface RemediatorConfig {
         Duration reloadInterval();
     }
 
+    Warmup warmup();
+
+    interface Warmup {
+        /**
+         * How long a starting replica decides synthetic alerts on a throwaway in-process store before it reports ready, so
+         * its first storm meets compiled code; 0 turns it off.
+         */
+        @WithDefault("1s")
+        Duration budget();
+    }
+
     interface Webhook {
         /** Bearer token Alertmanager sends; or {@link #tokenFile()}. */
         Optional<String> token();

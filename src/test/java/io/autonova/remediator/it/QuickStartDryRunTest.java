@@ -57,6 +57,12 @@ class QuickStartDryRunTest {
         assertEquals("DUPLICATE_ALERT", again.getString("results[0].reason"));
         given().header("Authorization", "Bearer test-admin-token").get("/api/v1/remediations").then().statusCode(200)
                 .body("store", org.hamcrest.Matchers.equalTo("in-memory")).body("dryRun", org.hamcrest.Matchers.equalTo(true));
+        // The start-up warm-up decided its synthetic alerts elsewhere: none of its records is here, and the replica is ready.
+        await().atMost(Duration.ofSeconds(10)).until(() -> given().get("/q/health/ready").statusCode() == 200);
+        assertTrue(given().get("/q/health/ready").asString().contains("synthetic deliveries"));
+        assertTrue(given().header("Authorization", "Bearer test-admin-token").get("/api/v1/remediations").asString().contains(name));
+        assertTrue(!given().header("Authorization", "Bearer test-admin-token").get("/api/v1/remediations").asString().contains("warm-up"),
+                "no record of the warm-up's in the service's store");
     }
 
     private static JsonPath record(String name) {

@@ -1,0 +1,169 @@
+package io.autonova.remediator.tools;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.autonova.remediator.config.RemediatorConfig;
+import io.autonova.remediator.domain.Alert;
+import io.autonova.remediator.domain.Json;
+import io.autonova.remediator.ingest.alertmanager.AlertmanagerPayload;
+import io.autonova.remediator.rules.LabelMatcher;
+import io.autonova.remediator.rules.Rule;
+import io.autonova.remediator.rules.RuleRepository;
+import io.autonova.remediator.rules.RuleSet;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
+import org.jboss.logging.Logger;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Before a replica reports ready it decides synthetic alerts through its own decision path (the webhook parser, rule
+ * matching, episodes, the policy, records written as JSON) on a throwaway in-process store and clock, so the first storm
+ * after a start meets compiled code rather than the interpreter. Nothing of it reaches the cluster, the records, the
+ * metrics users read or the limits: it runs the offline tools' own pipeline ({@link OfflinePipeline}). Bounded by
+ * {@code remediator.warmup.budget} (default 1s; 0 turns it off).
+ */
+@Readiness
+@ApplicationScoped
+public class Warmup implements HealthCheck {
+
+    private static final Logger LOG = Logger.getLogger(Warmup.class);
+    /** Alerts per synthetic delivery: a storm's deliveries carry about ten. */
+    static final int PER_DELIVERY = 10;
+
+    private final RuleRepository rules;
+    private final Duration budget;
+    private final ObjectMapper mapper;
+    private volatile boolean done;
+    private volatile String summary = "not started";
+
+    public Warmup(RuleRepository rules, RemediatorConfig config, ObjectMapper mapper) {
+        this.rules = rules;
+        this.budget = config.warmup().budget();
+        this.mapper = mapper;
+    }
+
+    void start(@Observes @Priority(20) StartupEvent event) {
+        if (budget.isZero()) {
+            done = true;
+            summary = "off (remediator.warmup.budget=0)";
+            return;
+        }
+        Thread t = new Thread(this::run, "warm-up");
+        t.setDaemon(true);
+        t.setPriority(Thread.MIN_PRIORITY);
+        t.start();
+    }
+
+    void run() {
+        long t0 = System.nanoTime();
+        try {
+            Result r = warm(rules.current(), budget, mapper);
+            summary = r.deliveries() + " synthetic deliveries (" + r.decisions() + " decisions) over " + r.rules() + " rules in "
+                    + Duration.ofNanos(System.nanoTime() - t0).toMillis() + " ms";
+            LOG.infof("warm-up: %s; nothing of it left the process", summary);
+        } catch (RuntimeException e) {
+            summary = "stopped: " + e; // never keeps a replica unready
+            LOG.warnf("warm-up stopped early: %s", e.toString());
+        } finally {
+            done = true;
+        }
+    }
+
+    /** What a warm-up did. */
+    record Result(int rules, int deliveries, int decisions) {
+    }
+
+    /** Decides synthetic deliveries for the rules whose matchers a label set can satisfy, until {@code budget} is spent. */
+    static Result warm(RuleSet set, Duration budget, ObjectMapper mapper) {
+        List<Map<String, String>> labelSets = new ArrayList<>();
+        for (Rule r : set.rules()) {
+            Map<String, String> labels = labelsFor(r);
+            if (labels != null) {
+                labelSets.add(labels);
+            }
+        }
+        if (labelSets.isEmpty()) {
+            return new Result(0, 0, 0);
+        }
+        Instant start = Instant.now();
+        OfflinePipeline p = new OfflinePipeline(set, start, false);
+        long deadline = System.nanoTime() + budget.toNanos();
+        int deliveries = 0;
+        int decisions = 0;
+        for (int round = 0; System.nanoTime() < deadline; round++) {
+            p.clock.set(start.plus(Duration.ofSeconds(round)));
+            // New targets and re-sends of earlier alerts, as in a storm: opens, folds, duplicates, refusals by the limits.
+            StringBuilder body = new StringBuilder("{\"version\":\"4\",\"status\":\"firing\",\"receiver\":\"warm-up\",\"alerts\":[");
+            for (int i = 0; i < PER_DELIVERY; i++) {
+                Map<String, String> labels = new LinkedHashMap<>(labelSets.get((round + i) % labelSets.size()));
+                String service = "svc-" + ((round * PER_DELIVERY + i) % 200);
+                labels.putIfAbsent("namespace", "warm-up");
+                labels.putIfAbsent("service", service);
+                labels.putIfAbsent("deployment", service);
+                labels.put("pod", service + "-" + (round % 7));
+                body.append(i == 0 ? "" : ",").append("{\"status\":\"").append(round % 13 == 12 ? "resolved" : "firing").append("\",\"labels\":")
+                        .append(json(mapper, labels)).append(",\"annotations\":{\"value\":\"0.5\",\"summary\":\"warm-up\"},\"startsAt\":\"")
+                        .append(start.minusSeconds(60)).append("\",\"endsAt\":\"0001-01-01T00:00:00Z\",\"fingerprint\":\"")
+                        .append(String.format("%016x", (long) labels.hashCode() & 0xffffffffL)).append("\"}");
+            }
+            body.append("]}");
+            List<Alert> alerts = AlertmanagerPayload.parse(mapper, body.toString().getBytes(StandardCharsets.UTF_8), p.clock.instant());
+            decisions += p.accept(alerts).size();
+            deliveries++;
+            if (round % 50 == 49) {
+                p.finishRunsStartedBefore(Duration.ofSeconds(20));
+                p.store.records().stream().limit(20).forEach(rec -> json(mapper, rec)); // records as the store writes them
+            }
+        }
+        return new Result(labelSets.size(), deliveries, decisions);
+    }
+
+    /** Labels every matcher of the rule accepts, from its equality matchers; null when that is not enough. */
+    static Map<String, String> labelsFor(Rule r) {
+        if (r.signalRule()) {
+            return null;
+        }
+        Map<String, String> labels = new LinkedHashMap<>();
+        for (LabelMatcher m : r.matchers()) {
+            if (m.type() == LabelMatcher.Type.EQUAL) {
+                labels.put(m.name(), m.value());
+            }
+        }
+        for (LabelMatcher m : r.matchers()) {
+            if (m.type() == LabelMatcher.Type.REGEX && !labels.containsKey(m.name())) {
+                // The first alternative of a plain alternation ("critical|page") is a value it accepts.
+                String first = m.value().split("\\|")[0];
+                labels.put(m.name(), first);
+            }
+        }
+        return r.matches(labels) ? labels : null;
+    }
+
+    private static String json(ObjectMapper mapper, Object o) {
+        try {
+            return (mapper == null ? Json.MAPPER : mapper).writeValueAsString(o);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public boolean done() {
+        return done;
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        return HealthCheckResponse.builder().name("warm-up").status(done).withData("summary", summary).build();
+    }
+}

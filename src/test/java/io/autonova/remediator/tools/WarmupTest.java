@@ -1,0 +1,40 @@
+package io.autonova.remediator.tools;
+
+import io.autonova.remediator.domain.Json;
+import io.autonova.remediator.rules.Rule;
+import io.autonova.remediator.rules.RuleSet;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The start-up warm-up decides synthetic alerts through the real decision path, offline, within its budget. */
+class WarmupTest {
+
+    static RuleSet rules() throws Exception {
+        return RulesCli.load(RulesCli.ruleFiles(Path.of("src/test/resources/test-rules"))).ruleSet();
+    }
+
+    @Test
+    void labelsAreMadeFromARulesOwnMatchers() throws Exception {
+        Rule errorRate = rules().rules().stream().filter(r -> r.name().equals("error-rate")).findFirst().orElseThrow();
+        assertEquals(Map.of("alertname", "HighErrorRate", "severity", "critical"), Warmup.labelsFor(errorRate));
+        Rule window = rules().rules().stream().filter(Rule::signalRule).findFirst().orElseThrow();
+        assertNull(Warmup.labelsFor(window), "signal rules are not alerts");
+    }
+
+    @Test
+    void decidesWithinItsBudgetOnAThrowawayPipeline() throws Exception {
+        long t0 = System.nanoTime();
+        Warmup.Result r = Warmup.warm(rules(), Duration.ofMillis(400), Json.MAPPER);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(r.rules() >= 5, "alert rules whose matchers can be satisfied: " + r);
+        assertTrue(r.deliveries() > 10 && r.decisions() >= r.deliveries() * Warmup.PER_DELIVERY, r.toString());
+        assertTrue(ms < 1500, "the budget bounds it (" + ms + " ms, building its pipeline included)");
+    }
+}
