@@ -94,6 +94,16 @@ public class KubernetesStateStore implements StateStore {
         this.writes = new StateWrites(clock);
     }
 
+    /**
+     * A store on {@code client} without watches, its caches holding only what it wrote or read itself: the start-up
+     * warm-up drives the service's own requests with it against a throwaway API server.
+     */
+    public static KubernetesStateStore unwatched(KubernetesClient client, String namespace, String globalName, java.time.Clock clock) {
+        KubernetesStateStore s = new KubernetesStateStore(client, namespace, globalName, clock);
+        s.synced = true;
+        return s;
+    }
+
     /** The store's calls in flight: telemetry writers wait for a pause in them. */
     public StateWrites writes() {
         return writes;

@@ -18,6 +18,7 @@ import io.autonova.remediator.state.EventRecorder;
 import io.autonova.remediator.state.InMemoryStateStore;
 import io.autonova.remediator.state.Phase;
 import io.autonova.remediator.state.RemediationRecord;
+import io.autonova.remediator.state.StateStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.smallrye.config.SmallRyeConfigBuilder;
 
@@ -41,7 +42,7 @@ final class OfflinePipeline {
     private final Duration longestSpan;
     private final io.autonova.remediator.ingest.kafka.SignalParser parser =
             new io.autonova.remediator.ingest.kafka.SignalParser(io.autonova.remediator.domain.Json.MAPPER);
-    final InMemoryStateStore store;
+    final StateStore store;
     private final RemediationPipeline pipeline;
     private final EpisodeFolds folds;
     private final io.autonova.remediator.ingest.kafka.SignalAlerts signalAlerts;
@@ -58,8 +59,17 @@ final class OfflinePipeline {
     /** As above, the change gate reading the timelines {@code changes} gives (a rule test's {@code changes}). */
     OfflinePipeline(RuleSet rules, Instant start, boolean dryRun, java.util.Set<String> allowedNamespaces,
                     io.autonova.remediator.runtime.ChangeWatch changes) {
-        clock = new io.autonova.remediator.domain.MovableClock(start);
-        store = new InMemoryStateStore(clock);
+        this(rules, new io.autonova.remediator.domain.MovableClock(start), InMemoryStateStore::new, dryRun, allowedNamespaces, changes, 1);
+    }
+
+    /**
+     * On the store {@code stores} makes with the pipeline's clock, deciding the writes of one delivery {@code parallelism} at a
+     * time as the service does (1: one after the other).
+     */
+    OfflinePipeline(RuleSet rules, io.autonova.remediator.domain.MovableClock clock, java.util.function.Function<java.time.Clock, StateStore> stores,
+                    boolean dryRun, java.util.Set<String> allowedNamespaces, io.autonova.remediator.runtime.ChangeWatch changes, int parallelism) {
+        this.clock = clock;
+        store = stores.apply(clock);
         this.rules = rules;
         longestSpan = rules.signalRules().stream().map(r -> r.window().span()).max(Duration::compareTo).orElse(Duration.ZERO);
         RemediatorConfig config = new SmallRyeConfigBuilder().withMapping(RemediatorConfig.class)
@@ -70,7 +80,7 @@ final class OfflinePipeline {
         RuleRepository repository = new RuleRepository(config, metrics, clock);
         repository.use(rules);
         folds = new EpisodeFolds(runtime, config);
-        pipeline = new RemediationPipeline(repository, runtime, new StepEngine(runtime, config, metrics, clock), metrics, folds, clock, 1);
+        pipeline = new RemediationPipeline(repository, runtime, new StepEngine(runtime, config, metrics, clock), metrics, folds, clock, parallelism);
         signalAlerts = new io.autonova.remediator.ingest.kafka.SignalAlerts(pipeline, () -> store, clock);
     }
 

@@ -28,10 +28,12 @@ import java.util.Map;
 
 /**
  * Before a replica reports ready it decides synthetic alerts through its own decision path (the webhook parser, rule
- * matching, episodes, the policy, records written as JSON) on a throwaway in-process store and clock, so the first storm
- * after a start meets compiled code rather than the interpreter. Nothing of it reaches the cluster, the records, the
- * metrics users read or the limits: it runs the offline tools' own pipeline ({@link OfflinePipeline}). Bounded by
- * {@code remediator.warmup.budget} (default 1s; 0 turns it off).
+ * matching, episodes, the policy and its admission, the answer's JSON) so that the first storm after a start meets
+ * compiled code rather than the interpreter. With the Kubernetes store, the records, Leases and ConfigMap it writes go
+ * through the same store code and Kubernetes client as the service's, to a throwaway API server on 127.0.0.1
+ * ({@link LoopbackApiServer}): the first storm's record creates were its slowest part. Nothing of it reaches the
+ * cluster, the records, the metrics users read or the limits: it runs the offline tools' own pipeline
+ * ({@link OfflinePipeline}) with its own registry. Bounded by {@code remediator.warmup.budget} (default 1s; 0: off).
  */
 @Readiness
 @ApplicationScoped
@@ -44,13 +46,20 @@ public class Warmup implements HealthCheck {
     private final RuleRepository rules;
     private final Duration budget;
     private final ObjectMapper mapper;
+    private final io.autonova.remediator.runtime.ServiceRuntime runtime;
+    private final io.vertx.core.Vertx vertx;
+    private final int parallelism;
     private volatile boolean done;
     private volatile String summary = "not started";
 
-    public Warmup(RuleRepository rules, RemediatorConfig config, ObjectMapper mapper) {
+    public Warmup(RuleRepository rules, RemediatorConfig config, ObjectMapper mapper, io.autonova.remediator.runtime.ServiceRuntime runtime,
+                  io.vertx.core.Vertx vertx) {
         this.rules = rules;
         this.budget = config.warmup().budget();
         this.mapper = mapper;
+        this.runtime = runtime;
+        this.vertx = vertx;
+        this.parallelism = config.webhook().parallelism();
     }
 
     void start(@Observes @Priority(20) StartupEvent event) {
@@ -68,11 +77,15 @@ public class Warmup implements HealthCheck {
     void run() {
         long t0 = System.nanoTime();
         try {
-            Result r = warm(rules.current(), budget, mapper);
-            summary = r.deliveries() + " synthetic deliveries (" + r.decisions() + " decisions) over " + r.rules() + " rules in "
-                    + Duration.ofNanos(System.nanoTime() - t0).toMillis() + " ms";
+            // Over the Kubernetes store's code whichever store the service uses: an image's AOT cache is trained on the
+            // in-memory store (no API server at build time) and should still hold the profiles of the Kubernetes one.
+            Result r = warm(rules.current(), budget, mapper, vertx, runtime.client()
+                    .map(io.fabric8.kubernetes.client.KubernetesClient::getKubernetesSerialization)
+                    .orElseGet(io.fabric8.kubernetes.client.utils.KubernetesSerialization::new), parallelism);
+            summary = r.deliveries() + " synthetic deliveries (" + r.decisions() + " decisions) over " + r.rules()
+                    + " rules on a throwaway API server on 127.0.0.1 in " + Duration.ofNanos(System.nanoTime() - t0).toMillis() + " ms";
             LOG.infof("warm-up: %s; nothing of it left the process", summary);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             summary = "stopped: " + e; // never keeps a replica unready
             LOG.warnf("warm-up stopped early: %s", e.toString());
         } finally {
@@ -84,8 +97,30 @@ public class Warmup implements HealthCheck {
     record Result(int rules, int deliveries, int decisions) {
     }
 
-    /** Decides synthetic deliveries for the rules whose matchers a label set can satisfy, until {@code budget} is spent. */
-    static Result warm(RuleSet set, Duration budget, ObjectMapper mapper) {
+    /**
+     * Decides synthetic deliveries for the rules whose matchers a label set can satisfy until {@code budget} is spent, on
+     * the service's Kubernetes store code with a client of {@code serialization} to a {@link LoopbackApiServer} on
+     * {@code vertx}, the writes of a delivery decided {@code parallelism} at a time. Server and client are closed on return.
+     */
+    static Result warm(RuleSet set, Duration budget, ObjectMapper mapper, io.vertx.core.Vertx vertx,
+                       io.fabric8.kubernetes.client.utils.KubernetesSerialization serialization, int parallelism) throws Exception {
+        try (LoopbackApiServer api = LoopbackApiServer.start(vertx);
+             io.fabric8.kubernetes.client.KubernetesClient client = new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+                     .withConfig(new io.fabric8.kubernetes.client.ConfigBuilder(io.fabric8.kubernetes.client.Config.empty()).withMasterUrl(api.url())
+                             .withRequestRetryBackoffLimit(0).build())
+                     .withKubernetesSerialization(serialization).build()) {
+            OfflinePipeline p = new OfflinePipeline(set, new io.autonova.remediator.domain.MovableClock(Instant.now()),
+                    c -> io.autonova.remediator.state.KubernetesStateStore.unwatched(client, "autonova-warm-up", "autonova-warm-up", c), false, null,
+                    io.autonova.remediator.runtime.ChangeWatch.none(), parallelism);
+            Result r = warm(set, budget, mapper, p);
+            if (r.deliveries() > 0 && api.objects() == 0) {
+                throw new IllegalStateException("the warm-up wrote nothing to its API server");
+            }
+            return r;
+        }
+    }
+
+    private static Result warm(RuleSet set, Duration budget, ObjectMapper mapper, OfflinePipeline p) {
         List<Map<String, String>> labelSets = new ArrayList<>();
         for (Rule r : set.rules()) {
             Map<String, String> labels = labelsFor(r);
@@ -96,8 +131,7 @@ public class Warmup implements HealthCheck {
         if (labelSets.isEmpty()) {
             return new Result(0, 0, 0);
         }
-        Instant start = Instant.now();
-        OfflinePipeline p = new OfflinePipeline(set, start, false);
+        Instant start = p.clock.instant();
         long deadline = System.nanoTime() + budget.toNanos();
         int deliveries = 0;
         int decisions = 0;
@@ -119,7 +153,9 @@ public class Warmup implements HealthCheck {
             }
             body.append("]}");
             List<Alert> alerts = AlertmanagerPayload.parse(mapper, body.toString().getBytes(StandardCharsets.UTF_8), p.clock.instant());
-            decisions += p.accept(alerts).size();
+            List<io.autonova.remediator.pipeline.AlertResult> results = p.accept(alerts);
+            json(mapper, results); // the webhook's answer
+            decisions += results.size();
             deliveries++;
             if (round % 50 == 49) {
                 p.finishRunsStartedBefore(Duration.ofSeconds(20));

@@ -188,10 +188,13 @@ public final class ClusterBench {
     private static void stormWith(KubernetesMockServer server, KubernetesClient client, List<Process> replicas, List<String> targets, int alerts,
                                   int services, int seconds, Map<String, String> env) throws Exception {
         startReplicas(server, replicas, "bench/cluster-rules", env);
+        // FRESH=1: the replicas meet the storm as started and ready, with no traffic before it (no warm-up deliveries, no
+        // warm-up opens, no rehearsals), as after a rollout in a quiet week.
+        boolean fresh = "1".equals(System.getenv("FRESH"));
         // Warm both replicas' JIT and connections through the whole decision path on other targets: alerts below the
         // threshold are decided, recorded and folded like the storm's, but never admitted (the storm keeps its limits).
         List<String> warm = seed(client, 20, Map.of(), "warm-");
-        for (int i = 0; i < 300; i++) {
+        for (int i = 0; i < (fresh ? 0 : 300); i++) {
             List<String[]> batch = new ArrayList<>();
             for (int j = 0; j < 10; j++) {
                 String[] t = warm.get((i * 10 + j) % warm.size()).split("/");
@@ -202,7 +205,7 @@ public final class ClusterBench {
         // ...and the path a storm's first deliveries take, opening an episode (one record create per target): 2,000 new
         // targets, one delivery at a time. A replica that has run for a while has compiled it; without this, each storm's
         // burst of creates is also when the JIT compiles them (WARM_OPENS=0 leaves it out).
-        int opens = Integer.parseInt(System.getenv().getOrDefault("WARM_OPENS", "2000"));
+        int opens = fresh ? 0 : Integer.parseInt(System.getenv().getOrDefault("WARM_OPENS", "2000"));
         for (int i = 0; i < opens / 10; i++) {
             List<String[]> batch = new ArrayList<>();
             for (int j = 0; j < 10; j++) {
@@ -249,7 +252,7 @@ public final class ClusterBench {
         // It takes about five: in nine runs the second to fifth still had webhook p99s of 60-200 ms (the JIT compiling
         // at each storm's start), the sixth to eighth stayed under 80 ms. Each is reported; REHEARSALS=0 measures the
         // cold replicas only.
-        int rehearsals = Integer.parseInt(System.getenv().getOrDefault("REHEARSALS", "8"));
+        int rehearsals = fresh ? 0 : Integer.parseInt(System.getenv().getOrDefault("REHEARSALS", "8"));
         for (int n = 1; n <= rehearsals; n++) {
             List<String> rehearsal = seed(client, services, Map.of(), "rehearsal" + n + "-");
             Thread.sleep(2000); // the seeding's own work ends before the storm
@@ -312,9 +315,9 @@ public final class ClusterBench {
         records -= recordsBefore;
         leases -= leasesBefore;
         System.out.printf("RESULT storm%s alerts=%d services=%d deliveries=%d (10%% to both replicas) sent_in=%.1fs webhook_p50=%.1fms webhook_p99=%.1fms "
-                        + "max=%.1fms non2xx=%d api_calls=%d api_calls_per_delivered_alert=%.3f records=%d leases=%d rollbacks=%d%n",
+                        + "max=%.1fms non2xx=%d api_calls=%d api_calls_per_delivered_alert=%.3f records=%d leases=%d rollbacks=%d %s%s%n",
                 env.containsKey("REMEDIATOR_KAFKA_WEBHOOK_BACKBONE") ? " (through Kafka)" : "", alerts, services, deliveries, sendSeconds, ms(sorted, 0.50), ms(sorted, 0.99), ms(sorted, 1.0), measured.non2xx(), total,
-                (double) total / delivered, records, leases, patches);
+                (double) total / delivered, records, leases, patches, measured.firstSecondFigures(), fresh ? " (fresh: no traffic before it)" : "");
         quiet(client, server);
         if (System.getenv("REPLICA_JFR") != null || System.getenv("REPLICA_STOP_GENTLY") != null) {
             stopGently(replicas); // after the quiet run, which needs them
@@ -355,9 +358,15 @@ public final class ClusterBench {
     }
 
     /** Latencies sorted, and the deliveries slower than 100 ms as (sent at, took) in nanoseconds from the round's start. */
-    record Round(List<Long> sorted, int non2xx, double sendSeconds, List<long[]> slow) {
+    record Round(List<Long> sorted, int non2xx, double sendSeconds, List<long[]> slow, List<Long> firstSecond) {
         double p(double q) {
             return ms(sorted, q);
+        }
+
+        /** The deliveries sent in the storm's first second on their own: every target is new there. */
+        String firstSecondFigures() {
+            return String.format("first_second_deliveries=%d first_second_p50=%.1fms first_second_p99=%.1fms", firstSecond.size(), ms(firstSecond, 0.5),
+                    ms(firstSecond, 0.99));
         }
 
         /** When the slow deliveries were sent: in the burst (every target new) or later, and at which seconds. */
@@ -384,6 +393,7 @@ public final class ClusterBench {
         }
         ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<long[]> slow = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<Long> firstSecond = new ConcurrentLinkedQueue<>();
         AtomicInteger non2xx = new AtomicInteger();
         ScheduledExecutorService pacer = Executors.newScheduledThreadPool(2);
         List<CompletableFuture<?>> sent = Collections.synchronizedList(new ArrayList<>());
@@ -398,6 +408,9 @@ public final class ClusterBench {
                     sent.add(HTTP.sendAsync(post(port, bodies.get(idx)), HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
                         long took = System.nanoTime() - s;
                         latencies.add(took);
+                        if (s - t0 < 1_000_000_000L) {
+                            firstSecond.add(took);
+                        }
                         if (took > 100_000_000L) {
                             slow.add(new long[]{s - t0, took});
                         }
@@ -411,7 +424,8 @@ public final class ClusterBench {
         pacer.shutdown();
         pacer.awaitTermination(seconds + 60L, TimeUnit.SECONDS);
         CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
-        return new Round(latencies.stream().sorted().toList(), non2xx.get(), (System.nanoTime() - t0) / 1e9, List.copyOf(slow));
+        return new Round(latencies.stream().sorted().toList(), non2xx.get(), (System.nanoTime() - t0) / 1e9, List.copyOf(slow),
+                firstSecond.stream().sorted().toList());
     }
 
     /** CPU time (clock ticks) of every thread of this JVM and the replicas, by process and thread name with digits folded (Linux /proc). */
