@@ -7,6 +7,7 @@
 # Environment switches: TRACE=1 (replicas log decisions slower than 100 ms: queueing, lock, slow write),
 # REPLICA_JFR=1 (Flight Recorder files in target/cluster-bench/), REPLICA_STOP_GENTLY=1 (SIGTERM at the end, e.g. to train an AOT cache), REPLICA_ENV=K=V,K=V (settings for the replicas),
 # REHEARSALS=n storms before the measured one (default 8: the JIT settles after about five), WARM_OPENS=n episodes opened in the warm-up (default 2000), QUIET=n,
+# FRESH=1 (the replicas meet the storm as started and ready: no warm-up deliveries, opens or rehearsals before it),
 # REPLICA_JAVA=<java> (another JVM for the replicas), REPLICA_JVM="<JVM flags>" (after the default -XX:+UseSerialGC -Xmx256m).
 set -euo pipefail
 cd "$(dirname "$0")/.."

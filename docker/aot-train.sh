@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Writes the JDK 25 AOT cache (JEP 483/514) of the fast-jar at image build: a training run that starts the
-# service on its in-memory store, sends it a webhook and reads the API, then stops it (the cache is written on exit).
+# Writes the JDK 25 AOT cache (JEP 483/514/515) of the fast-jar at image build: a training run that starts the
+# service on its in-memory store with a long start-up warm-up (synthetic storms through the decision path and the
+# Kubernetes store's code against a throwaway API server on 127.0.0.1, so the cache holds their classes and profiles),
+# reads the API, then stops it (the cache is written on exit).
 # Usage: aot-train.sh APP_DIR AOT_FILE
 set -euo pipefail
 app=$1; out=$2; port=18599
-REMEDIATOR_WEBHOOK_TOKEN=train-w REMEDIATOR_ADMIN_TOKEN=train-a REMEDIATOR_STATE_STORE=memory REMEDIATOR_RULES_DIR=${RULES_DIR:-/etc/autonova/rules} \
+REMEDIATOR_WARMUP_BUDGET=${WARMUP_BUDGET:-20s} REMEDIATOR_WEBHOOK_TOKEN=train-w REMEDIATOR_ADMIN_TOKEN=train-a REMEDIATOR_STATE_STORE=memory REMEDIATOR_RULES_DIR=${RULES_DIR:-/etc/autonova/rules} \
   QUARKUS_HTTP_PORT=$port java -XX:AOTCacheOutput="$out" -XX:+UseSerialGC -Xmx96m -jar "$app/quarkus-run.jar" > /tmp/aot-train.log 2>&1 &
 pid=$!
 get() { # path [auth] -> status line, with bash's /dev/tcp (no curl in the runtime image)

@@ -127,8 +127,8 @@ public interface RemediatorConfig {
 
     interface Warmup {
         /**
-         * How long a starting replica decides synthetic alerts on a throwaway in-process store before it reports ready, so
-         * its first storm meets compiled code; 0 turns it off.
+         * How long a starting replica decides synthetic alerts (through its decision path and its Kubernetes store's code,
+         * against a throwaway API server on 127.0.0.1) before it reports ready, so its first storm meets compiled code; 0: off.
          */
         @WithDefault("1s")
         Duration budget();

@@ -69,6 +69,8 @@ public class RemediationPipeline {
     private final ExecutorService deciders;
     /** Whether chat notices are configured: a refusal that needs a human is said there too. */
     private boolean chat;
+    /** Off for a pipeline deciding synthetic alerts (the start-up warm-up): its decisions are not the service's. */
+    private volatile boolean decisionLog = true;
 
     @Inject
     public RemediationPipeline(RuleRepository rules, ServiceRuntime runtime, StepEngine engine, RemediatorMetrics metrics,
@@ -99,6 +101,11 @@ public class RemediationPipeline {
         this.folds = folds;
         this.clock = clock;
         this.admission = new Admission(clock);
+    }
+
+    /** Decisions are no longer logged (metrics and records are the pipeline's caller's to keep apart). */
+    public void withoutDecisionLog() {
+        decisionLog = false;
     }
 
     /** The admit stage, shared with runs started by hand: this replica's admissions take turns on the shared state. */
@@ -575,7 +582,7 @@ public class RemediationPipeline {
         metrics.decision(d.outcome().tag(), d.reason().tag());
         // Re-sends and repeated refusals are summarised on their record and in metrics; new decisions are logged.
         boolean quiet = repeated || d.reason() == Reason.DUPLICATE_ALERT || d.reason() == Reason.NO_MATCHING_RULE || d.reason() == Reason.EPISODE_OPEN;
-        if (quiet ? LOG.isDebugEnabled() : LOG.isInfoEnabled()) {
+        if (decisionLog && (quiet ? LOG.isDebugEnabled() : LOG.isInfoEnabled())) {
             String line = String.format("decision alert=%s fingerprint=%s rule=%s outcome=%s reason=%s record=%s: %s", alert.alertname(),
                     alert.fingerprint(), rule.name(), d.outcome().tag(), d.reason().name(), recordName, d.message());
             if (quiet) {

@@ -84,6 +84,12 @@ final class OfflinePipeline {
         signalAlerts = new io.autonova.remediator.ingest.kafka.SignalAlerts(pipeline, () -> store, clock);
     }
 
+    /** Its decisions are not logged: they are not the service's (the start-up warm-up). */
+    OfflinePipeline quiet() {
+        pipeline.withoutDecisionLog();
+        return this;
+    }
+
     List<AlertResult> accept(List<Alert> alerts) {
         List<AlertResult> results = pipeline.accept(alerts);
         folds.flush();

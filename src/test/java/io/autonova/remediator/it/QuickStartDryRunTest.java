@@ -63,6 +63,8 @@ class QuickStartDryRunTest {
         assertTrue(given().header("Authorization", "Bearer test-admin-token").get("/api/v1/remediations").asString().contains(name));
         assertTrue(!given().header("Authorization", "Bearer test-admin-token").get("/api/v1/remediations").asString().contains("warm-up"),
                 "no record of the warm-up's in the service's store");
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertTrue(!metrics.contains("/apis/") && !metrics.contains("autonova-warm-up"), "the warm-up's own API server and client are not in the metrics");
     }
 
     private static JsonPath record(String name) {

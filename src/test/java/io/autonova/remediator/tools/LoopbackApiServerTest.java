@@ -76,7 +76,7 @@ class LoopbackApiServerTest {
     @Test
     void theStateStoreWritesAndReadsRecordsOnIt() {
         KubernetesStateStore store = KubernetesStateStore.unwatched(client, "autonova-warm-up", "autonova-warm-up", Clock.systemUTC());
-        store.checkReady(); // its seal key is created on the throwaway server, not read from the cluster
+        store.checkReady(); // its own seal key: no Secret read or written
         RemediationRecord r = new RemediationRecord();
         r.name = "warm-1";
         r.createdAt = Instant.parse("2026-12-04T10:00:00Z");
@@ -95,6 +95,6 @@ class LoopbackApiServerTest {
         RemediationRecord stale = r.copy();
         stale.status.phase = Phase.FAILED;
         assertFalse(store.update(stale), "a stale resourceVersion is a conflict");
-        assertEquals(2, api.objects(), "the record and the seal Secret");
+        assertEquals(1, api.objects(), "the record, and no seal Secret");
     }
 }

@@ -4,9 +4,6 @@ import io.autonova.remediator.domain.Json;
 import io.autonova.remediator.rules.Rule;
 import io.autonova.remediator.rules.RuleSet;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -19,18 +16,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The start-up warm-up decides synthetic alerts through the real decision path and store code, on a throwaway API server, within its budget. */
 class WarmupTest {
-
-    static Vertx vertx;
-
-    @BeforeAll
-    static void vertx() {
-        vertx = Vertx.vertx();
-    }
-
-    @AfterAll
-    static void close() {
-        vertx.close();
-    }
 
     static RuleSet rules() throws Exception {
         return RulesCli.load(RulesCli.ruleFiles(Path.of("src/test/resources/test-rules"))).ruleSet();
@@ -48,7 +33,7 @@ class WarmupTest {
     void decidesWithinItsBudgetThroughTheStoreCodeOnAThrowawayApiServer() throws Exception {
         long t0 = System.nanoTime();
         // It throws when nothing reached its API server: the store's requests are part of what it warms.
-        Warmup.Result r = Warmup.warm(rules(), Duration.ofMillis(1500), Json.MAPPER, vertx, new KubernetesSerialization(), 4);
+        Warmup.Result r = Warmup.warm(rules(), Duration.ofMillis(1500), Json.MAPPER, new KubernetesSerialization(), 4);
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertTrue(r.rules() >= 5, "alert rules whose matchers can be satisfied: " + r);
         assertTrue(r.deliveries() > 5 && r.decisions() >= r.deliveries() * Warmup.PER_DELIVERY, r.toString());
