@@ -151,7 +151,7 @@ public interface RemediatorConfig {
         @WithDefault("104857600")
         long captureMaxBytes();
 
-        /** Alerts of one webhook decided at once (their API calls overlap; one episode is still decided by one thread). */
+        /** Decisions that write, carried out at once over all deliveries (their API calls overlap; one episode is still decided by one thread). */
         @WithDefault("8")
         int parallelism();
     }

@@ -27,8 +27,8 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * The service's own decision path — rules, episodes, policy, records — over an in-process store and a clock the
- * caller moves, with no cluster and no step engine running: an admitted run stays in flight until
+ * The service's own decision path — rules, episodes, policy, records — over an in-process store (or the start-up
+ * warm-up's, see {@link Warmup}) and a clock the caller moves, with no cluster and no step engine running: an admitted run stays in flight until
  * {@link #finishRunsStartedBefore} ends it, as a rollback would. Used by rule tests and backtests, so they
  * decide exactly as the service does.
  */

@@ -29,11 +29,11 @@ import java.util.Map;
 /**
  * Before a replica reports ready it decides synthetic alerts through its own decision path (the webhook parser, rule
  * matching, episodes, the policy and its admission, the answer's JSON) so that the first storm after a start meets
- * compiled code rather than the interpreter. With the Kubernetes store, the records, Leases and ConfigMap it writes go
- * through the same store code and Kubernetes client as the service's, to a throwaway API server on 127.0.0.1
- * ({@link LoopbackApiServer}): the first storm's record creates were its slowest part. Nothing of it reaches the
- * cluster, the records, the metrics users read or the limits: it runs the offline tools' own pipeline
- * ({@link OfflinePipeline}) with its own registry. Bounded by {@code remediator.warmup.budget} (default 1s; 0: off).
+ * compiled code rather than the interpreter. The records, Leases and ConfigMap it writes go through the Kubernetes
+ * store's code and the Kubernetes client, whichever store the service uses, to a throwaway API server on 127.0.0.1
+ * ({@link LoopbackApiServer}): record creates are what a fresh replica's first storm waits on most. Nothing of it
+ * reaches the cluster, the records, the metrics users read, the decision log or the limits: it runs the offline tools'
+ * own pipeline ({@link OfflinePipeline}) with its own registry. Bounded by {@code remediator.warmup.budget} (1s; 0: off).
  */
 @Readiness
 @ApplicationScoped
