@@ -26,7 +26,7 @@ class QuickStartDryRunTest {
     public static class NoCluster implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("remediator.state.store", "memory", "remediator.rules.dir", "rules");
+            return Map.of("remediator.state.store", "memory", "remediator.rules.dir", "rules", "remediator.warmup.budget", "1s");
         }
     }
 
