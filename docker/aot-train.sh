@@ -6,7 +6,7 @@
 # Usage: aot-train.sh APP_DIR AOT_FILE
 set -euo pipefail
 app=$1; out=$2; port=18599
-REMEDIATOR_WARMUP_BUDGET=${WARMUP_BUDGET:-20s} REMEDIATOR_WEBHOOK_TOKEN=train-w REMEDIATOR_ADMIN_TOKEN=train-a REMEDIATOR_STATE_STORE=memory REMEDIATOR_RULES_DIR=${RULES_DIR:-/etc/autonova/rules} \
+REMEDIATOR_WARMUP_BUDGET=${WARMUP_BUDGET:-20s} REMEDIATOR_WARMUP_STORE=kubernetes REMEDIATOR_WEBHOOK_TOKEN=train-w REMEDIATOR_ADMIN_TOKEN=train-a REMEDIATOR_STATE_STORE=memory REMEDIATOR_RULES_DIR=${RULES_DIR:-/etc/autonova/rules} \
   QUARKUS_HTTP_PORT=$port java -XX:AOTCacheOutput="$out" -XX:+UseSerialGC -Xmx96m -jar "$app/quarkus-run.jar" > /tmp/aot-train.log 2>&1 &
 pid=$!
 get() { # path [auth] -> status line, with bash's /dev/tcp (no curl in the runtime image)

@@ -132,6 +132,19 @@ public interface RemediatorConfig {
          */
         @WithDefault("1s")
         Duration budget();
+
+        /**
+         * Whose store code it runs: the service's own ({@code auto}), or the Kubernetes store's on a throwaway API server
+         * whatever the service uses ({@code kubernetes}: the image's AOT training, which has no cluster). The JIT's profiles
+         * follow the classes it sees, so warming the other store's code would mislead them.
+         */
+        @WithDefault("auto")
+        WarmupStore store();
+    }
+
+    /** See {@link Warmup#store()}. */
+    enum WarmupStore {
+        AUTO, KUBERNETES, MEMORY
     }
 
     interface Webhook {

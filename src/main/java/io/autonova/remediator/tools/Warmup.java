@@ -29,9 +29,10 @@ import java.util.Map;
 /**
  * Before a replica reports ready it decides synthetic alerts through its own decision path (the webhook parser, rule
  * matching, episodes, the policy and its admission, the answer's JSON) so that the first storm after a start meets
- * compiled code rather than the interpreter. The records, Leases and ConfigMap it writes go through the Kubernetes
- * store's code and the Kubernetes client, whichever store the service uses, to a throwaway API server on 127.0.0.1
- * ({@link LoopbackApiServer}): record creates are what a fresh replica's first storm waits on most. Nothing of it
+ * compiled code rather than the interpreter. With the Kubernetes store (or {@code remediator.warmup.store=kubernetes}),
+ * the records, Leases and ConfigMap it writes go through that store's code and the Kubernetes client to a throwaway API
+ * server on 127.0.0.1 ({@link LoopbackApiServer}): record creates are what a fresh replica's first storm waits on most;
+ * with the in-memory store, a throwaway in-memory store (warming the other store's code misleads the JIT). Nothing of it
  * reaches the cluster, the records, the metrics users read, the decision log or the limits: it runs the offline tools'
  * own pipeline ({@link OfflinePipeline}) with its own registry. Bounded by {@code remediator.warmup.budget} (1s; 0: off).
  */
@@ -48,6 +49,7 @@ public class Warmup implements HealthCheck {
     private final ObjectMapper mapper;
     private final io.autonova.remediator.runtime.ServiceRuntime runtime;
     private final int parallelism;
+    private final RemediatorConfig.WarmupStore store;
     private volatile boolean done;
     private volatile String summary = "not started";
 
@@ -57,6 +59,7 @@ public class Warmup implements HealthCheck {
         this.mapper = mapper;
         this.runtime = runtime;
         this.parallelism = config.webhook().parallelism();
+        this.store = config.warmup().store();
     }
 
     void start(@Observes @Priority(20) StartupEvent event) {
@@ -74,13 +77,17 @@ public class Warmup implements HealthCheck {
     void run() {
         long t0 = System.nanoTime();
         try {
-            // Over the Kubernetes store's code whichever store the service uses: an image's AOT cache is trained on the
-            // in-memory store (no API server at build time) and should still hold the profiles of the Kubernetes one.
-            Result r = warm(rules.current(), budget, mapper, runtime.client()
+            // The store code the service runs, or the Kubernetes one where asked (an image's AOT training has no cluster).
+            boolean kubernetes = store == RemediatorConfig.WarmupStore.KUBERNETES
+                    || store == RemediatorConfig.WarmupStore.AUTO && runtime.store() instanceof io.autonova.remediator.state.KubernetesStateStore;
+            Result r = kubernetes ? warm(rules.current(), budget, mapper, runtime.client()
                     .map(io.fabric8.kubernetes.client.KubernetesClient::getKubernetesSerialization)
-                    .orElseGet(io.fabric8.kubernetes.client.utils.KubernetesSerialization::new), parallelism);
-            summary = r.deliveries() + " synthetic deliveries (" + r.decisions() + " decisions) over " + r.rules()
-                    + " rules on a throwaway API server on 127.0.0.1 in " + Duration.ofNanos(System.nanoTime() - t0).toMillis() + " ms";
+                    .orElseGet(io.fabric8.kubernetes.client.utils.KubernetesSerialization::new), parallelism)
+                    : warm(rules.current(), budget, mapper, new OfflinePipeline(rules.current(), new io.autonova.remediator.domain.MovableClock(Instant.now()),
+                    io.autonova.remediator.state.InMemoryStateStore::new, false, null, io.autonova.remediator.runtime.ChangeWatch.none(), parallelism).quiet());
+            summary = r.deliveries() + " synthetic deliveries (" + r.decisions() + " decisions) over " + r.rules() + " rules on "
+                    + (kubernetes ? "a throwaway API server on 127.0.0.1" : "a throwaway in-memory store") + " in "
+                    + Duration.ofNanos(System.nanoTime() - t0).toMillis() + " ms";
             LOG.infof("warm-up: %s; nothing of it left the process", summary);
         } catch (Exception e) {
             summary = "stopped: " + e; // never keeps a replica unready
@@ -123,7 +130,8 @@ public class Warmup implements HealthCheck {
         }
     }
 
-    private static Result warm(RuleSet set, Duration budget, ObjectMapper mapper, OfflinePipeline p) {
+    /** Decides synthetic deliveries on {@code p} until {@code budget} is spent. */
+    static Result warm(RuleSet set, Duration budget, ObjectMapper mapper, OfflinePipeline p) {
         List<Map<String, String>> labelSets = new ArrayList<>();
         for (Rule r : set.rules()) {
             Map<String, String> labels = labelsFor(r);
