@@ -80,11 +80,11 @@ public class Warmup implements HealthCheck {
             // The store code the service runs, or the Kubernetes one where asked (an image's AOT training has no cluster).
             boolean kubernetes = store == RemediatorConfig.WarmupStore.KUBERNETES
                     || store == RemediatorConfig.WarmupStore.AUTO && runtime.store() instanceof io.autonova.remediator.state.KubernetesStateStore;
-            Result r = kubernetes ? warm(rules.current(), budget, mapper, runtime.client()
+            RuleSet set = rules.current();
+            Result r = kubernetes ? warm(set, budget, mapper, runtime.client()
                     .map(io.fabric8.kubernetes.client.KubernetesClient::getKubernetesSerialization)
                     .orElseGet(io.fabric8.kubernetes.client.utils.KubernetesSerialization::new), parallelism)
-                    : warm(rules.current(), budget, mapper, new OfflinePipeline(rules.current(), new io.autonova.remediator.domain.MovableClock(Instant.now()),
-                    io.autonova.remediator.state.InMemoryStateStore::new, false, null, io.autonova.remediator.runtime.ChangeWatch.none(), parallelism).quiet());
+                    : warm(set, budget, mapper, pipeline(set, io.autonova.remediator.state.InMemoryStateStore::new, parallelism));
             summary = r.deliveries() + " synthetic deliveries (" + r.decisions() + " decisions) over " + r.rules() + " rules on "
                     + (kubernetes ? "a throwaway API server on 127.0.0.1" : "a throwaway in-memory store") + " in "
                     + Duration.ofNanos(System.nanoTime() - t0).toMillis() + " ms";
@@ -117,9 +117,8 @@ public class Warmup implements HealthCheck {
                              .withRequestRetryBackoffLimit(0).build())
                      .withHttpClientFactory(new io.fabric8.kubernetes.client.vertx.VertxHttpClientFactory(vertx))
                      .withKubernetesSerialization(serialization).build()) {
-            OfflinePipeline p = new OfflinePipeline(set, new io.autonova.remediator.domain.MovableClock(Instant.now()),
-                    c -> io.autonova.remediator.state.KubernetesStateStore.unwatched(client, "autonova-warm-up", "autonova-warm-up", c), false, null,
-                    io.autonova.remediator.runtime.ChangeWatch.none(), parallelism).quiet();
+            OfflinePipeline p = pipeline(set, c -> io.autonova.remediator.state.KubernetesStateStore.unwatched(client, "autonova-warm-up",
+                    "autonova-warm-up", c), parallelism);
             Result r = warm(set, budget, mapper, p);
             if (r.deliveries() > 0 && api.objects() == 0) {
                 throw new IllegalStateException("the warm-up wrote nothing to its API server");
@@ -128,6 +127,13 @@ public class Warmup implements HealthCheck {
         } finally {
             vertx.close();
         }
+    }
+
+    /** The warm-up's own pipeline on the store {@code stores} makes: not dry-run, every namespace, no change timelines, no decision log. */
+    static OfflinePipeline pipeline(RuleSet set, java.util.function.Function<java.time.Clock, io.autonova.remediator.state.StateStore> stores,
+                                    int parallelism) {
+        return new OfflinePipeline(set, new io.autonova.remediator.domain.MovableClock(Instant.now()), stores, false, null,
+                io.autonova.remediator.runtime.ChangeWatch.none(), parallelism).quiet();
     }
 
     /** Decides synthetic deliveries on {@code p} until {@code budget} is spent. */

@@ -31,8 +31,7 @@ class WarmupTest {
 
     @Test
     void withTheInMemoryStoreItDecidesOnAThrowawayOne() throws Exception {
-        OfflinePipeline p = new OfflinePipeline(rules(), new io.autonova.remediator.domain.MovableClock(java.time.Instant.now()),
-                io.autonova.remediator.state.InMemoryStateStore::new, false, null, io.autonova.remediator.runtime.ChangeWatch.none(), 4).quiet();
+        OfflinePipeline p = Warmup.pipeline(rules(), io.autonova.remediator.state.InMemoryStateStore::new, 4);
         Warmup.Result r = Warmup.warm(rules(), Duration.ofMillis(400), Json.MAPPER, p);
         assertTrue(r.deliveries() > 10 && r.decisions() >= r.deliveries() * Warmup.PER_DELIVERY, r.toString());
         assertTrue(!p.store.records().isEmpty(), "it wrote its records to its own store");
