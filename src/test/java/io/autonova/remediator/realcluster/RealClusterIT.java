@@ -1069,7 +1069,8 @@ class RealClusterIT {
         await().atMost(Duration.ofSeconds(20)).until(() -> "AWAITING_APPROVAL".equals(phase(name)) && "AWAITING_APPROVAL".equals(phase(denied)));
         Path tests = Path.of("console-test");
         if (!Files.isDirectory(tests.resolve("node_modules/playwright-core"))) {
-            assertEquals(0, new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund", "--silent").directory(tests.toFile()).inheritIO().start().waitFor());
+            assertEquals(0, new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund", "--silent").directory(tests.toFile())
+                    .redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT).start().waitFor());
         }
         ProcessBuilder node = new ProcessBuilder("node", "approval.test.mjs").directory(tests.toFile()).redirectErrorStream(true)
                 .redirectOutput(LOGS.resolve("console-approval.log").toFile());
