@@ -65,10 +65,15 @@ public final class ReleaseHistory {
     }
 
     public static ChangeTimeline build(Inputs in, Instant now) {
+        return build(in, releases(in.deployment(), in.replicaSets()), now);
+    }
+
+    /** As above, with the Deployment's {@code releases} already built from its inputs (see {@link ReleaseCache}). */
+    public static ChangeTimeline build(Inputs in, List<Change> releases, Instant now) {
         Deployment d = in.deployment();
         String ns = d.getMetadata().getNamespace();
         String target = ns + "/" + d.getMetadata().getName();
-        List<Change> changes = new ArrayList<>(releases(d, in.replicaSets()));
+        List<Change> changes = new ArrayList<>(releases);
         List<String> gaps = new ArrayList<>();
         List<String> reads = new ArrayList<>(configReferences(d.getSpec().getTemplate().getSpec()));
         for (String ref : reads) {

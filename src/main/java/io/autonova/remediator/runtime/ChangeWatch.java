@@ -2,6 +2,7 @@ package io.autonova.remediator.runtime;
 
 import io.autonova.remediator.cluster.ArgoTracking;
 import io.autonova.remediator.cluster.ConfigHistory;
+import io.autonova.remediator.cluster.ReleaseCache;
 import io.autonova.remediator.cluster.ReleaseHistory;
 import io.autonova.remediator.domain.Change;
 import io.autonova.remediator.domain.ChangeTimeline;
@@ -53,6 +54,7 @@ public final class ChangeWatch {
     private final List<SharedIndexInformer<Job>> jobs = new ArrayList<>();
     private final Map<String, Deque<Change>> scales = new ConcurrentHashMap<>();
     private final Map<String, List<ConfigHistory.Version>> configVersions = new ConcurrentHashMap<>();
+    private final ReleaseCache releases = new ReleaseCache();
     private volatile boolean configHistoryKept;
     private volatile boolean jobsWatched = true;
     /** Timelines given rather than watched (rule tests, offline): target key to timeline. */
@@ -88,9 +90,9 @@ public final class ChangeWatch {
         List<String> where = namespaces.map(s -> List.copyOf(s)).orElse(List.of());
         for (String ns : where.isEmpty() ? java.util.Collections.<String>singletonList(null) : where) {
             deployments.add(informer(ns == null ? client.apps().deployments().inAnyNamespace() : client.apps().deployments().inNamespace(ns),
-                    this::onDeploymentUpdate));
+                    this::onDeploymentUpdate, releases::forget));
             SharedIndexInformer<ReplicaSet> rs = informer(ns == null ? client.apps().replicaSets().inAnyNamespace()
-                    : client.apps().replicaSets().inNamespace(ns), null);
+                    : client.apps().replicaSets().inNamespace(ns), null, null);
             replicaSets.add(rs);
             rs.addIndexers(Map.of(BY_OWNER, ChangeWatch::owners));
             // Only the release's migration Jobs (labelled): never every Job of the namespace.
@@ -128,7 +130,8 @@ public final class ChangeWatch {
     }
 
     private static <T extends HasMetadata> SharedIndexInformer<T> informer(io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable<T, ?, ?> op,
-                                                                          java.util.function.BiConsumer<T, T> onUpdate) {
+                                                                          java.util.function.BiConsumer<T, T> onUpdate,
+                                                                          java.util.function.Consumer<T> onDelete) {
         SharedIndexInformer<T> i = op.runnableInformer(0);
         if (onUpdate != null) {
             i.addEventHandler(new ResourceEventHandler<>() {
@@ -143,6 +146,9 @@ public final class ChangeWatch {
 
                 @Override
                 public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+                    if (onDelete != null) {
+                        onDelete.accept(obj);
+                    }
                 }
             });
         }
@@ -278,14 +284,33 @@ public final class ChangeWatch {
             }
         }
         awaitRevisionSeen(d);
-        ChangeTimeline t = ReleaseHistory.build(new ReleaseHistory.Inputs(d, replicaSetsOf(d), config, configHistoryKept, jobsIn(namespace),
-                runs(key), scaled, releaseGroup(d)), clock.instant());
+        List<ReplicaSet> rs = replicaSetsOf(d);
+        ChangeTimeline t = ReleaseHistory.build(new ReleaseHistory.Inputs(d, rs, config, configHistoryKept, jobsIn(namespace),
+                runs(key), scaled, releaseGroup(d)), releases.releases(d, rs), clock.instant());
         if (!jobsWatched) {
             List<String> gaps = new ArrayList<>(t.gaps());
             gaps.add("migration Jobs are not watched (no list/watch right on jobs)");
             t = new ChangeTimeline(t.target(), t.found(), t.changes(), gaps, t.reads(), t.releaseGroup(), t.migrationUndo());
         }
         return t;
+    }
+
+    /**
+     * Builds the releases of the watched Deployments before the first alert asks for them (the start-up warm-up), until
+     * {@code deadline} ({@link System#nanoTime}); how many. Reads the caches only.
+     */
+    public int prime(long deadline) {
+        int n = 0;
+        for (SharedIndexInformer<Deployment> i : deployments) {
+            for (Deployment d : i.getStore().list()) {
+                if (System.nanoTime() > deadline) {
+                    return n;
+                }
+                releases.releases(d, replicaSetsOf(d));
+                n++;
+            }
+        }
+        return n;
     }
 
     /** This service's runs on the target that acted (not dry-runs): from its records, which outlive the policy's windows. */

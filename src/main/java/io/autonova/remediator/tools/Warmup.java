@@ -81,11 +81,14 @@ public class Warmup implements HealthCheck {
             boolean kubernetes = store == RemediatorConfig.WarmupStore.KUBERNETES
                     || store == RemediatorConfig.WarmupStore.AUTO && runtime.store() instanceof io.autonova.remediator.state.KubernetesStateStore;
             RuleSet set = rules.current();
-            Result r = kubernetes ? warm(set, budget, mapper, runtime.client()
+            // The real Deployments' releases first: the change gate's costliest part, built before the first alert needs it.
+            int primed = runtime.changes().prime(t0 + budget.toNanos());
+            Duration left = budget.minusNanos(System.nanoTime() - t0);
+            Result r = left.isNegative() ? new Result(0, 0, 0) : kubernetes ? warm(set, left, mapper, runtime.client()
                     .map(io.fabric8.kubernetes.client.KubernetesClient::getKubernetesSerialization)
                     .orElseGet(io.fabric8.kubernetes.client.utils.KubernetesSerialization::new), parallelism)
-                    : warm(set, budget, mapper, pipeline(set, io.autonova.remediator.state.InMemoryStateStore::new, parallelism));
-            summary = r.deliveries() + " synthetic deliveries (" + r.decisions() + " decisions) over " + r.rules() + " rules on "
+                    : warm(set, left, mapper, pipeline(set, io.autonova.remediator.state.InMemoryStateStore::new, parallelism));
+            summary = "the releases of " + primed + " Deployments built; " + r.deliveries() + " synthetic deliveries (" + r.decisions() + " decisions) over " + r.rules() + " rules on "
                     + (kubernetes ? "a throwaway API server on 127.0.0.1" : "a throwaway in-memory store") + " in "
                     + Duration.ofNanos(System.nanoTime() - t0).toMillis() + " ms";
             LOG.infof("warm-up: %s; nothing of it left the process", summary);
