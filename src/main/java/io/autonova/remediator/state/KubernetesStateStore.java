@@ -123,6 +123,9 @@ public class KubernetesStateStore implements StateStore {
         loadSeal();
         informers.add(inform(client.genericKubernetesResources(REMEDIATION).inNamespace(namespace).withLabel(MANAGED_BY, MANAGER)
                 .withLimit(PAGE).runnableInformer(0), r -> {
+                    if (records.holds(r.getMetadata().getName(), r.getMetadata().getResourceVersion())) {
+                        return; // the echo of a write of ours, already cached: not read again (two conversions and a seal check)
+                    }
                     RemediationRecord rec = fromResource(r);
                     if (records.offer(rec)) {
                         listeners.forEach(l -> l.accept(rec.name));

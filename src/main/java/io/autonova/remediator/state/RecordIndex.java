@@ -47,6 +47,13 @@ final class RecordIndex {
         return changed[0];
     }
 
+    /** Whether the cache holds {@code name} at resourceVersion {@code rv} or newer: an event {@link #offer} would ignore. */
+    boolean holds(String name, String rv) {
+        long v = version(rv);
+        Entry e = byName.get(name);
+        return e != null && v != Long.MAX_VALUE && e.version() >= v;
+    }
+
     void remove(String name) {
         Entry e = byName.remove(name);
         if (e != null) {

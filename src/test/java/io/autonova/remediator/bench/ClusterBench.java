@@ -127,6 +127,12 @@ public final class ClusterBench {
         for (ServiceProcess p : started) {
             p.awaitReady(Duration.ofSeconds(60));
         }
+        for (int port : PORTS) { // what each replica's start-up warm-up did (its readiness check says)
+            String ready = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"summary\"\\s*:\\s*\"([^\"]*)\"").matcher(ready);
+            System.out.printf("replica :%d warm-up: %s%n", port, m.find() ? m.group(1) : "(not in its readiness)");
+        }
     }
 
     /** When the storm's alerts started: after the fixtures' releases (15 minutes ago), so the change gate lets them act. */
