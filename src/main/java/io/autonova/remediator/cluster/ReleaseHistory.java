@@ -104,8 +104,10 @@ public final class ReleaseHistory {
         }
         List<Change> out = new ArrayList<>();
         ReplicaSet previous = null;
+        String previousHash = null; // each template hashed once: the costliest step of a timeline
         for (Map.Entry<Long, ReplicaSet> e : byRevision.entrySet()) {
             ReplicaSet rs = e.getValue();
+            String hash = templateHash(rs.getSpec().getTemplate());
             boolean reused = rs.getMetadata().getAnnotations().containsKey(REVISION_HISTORY);
             Instant at = created(rs);
             boolean exact = at != null && !reused;
@@ -116,17 +118,19 @@ public final class ReleaseHistory {
             }
             PodTemplateSpec before = previous == null ? null : previous.getSpec().getTemplate();
             out.add(new Change(Change.Kind.RELEASE, at, exact, object, previous == null ? null : label(previous),
-                    label(rs), before == null ? null : templateHash(before), templateHash(rs.getSpec().getTemplate()),
-                    before == null ? List.of("first known revision") : differences(before, rs.getSpec().getTemplate()), null));
+                    label(rs), previousHash, hash,
+                    before == null ? List.of("first known revision") : differences(before, rs.getSpec().getTemplate(), previousHash, hash), null));
             previous = rs;
+            previousHash = hash;
         }
         if (current > 0 && !byRevision.containsKey(current)) {
             // The Deployment is at a revision whose ReplicaSet is not (yet) seen: a rollout under way, of unknown time.
             PodTemplateSpec before = previous == null ? null : previous.getSpec().getTemplate();
+            String hash = templateHash(d.getSpec().getTemplate());
             out.add(new Change(Change.Kind.RELEASE, null, false, object, previous == null ? null : label(previous),
-                    "revision " + current + " (" + String.join(", ", images(d.getSpec().getTemplate())) + ")", before == null ? null : templateHash(before),
-                    templateHash(d.getSpec().getTemplate()), before == null ? List.of("its ReplicaSet is not seen yet")
-                    : differences(before, d.getSpec().getTemplate()), null));
+                    "revision " + current + " (" + String.join(", ", images(d.getSpec().getTemplate())) + ")", previousHash,
+                    hash, before == null ? List.of("its ReplicaSet is not seen yet")
+                    : differences(before, d.getSpec().getTemplate(), previousHash, hash), null));
         }
         return out;
     }
@@ -152,8 +156,8 @@ public final class ReleaseHistory {
         return null;
     }
 
-    /** What differs between two pod templates: images, environment (names only), resources, probes, what it reads. */
-    static List<String> differences(PodTemplateSpec before, PodTemplateSpec after) {
+    /** What differs between two pod templates (of these hashes): images, environment (names only), resources, probes, what it reads. */
+    private static List<String> differences(PodTemplateSpec before, PodTemplateSpec after, String beforeHash, String afterHash) {
         List<String> out = new ArrayList<>();
         Map<String, Container> old = byName(before.getSpec());
         Map<String, Container> now = byName(after.getSpec());
@@ -197,7 +201,7 @@ public final class ReleaseHistory {
         if (!readsBefore.equals(readsAfter)) {
             out.add("reads " + readsAfter + " (was " + readsBefore + ")");
         }
-        if (out.isEmpty() && !templateHash(before).equals(templateHash(after))) {
+        if (out.isEmpty() && !beforeHash.equals(afterHash)) {
             out.add("pod template changed (labels, annotations, volumes or other fields)");
         }
         return out;
