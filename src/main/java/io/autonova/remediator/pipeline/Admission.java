@@ -51,6 +51,10 @@ final class Admission {
 
     Decision admit(StateStore store, Decided first, String record, Duration keep, Duration keepTarget, Decider decider) {
         DecisionInput in = first.input();
+        Decision refused = refusedNow(store, first, record, decider);
+        if (refused != null) {
+            return refused;
+        }
         Decision[] decided = new Decision[1];
         long a0 = System.nanoTime();
         synchronized (turn) {
@@ -79,6 +83,25 @@ final class Admission {
                     });
         }
         return d;
+    }
+
+    /**
+     * The decision on the state cached now, when it is a refusal: a storm's decisions to act, taken before the first
+     * admissions spent the limits, are refused here rather than queued for the turn one by one. A refusal takes nothing
+     * from the shared state, and the turn would read this same cache; like every refusal taken on the caches, it may be
+     * a moment behind another replica freeing a slot. Null when the decision still acts: only the turn admits.
+     */
+    private Decision refusedNow(StateStore store, Decided first, String record, Decider decider) {
+        DecisionInput in = first.input();
+        GlobalState g = store.global().value();
+        TargetState target = store.target(in.targetKey()).value().state();
+        PolicyState now = new PolicyState(store.pauses(), target, g);
+        if (first.decision().outcome() == Outcome.REFUSE || now.sameAs(first.state())) {
+            return null;
+        }
+        GlobalState pruned = g.withoutStale(r -> stillActive(store, r, record));
+        Decision d = decider.decide(in, new PolicyState(now.pauses(), target, pruned), record, clock.instant());
+        return d.outcome() == Outcome.REFUSE ? d : null;
     }
 
     /** An in-flight entry is live unless its record is known and no longer running (or never started). */

@@ -1,0 +1,99 @@
+package io.autonova.remediator.pipeline;
+
+import io.autonova.remediator.policy.Decision;
+import io.autonova.remediator.policy.DecisionInput;
+import io.autonova.remediator.policy.GlobalState;
+import io.autonova.remediator.policy.Outcome;
+import io.autonova.remediator.policy.Pause;
+import io.autonova.remediator.policy.PauseScope;
+import io.autonova.remediator.policy.PolicyEngine;
+import io.autonova.remediator.policy.PolicyState;
+import io.autonova.remediator.policy.Reason;
+import io.autonova.remediator.rules.GlobalLimits;
+import io.autonova.remediator.rules.SignalValue;
+import io.autonova.remediator.rules.TargetLimits;
+import io.autonova.remediator.state.InMemoryStateStore;
+import io.autonova.remediator.state.Versioned;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A decision to act taken on the caches before the state changed is decided again before it queues for the replica's
+ * admission turn: refused at once when the state now refuses it, while another admission holds the turn.
+ */
+class AdmissionTest {
+
+    static final Instant NOW = Instant.parse("2026-12-04T12:00:00Z");
+
+    private static DecisionInput input(String deployment) {
+        return new DecisionInput("high-error-rate", "prod", deployment, true, false, null, SignalValue.missing(), NOW.minusSeconds(600),
+                null, TargetLimits.DEFAULTS, GlobalLimits.DEFAULTS, false);
+    }
+
+    private static PolicyState stateOf(InMemoryStateStore store, String target) {
+        return new PolicyState(store.pauses(), store.target(target).value().state(), store.global().value());
+    }
+
+    @Test
+    void aStaleDecisionThatNowRefusesDoesNotWaitForTheTurn() throws Exception {
+        CountDownLatch inTurn = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        InMemoryStateStore store = new InMemoryStateStore() {
+            @Override
+            public boolean replaceGlobal(Versioned<GlobalState> read, GlobalState next) {
+                inTurn.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS); // the admission of "a" holds the turn here
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return super.replaceGlobal(read, next);
+            }
+        };
+        Admission admission = new Admission(Clock.fixed(NOW, ZoneOffset.UTC));
+        DecisionInput b = input("b");
+        PolicyState beforePause = stateOf(store, "prod/b");
+        Decision act = PolicyEngine.decide(b, beforePause, "rec-b", NOW);
+        assertEquals(Outcome.EXECUTE, act.outcome());
+        store.createPause(new Pause("p1", PauseScope.SERVICE, "prod", "b", "maintenance", "sre", NOW.minusSeconds(1), null));
+
+        DecisionInput a = input("a");
+        PolicyState now = stateOf(store, "prod/a");
+        CompletableFuture<Decision> first = CompletableFuture.supplyAsync(() -> admission.admit(store,
+                new Admission.Decided(a, now, PolicyEngine.decide(a, now, "rec-a", NOW), NOW), "rec-a", Duration.ofHours(1), Duration.ofHours(24)));
+        assertTrue(inTurn.await(10, TimeUnit.SECONDS), "the admission of a takes the turn");
+
+        CompletableFuture<Decision> second = CompletableFuture.supplyAsync(() -> admission.admit(store,
+                new Admission.Decided(b, beforePause, act, NOW), "rec-b", Duration.ofHours(1), Duration.ofHours(24)));
+        Decision refused = second.get(10, TimeUnit.SECONDS);
+        assertEquals(Reason.PAUSED, refused.reason(), "decided again on the state now, while the turn is still held");
+        assertFalse(first.isDone());
+
+        release.countDown();
+        assertEquals(Outcome.EXECUTE, first.get(10, TimeUnit.SECONDS).outcome());
+        assertTrue(store.global().value().inFlight().containsKey("prod/a"));
+        assertFalse(store.global().value().inFlight().containsKey("prod/b"), "a refusal takes nothing from the shared state");
+    }
+
+    @Test
+    void aDecisionOnTheCurrentStateIsAdmittedAsDecided() {
+        InMemoryStateStore store = new InMemoryStateStore();
+        Admission admission = new Admission(Clock.fixed(NOW, ZoneOffset.UTC));
+        DecisionInput a = input("a");
+        PolicyState now = stateOf(store, "prod/a");
+        Decision act = PolicyEngine.decide(a, now, "rec-a", NOW);
+        assertEquals(act, admission.admit(store, new Admission.Decided(a, now, act, NOW), "rec-a", Duration.ofHours(1), Duration.ofHours(24)));
+        assertTrue(store.global().value().inFlight().containsKey("prod/a"));
+    }
+}
