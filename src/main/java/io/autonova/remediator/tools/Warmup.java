@@ -81,8 +81,9 @@ public class Warmup implements HealthCheck {
             boolean kubernetes = store == RemediatorConfig.WarmupStore.KUBERNETES
                     || store == RemediatorConfig.WarmupStore.AUTO && runtime.store() instanceof io.autonova.remediator.state.KubernetesStateStore;
             RuleSet set = rules.current();
-            // The real Deployments' releases first: the change gate's costliest part, built before the first alert needs it.
-            int primed = runtime.changes().prime(t0 + budget.toNanos());
+            // The real Deployments' releases first (the change gate's costliest part, built before the first alert needs it),
+            // in half the budget at most: the synthetic deliveries reach the rest of the decision path.
+            int primed = runtime.changes().prime(t0 + budget.toNanos() / 2);
             Duration left = budget.minusNanos(System.nanoTime() - t0);
             Result r = left.isNegative() ? new Result(0, 0, 0) : kubernetes ? warm(set, left, mapper, runtime.client()
                     .map(io.fabric8.kubernetes.client.KubernetesClient::getKubernetesSerialization)
