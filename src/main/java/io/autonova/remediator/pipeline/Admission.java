@@ -15,6 +15,8 @@ import io.autonova.remediator.state.StateStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -34,8 +36,28 @@ final class Admission {
     }
 
     private final Clock clock;
-    /** Admissions of this replica take turns on the one shared object: its threads never conflict with each other. */
-    private final Object turn = new Object();
+    /** One writer of the shared state per replica at a time: its threads never conflict with each other... */
+    private final java.util.concurrent.locks.ReentrantLock turn = new java.util.concurrent.locks.ReentrantLock();
+    /** ...and whoever has the turn admits everyone waiting for it, with one write (a storm's admissions otherwise queue one by one). */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Waiting> waiting = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /** An admission waiting for the turn, and its result once a turn decided it. */
+    private static final class Waiting {
+        final Decided first;
+        final String record;
+        final Duration keep;
+        final Decider decider;
+        final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        volatile Decision decided;
+        volatile RuntimeException failed;
+
+        Waiting(Decided first, String record, Duration keep, Decider decider) {
+            this.first = first;
+            this.record = record;
+            this.keep = keep;
+            this.decider = decider;
+        }
+    }
 
     Admission(Clock clock) {
         this.clock = clock;
@@ -55,26 +77,36 @@ final class Admission {
         if (refused != null) {
             return refused;
         }
-        Decision[] decided = new Decision[1];
+        Waiting me = new Waiting(first, record, keep, decider);
+        waiting.add(me);
         long a0 = System.nanoTime();
-        synchronized (turn) {
-            RemediationPipeline.trace("admit-lock", a0);
-            long a1 = System.nanoTime();
-            Cas.update("the shared policy state", store::global, store::fetchGlobal, store::replaceGlobal, g -> {
-                TargetState target = store.target(in.targetKey()).value().state();
-                PolicyState now = new PolicyState(store.pauses(), target, g);
-                boolean unchanged = first.decision().outcome() != Outcome.REFUSE && now.sameAs(first.state());
-                Instant at = unchanged ? first.at() : clock.instant();
-                // Entries of runs that ended without giving their slot back (a dead replica) are pruned first; that
-                // only ever frees room, so a decision to act taken before the pruning still holds after it.
-                GlobalState pruned = g.withoutStale(r -> stillActive(store, r, record));
-                decided[0] = unchanged ? first.decision() : decider.decide(in, new PolicyState(now.pauses(), target, pruned), record, at);
-                GlobalState next = PolicyEngine.admit(pruned, in, decided[0], record, at, keep);
-                return next.equals(g) ? g : next;
-            });
-            RemediationPipeline.trace("admit", a1);
+        boolean interrupted = false;
+        // Never given up once queued: a turn may admit it, and only this caller writes the decision on the record.
+        while (me.done.getCount() > 0) {
+            if (turn.tryLock()) {
+                try {
+                    RemediationPipeline.trace("admit-lock", a0);
+                    long a1 = System.nanoTime();
+                    admitWaiting(store);
+                    RemediationPipeline.trace("admit", a1);
+                } finally {
+                    turn.unlock();
+                }
+            } else {
+                try {
+                    me.done.await(1, java.util.concurrent.TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
         }
-        Decision d = decided[0];
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (me.failed != null) {
+            throw me.failed;
+        }
+        Decision d = me.decided;
         if (d.outcome() != Outcome.REFUSE) {
             Cas.update("the state of " + in.targetKey(), () -> store.target(in.targetKey()), () -> store.fetchTarget(in.targetKey()),
                     store::replaceTarget, t -> {
@@ -83,6 +115,52 @@ final class Admission {
                     });
         }
         return d;
+    }
+
+    /** Admissions waiting for the turn now. */
+    int waiting() {
+        return waiting.size();
+    }
+
+    /**
+     * With the turn: decides every waiting admission in order, each on the shared state as the ones before it left it,
+     * and writes the result once (a conflict with another replica decides them all again on the newest state).
+     */
+    private void admitWaiting(StateStore store) {
+        List<Waiting> batch = new ArrayList<>();
+        for (Waiting w = waiting.poll(); w != null; w = waiting.poll()) {
+            batch.add(w);
+        }
+        if (batch.isEmpty()) {
+            return;
+        }
+        Decision[] decided = new Decision[batch.size()];
+        try {
+            Cas.update("the shared policy state", store::global, store::fetchGlobal, store::replaceGlobal, g -> {
+                GlobalState state = g;
+                for (int i = 0; i < batch.size(); i++) {
+                    Waiting w = batch.get(i);
+                    DecisionInput in = w.first.input();
+                    TargetState target = store.target(in.targetKey()).value().state();
+                    PolicyState now = new PolicyState(store.pauses(), target, state);
+                    boolean unchanged = w.first.decision().outcome() != Outcome.REFUSE && now.sameAs(w.first.state());
+                    Instant at = unchanged ? w.first.at() : clock.instant();
+                    // Entries of runs that ended without giving their slot back (a dead replica) are pruned first; that
+                    // only ever frees room, so a decision to act taken before the pruning still holds after it.
+                    GlobalState pruned = state.withoutStale(r -> stillActive(store, r, w.record));
+                    decided[i] = unchanged ? w.first.decision() : w.decider.decide(in, new PolicyState(now.pauses(), target, pruned), w.record, at);
+                    state = PolicyEngine.admit(pruned, in, decided[i], w.record, at, w.keep);
+                }
+                return state.equals(g) ? g : state;
+            });
+            for (int i = 0; i < batch.size(); i++) {
+                batch.get(i).decided = decided[i];
+            }
+        } catch (RuntimeException e) {
+            batch.forEach(w -> w.failed = e);
+        } finally {
+            batch.forEach(w -> w.done.countDown());
+        }
     }
 
     /**

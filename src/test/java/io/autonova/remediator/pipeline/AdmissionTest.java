@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -84,6 +85,54 @@ class AdmissionTest {
         assertEquals(Outcome.EXECUTE, first.get(10, TimeUnit.SECONDS).outcome());
         assertTrue(store.global().value().inFlight().containsKey("prod/a"));
         assertFalse(store.global().value().inFlight().containsKey("prod/b"), "a refusal takes nothing from the shared state");
+    }
+
+    @Test
+    void admissionsWaitingForTheTurnAreDecidedInOrderAndWrittenOnce() throws Exception {
+        CountDownLatch inTurn = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
+        InMemoryStateStore store = new InMemoryStateStore() {
+            @Override
+            public boolean replaceGlobal(Versioned<GlobalState> read, GlobalState next) {
+                if (writes.incrementAndGet() == 1) {
+                    inTurn.countDown();
+                    try {
+                        release.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return super.replaceGlobal(read, next);
+            }
+        };
+        Admission admission = new Admission(Clock.fixed(NOW, ZoneOffset.UTC));
+        PolicyState empty = stateOf(store, "prod/t0");
+        java.util.function.IntFunction<CompletableFuture<Decision>> admit = i -> {
+            DecisionInput in = input("t" + i);
+            return CompletableFuture.supplyAsync(() -> admission.admit(store, new Admission.Decided(in, empty,
+                    PolicyEngine.decide(in, empty, "rec-" + i, NOW), NOW), "rec-" + i, Duration.ofHours(1), Duration.ofHours(24)),
+                    java.util.concurrent.Executors.newSingleThreadExecutor());
+        };
+        List<CompletableFuture<Decision>> all = new java.util.ArrayList<>(List.of(admit.apply(0)));
+        assertTrue(inTurn.await(10, TimeUnit.SECONDS));
+        for (int i = 1; i < 30; i++) {
+            all.add(admit.apply(i));
+        }
+        for (int i = 0; i < 500 && admission.waiting() < 29; i++) {
+            Thread.sleep(10);
+        }
+        assertEquals(29, admission.waiting(), "the others wait for the turn (their state is still the one they decided on)");
+        release.countDown();
+        List<Decision> decided = new java.util.ArrayList<>();
+        for (CompletableFuture<Decision> f : all) {
+            decided.add(f.get(10, TimeUnit.SECONDS));
+        }
+        int limit = GlobalLimits.DEFAULTS.maxInFlight();
+        assertEquals(limit, decided.stream().filter(d -> d.outcome() == Outcome.EXECUTE).count(), "exactly the limit acts");
+        assertTrue(decided.subList(0, limit).stream().allMatch(d -> d.outcome() == Outcome.EXECUTE), "in the order they came");
+        assertEquals(limit, store.global().value().inFlight().size());
+        assertEquals(2, writes.get(), "the first admission's write, then one for the 29 that waited");
     }
 
     @Test
