@@ -84,6 +84,10 @@ public class Warmup implements HealthCheck {
             // The real Deployments' releases first (the change gate's costliest part, built before the first alert needs it),
             // in half the budget at most: the synthetic deliveries reach the rest of the decision path.
             int primed = runtime.changes().prime(t0 + budget.toNanos() / 2);
+            if (primed == 0) {
+                // No Deployment watched (an image's AOT training has no cluster): the same code on a made-up release history.
+                releases(t0 + budget.toNanos() / 4);
+            }
             Duration left = budget.minusNanos(System.nanoTime() - t0);
             Result r = left.isNegative() ? new Result(0, 0, 0) : kubernetes ? warm(set, left, mapper, runtime.client()
                     .map(io.fabric8.kubernetes.client.KubernetesClient::getKubernetesSerialization)
@@ -99,6 +103,40 @@ public class Warmup implements HealthCheck {
         } finally {
             done = true;
         }
+    }
+
+    /** Builds the change timeline of a made-up Deployment with three releases until {@code deadline}. */
+    static int releases(long deadline) {
+        int n = 0;
+        Instant now = Instant.now();
+        while (System.nanoTime() < deadline) {
+            String uid = "warm-up-" + n;
+            List<io.fabric8.kubernetes.api.model.apps.ReplicaSet> sets = new ArrayList<>();
+            for (int rev = 1; rev <= 3; rev++) {
+                sets.add(new io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder().withNewMetadata().withName("web-" + rev).withNamespace("warm-up")
+                        .withUid(uid + "-" + rev).withResourceVersion(String.valueOf(rev)).withCreationTimestamp(now.minus(Duration.ofDays(3 - rev)).toString())
+                        .addToLabels(io.autonova.remediator.cluster.ReleaseHistory.POD_TEMPLATE_HASH, "h" + rev)
+                        .addToAnnotations("deployment.kubernetes.io/revision", String.valueOf(rev))
+                        .addNewOwnerReference().withApiVersion("apps/v1").withKind("Deployment").withName("web").withUid(uid).withController(true)
+                        .endOwnerReference().endMetadata().withNewSpec().withTemplate(template(rev)).endSpec().build());
+            }
+            io.fabric8.kubernetes.api.model.apps.Deployment d = new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder().withNewMetadata()
+                    .withName("web").withNamespace("warm-up").withUid(uid).withResourceVersion("9").addToAnnotations("deployment.kubernetes.io/revision", "3")
+                    .endMetadata().withNewSpec().withTemplate(template(3)).endSpec().build();
+            io.autonova.remediator.cluster.ReleaseHistory.build(new io.autonova.remediator.cluster.ReleaseHistory.Inputs(d, sets, Map.of(), true,
+                    List.of(), List.of(), List.of(), List.of()), new io.autonova.remediator.cluster.ReleaseCache().releases(d, sets), now);
+            n++;
+        }
+        return n;
+    }
+
+    private static io.fabric8.kubernetes.api.model.PodTemplateSpec template(int rev) {
+        return new io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder().withNewMetadata().addToLabels("app", "web").endMetadata().withNewSpec()
+                .addNewContainer().withName("web").withImage("registry.example/web:1." + rev).addNewEnv().withName("MODE").withValue("v" + rev).endEnv()
+                .addNewEnvFrom().withNewConfigMapRef().withName("web-config").endConfigMapRef().endEnvFrom()
+                .withNewResources().addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("256Mi")).endResources()
+                .withNewReadinessProbe().withNewHttpGet().withPath("/ready").withNewPort(8080).endHttpGet().endReadinessProbe().endContainer()
+                .endSpec().build();
     }
 
     /** What a warm-up did. */
@@ -178,7 +216,10 @@ public class Warmup implements HealthCheck {
             body.append("]}");
             List<Alert> alerts = AlertmanagerPayload.parse(mapper, body.toString().getBytes(StandardCharsets.UTF_8), p.clock.instant());
             List<io.autonova.remediator.pipeline.AlertResult> results = p.accept(alerts);
-            json(mapper, results); // the webhook's answer
+            // The webhook's answer, as its resource builds it: the first Response built looks its runtime up under a lock
+            // that a fresh replica's first deliveries queued on (JFR: about 1 s of threads blocked).
+            json(mapper, jakarta.ws.rs.core.Response.ok(new io.autonova.remediator.ingest.alertmanager.AlertmanagerWebhookResource.WebhookAnswer(
+                    alerts.size(), results)).build().getEntity());
             decisions += results.size();
             deliveries++;
             last = System.nanoTime() - d0;

@@ -32,9 +32,14 @@ class WarmupTest {
     @Test
     void withTheInMemoryStoreItDecidesOnAThrowawayOne() throws Exception {
         OfflinePipeline p = Warmup.pipeline(rules(), io.autonova.remediator.state.InMemoryStateStore::new, 4);
-        Warmup.Result r = Warmup.warm(rules(), Duration.ofMillis(400), Json.MAPPER, p);
+        Warmup.Result r = Warmup.warm(rules(), Duration.ofMillis(1000), Json.MAPPER, p);
         assertTrue(r.deliveries() > 10 && r.decisions() >= r.deliveries() * Warmup.PER_DELIVERY, r.toString());
         assertTrue(!p.store.records().isEmpty(), "it wrote its records to its own store");
+    }
+
+    @Test
+    void buildsTheTimelineOfAMadeUpReleaseHistory() {
+        assertTrue(Warmup.releases(System.nanoTime() + 200_000_000L) > 0);
     }
 
     @Test
