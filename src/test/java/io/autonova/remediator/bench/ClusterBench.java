@@ -193,7 +193,6 @@ public final class ClusterBench {
 
     private static void stormWith(KubernetesMockServer server, KubernetesClient client, List<Process> replicas, List<String> targets, int alerts,
                                   int services, int seconds, Map<String, String> env) throws Exception {
-        warmBench(client, targets);
         startReplicas(server, replicas, "bench/cluster-rules", env);
         // FRESH=1: the replicas meet the storm as started and ready, with no traffic before it (no warm-up deliveries, no
         // warm-up opens, no rehearsals), as after a rollout in a quiet week.
@@ -362,64 +361,6 @@ public final class ClusterBench {
         System.out.printf("RESULT quiet alerts=%d (one per delivery, every 20 ms, new targets) webhook_p50=%.1fms webhook_p99=%.1fms non2xx=%d "
                         + "first_write_p50<=%s first_write_p99<=%s records_written=%d%n", n, ms(latencies, 0.5), ms(latencies, 0.99), non2xx,
                 bucketQuantile(delta, 0.5), bucketQuantile(delta, 0.99), delta.getOrDefault(Double.POSITIVE_INFINITY, 0L));
-    }
-
-    /**
-     * This JVM stands for Alertmanager and the API server, which a storm meets warm: its own sender and the mock's
-     * create, replace, read and watch paths are compiled before the replicas start, on objects they never see. Without
-     * it, this JVM's compiler took a third of a core in a fresh storm's first second, from the replicas being measured.
-     */
-    static void warmBench(KubernetesClient client, List<String> targets) throws Exception {
-        long t0 = System.nanoTime();
-        com.sun.net.httpserver.HttpServer sink = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 64);
-        byte[] answer = "{\"alerts\":10,\"results\":[]}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        sink.createContext("/", x -> {
-            x.getRequestBody().readAllBytes();
-            x.getResponseHeaders().add("Content-Type", "application/json");
-            x.sendResponseHeaders(200, answer.length);
-            x.getResponseBody().write(answer);
-            x.close();
-        });
-        sink.setExecutor(Executors.newFixedThreadPool(4));
-        sink.start();
-        var informer = client.genericKubernetesResources(KubernetesStateStore.REMEDIATION).inNamespace("bench-warm").inform();
-        var pool = Executors.newFixedThreadPool(16);
-        try {
-            List<CompletableFuture<?>> work = new ArrayList<>();
-            for (int i = 0; i < 3000; i++) {
-                String[] t = targets.get(i % targets.size()).split("/");
-                URI uri = URI.create("http://127.0.0.1:" + sink.getAddress().getPort() + "/api/v1/webhooks/alertmanager");
-                work.add(HTTP.sendAsync(HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(webhook(List.<String[]>of(new String[]{t[0], t[1], String.format("%016x", i)})))).build(),
-                        HttpResponse.BodyHandlers.discarding()));
-                if (i % 32 == 31) {
-                    CompletableFuture.allOf(work.toArray(CompletableFuture[]::new)).join();
-                    work.clear();
-                }
-            }
-            for (int i = 0; i < 600; i++) {
-                int n = i;
-                work.add(CompletableFuture.runAsync(() -> {
-                    var res = new io.fabric8.kubernetes.api.model.GenericKubernetesResource();
-                    res.setApiVersion("autonova.io/v1alpha1");
-                    res.setKind("Remediation");
-                    res.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("warm-" + n).withNamespace("bench-warm").build());
-                    res.setAdditionalProperties(new HashMap<>(Map.of("spec", Map.of("rule", "warm"), "status", Map.of("phase", "REFUSED"))));
-                    var ops = client.genericKubernetesResources(KubernetesStateStore.REMEDIATION).inNamespace("bench-warm");
-                    var created = ops.resource(res).create();
-                    created.setAdditionalProperties(new HashMap<>(Map.of("spec", Map.of("rule", "warm"), "status", Map.of("phase", "DONE"))));
-                    ops.resource(created).update();
-                    ops.withName("warm-" + n).get();
-                }, pool));
-            }
-            CompletableFuture.allOf(work.toArray(CompletableFuture[]::new)).join();
-        } finally {
-            pool.shutdown();
-            informer.close();
-            sink.stop(0);
-        }
-        System.out.printf("bench warm-up (this JVM only, before the replicas start): 3,000 webhook sends to a local sink, 600 creates, replaces, reads "
-                + "and their watch events on the mock, %d ms%n", (System.nanoTime() - t0) / 1_000_000);
     }
 
     /** Latencies sorted, and the deliveries slower than 100 ms as (sent at, took) in nanoseconds from the round's start. */
