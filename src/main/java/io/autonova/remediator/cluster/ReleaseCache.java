@@ -21,7 +21,19 @@ public final class ReleaseCache {
     private record Kept(String version, List<Change> releases) {
     }
 
+    /** At most this many Deployments kept (the informers hold their objects anyway; this keeps the derived lists bounded). */
+    static final int MAX = 5_000;
+
     private final Map<String, Kept> byDeployment = new ConcurrentHashMap<>();
+    private final int max;
+
+    public ReleaseCache() {
+        this(MAX);
+    }
+
+    ReleaseCache(int max) {
+        this.max = max;
+    }
 
     public List<Change> releases(Deployment d, List<ReplicaSet> replicaSets) {
         String uid = d.getMetadata().getUid();
@@ -34,6 +46,12 @@ public final class ReleaseCache {
             return kept.releases();
         }
         List<Change> releases = List.copyOf(ReleaseHistory.releases(d, replicaSets));
+        if (byDeployment.size() >= max && kept == null) {
+            var any = byDeployment.keySet().iterator();
+            if (any.hasNext()) {
+                byDeployment.remove(any.next()); // any one: built again when next asked for
+            }
+        }
         byDeployment.put(uid, new Kept(version, releases));
         return releases;
     }

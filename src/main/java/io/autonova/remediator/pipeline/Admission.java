@@ -135,26 +135,33 @@ final class Admission {
             return;
         }
         Decision[] decided = new Decision[batch.size()];
+        RuntimeException[] failed = new RuntimeException[batch.size()];
         try {
             Cas.update("the shared policy state", store::global, store::fetchGlobal, store::replaceGlobal, g -> {
                 GlobalState state = g;
                 for (int i = 0; i < batch.size(); i++) {
                     Waiting w = batch.get(i);
                     DecisionInput in = w.first.input();
-                    TargetState target = store.target(in.targetKey()).value().state();
-                    PolicyState now = new PolicyState(store.pauses(), target, state);
-                    boolean unchanged = w.first.decision().outcome() != Outcome.REFUSE && now.sameAs(w.first.state());
-                    Instant at = unchanged ? w.first.at() : clock.instant();
-                    // Entries of runs that ended without giving their slot back (a dead replica) are pruned first; that
-                    // only ever frees room, so a decision to act taken before the pruning still holds after it.
-                    GlobalState pruned = state.withoutStale(r -> stillActive(store, r, w.record));
-                    decided[i] = unchanged ? w.first.decision() : w.decider.decide(in, new PolicyState(now.pauses(), target, pruned), w.record, at);
-                    state = PolicyEngine.admit(pruned, in, decided[i], w.record, at, w.keep);
+                    failed[i] = null;
+                    try {
+                        TargetState target = store.target(in.targetKey()).value().state();
+                        PolicyState now = new PolicyState(store.pauses(), target, state);
+                        boolean unchanged = w.first.decision().outcome() != Outcome.REFUSE && now.sameAs(w.first.state());
+                        Instant at = unchanged ? w.first.at() : clock.instant();
+                        // Entries of runs that ended without giving their slot back (a dead replica) are pruned first; that
+                        // only ever frees room, so a decision to act taken before the pruning still holds after it.
+                        GlobalState pruned = state.withoutStale(r -> stillActive(store, r, w.record));
+                        decided[i] = unchanged ? w.first.decision() : w.decider.decide(in, new PolicyState(now.pauses(), target, pruned), w.record, at);
+                        state = PolicyEngine.admit(pruned, in, decided[i], w.record, at, w.keep);
+                    } catch (RuntimeException e) {
+                        failed[i] = e; // its own failure (a cache not ready for its gate): the others are still admitted
+                    }
                 }
                 return state.equals(g) ? g : state;
             });
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).decided = decided[i];
+                batch.get(i).failed = failed[i];
             }
         } catch (RuntimeException e) {
             batch.forEach(w -> w.failed = e);

@@ -67,6 +67,17 @@ class ReleaseCacheTest {
     }
 
     @Test
+    void keepsAtMostItsBound() {
+        ReleaseCache cache = new ReleaseCache(3);
+        for (int i = 0; i < 5; i++) {
+            ClusterFixtures.History h = versioned(2);
+            h.deployment().getMetadata().setUid("deployment-" + i);
+            assertEquals(ReleaseHistory.releases(h.deployment(), h.replicaSets()), cache.releases(h.deployment(), h.replicaSets()));
+            assertEquals(Math.min(i + 1, 3), cache.size());
+        }
+    }
+
+    @Test
     void forgottenWhenTheDeploymentIsDeleted() {
         ClusterFixtures.History h = versioned(2);
         ReleaseCache cache = new ReleaseCache();

@@ -136,6 +136,53 @@ class AdmissionTest {
     }
 
     @Test
+    void oneAdmissionFailingInATurnFailsAloneAndTheOthersAreAdmitted() throws Exception {
+        CountDownLatch inTurn = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
+        InMemoryStateStore store = new InMemoryStateStore() {
+            @Override
+            public boolean replaceGlobal(Versioned<GlobalState> read, GlobalState next) {
+                if (writes.incrementAndGet() == 1) {
+                    inTurn.countDown();
+                    try {
+                        release.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return super.replaceGlobal(read, next);
+            }
+        };
+        Admission admission = new Admission(Clock.fixed(NOW, ZoneOffset.UTC));
+        PolicyState empty = stateOf(store, "prod/t0");
+        Admission.Decider failing = (in, state, record, at) -> {
+            throw new io.autonova.remediator.state.StateStore.StoreUnavailableException("the change timeline's caches are not filled yet", null);
+        };
+        java.util.function.BiFunction<Integer, Admission.Decider, CompletableFuture<Decision>> admit = (i, decider) -> {
+            DecisionInput in = input("t" + i);
+            return CompletableFuture.supplyAsync(() -> admission.admit(store, new Admission.Decided(in, empty,
+                    PolicyEngine.decide(in, empty, "rec-" + i, NOW), NOW), "rec-" + i, Duration.ofHours(1), Duration.ofHours(24), decider),
+                    java.util.concurrent.Executors.newSingleThreadExecutor());
+        };
+        CompletableFuture<Decision> first = admit.apply(0, PolicyEngine::decide);
+        assertTrue(inTurn.await(10, TimeUnit.SECONDS));
+        CompletableFuture<Decision> broken = admit.apply(1, failing);
+        CompletableFuture<Decision> fine = admit.apply(2, PolicyEngine::decide);
+        for (int i = 0; i < 500 && admission.waiting() < 2; i++) {
+            Thread.sleep(10);
+        }
+        release.countDown();
+        assertEquals(Outcome.EXECUTE, first.get(10, TimeUnit.SECONDS).outcome());
+        java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> broken.get(10, TimeUnit.SECONDS));
+        assertTrue(e.getCause() instanceof io.autonova.remediator.state.StateStore.StoreUnavailableException, e.toString());
+        assertEquals(Outcome.EXECUTE, fine.get(10, TimeUnit.SECONDS).outcome(), "decided in the same turn, on its own");
+        assertTrue(store.global().value().inFlight().containsKey("prod/t2"));
+        assertFalse(store.global().value().inFlight().containsKey("prod/t1"), "nothing taken for the one that failed");
+    }
+
+    @Test
     void aDecisionOnTheCurrentStateIsAdmittedAsDecided() {
         InMemoryStateStore store = new InMemoryStateStore();
         Admission admission = new Admission(Clock.fixed(NOW, ZoneOffset.UTC));
