@@ -46,22 +46,29 @@ class AdmissionTest {
         return new PolicyState(store.pauses(), store.target(target).value().state(), store.global().value());
     }
 
-    @Test
-    void aStaleDecisionThatNowRefusesDoesNotWaitForTheTurn() throws Exception {
-        CountDownLatch inTurn = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        InMemoryStateStore store = new InMemoryStateStore() {
-            @Override
-            public boolean replaceGlobal(Versioned<GlobalState> read, GlobalState next) {
+    /** A store whose first write of the shared state waits until released: the admission making it holds the turn meanwhile. */
+    static final class HeldStore extends InMemoryStateStore {
+        final CountDownLatch inTurn = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public boolean replaceGlobal(Versioned<GlobalState> read, GlobalState next) {
+            if (writes.incrementAndGet() == 1) {
                 inTurn.countDown();
                 try {
-                    release.await(30, TimeUnit.SECONDS); // the admission of "a" holds the turn here
+                    release.await(30, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-                return super.replaceGlobal(read, next);
             }
-        };
+            return super.replaceGlobal(read, next);
+        }
+    }
+
+    @Test
+    void aStaleDecisionThatNowRefusesDoesNotWaitForTheTurn() throws Exception {
+        HeldStore store = new HeldStore(); // the admission of "a" holds the turn in its write
         Admission admission = new Admission(Clock.fixed(NOW, ZoneOffset.UTC));
         DecisionInput b = input("b");
         PolicyState beforePause = stateOf(store, "prod/b");
@@ -73,7 +80,7 @@ class AdmissionTest {
         PolicyState now = stateOf(store, "prod/a");
         CompletableFuture<Decision> first = CompletableFuture.supplyAsync(() -> admission.admit(store,
                 new Admission.Decided(a, now, PolicyEngine.decide(a, now, "rec-a", NOW), NOW), "rec-a", Duration.ofHours(1), Duration.ofHours(24)));
-        assertTrue(inTurn.await(10, TimeUnit.SECONDS), "the admission of a takes the turn");
+        assertTrue(store.inTurn.await(10, TimeUnit.SECONDS), "the admission of a takes the turn");
 
         CompletableFuture<Decision> second = CompletableFuture.supplyAsync(() -> admission.admit(store,
                 new Admission.Decided(b, beforePause, act, NOW), "rec-b", Duration.ofHours(1), Duration.ofHours(24)));
@@ -81,7 +88,7 @@ class AdmissionTest {
         assertEquals(Reason.PAUSED, refused.reason(), "decided again on the state now, while the turn is still held");
         assertFalse(first.isDone());
 
-        release.countDown();
+        store.release.countDown();
         assertEquals(Outcome.EXECUTE, first.get(10, TimeUnit.SECONDS).outcome());
         assertTrue(store.global().value().inFlight().containsKey("prod/a"));
         assertFalse(store.global().value().inFlight().containsKey("prod/b"), "a refusal takes nothing from the shared state");
@@ -89,23 +96,7 @@ class AdmissionTest {
 
     @Test
     void admissionsWaitingForTheTurnAreDecidedInOrderAndWrittenOnce() throws Exception {
-        CountDownLatch inTurn = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
-        InMemoryStateStore store = new InMemoryStateStore() {
-            @Override
-            public boolean replaceGlobal(Versioned<GlobalState> read, GlobalState next) {
-                if (writes.incrementAndGet() == 1) {
-                    inTurn.countDown();
-                    try {
-                        release.await(30, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-                return super.replaceGlobal(read, next);
-            }
-        };
+        HeldStore store = new HeldStore();
         Admission admission = new Admission(Clock.fixed(NOW, ZoneOffset.UTC));
         PolicyState empty = stateOf(store, "prod/t0");
         java.util.function.IntFunction<CompletableFuture<Decision>> admit = i -> {
@@ -115,7 +106,7 @@ class AdmissionTest {
                     java.util.concurrent.Executors.newSingleThreadExecutor());
         };
         List<CompletableFuture<Decision>> all = new java.util.ArrayList<>(List.of(admit.apply(0)));
-        assertTrue(inTurn.await(10, TimeUnit.SECONDS));
+        assertTrue(store.inTurn.await(10, TimeUnit.SECONDS));
         for (int i = 1; i < 30; i++) {
             all.add(admit.apply(i));
         }
@@ -123,7 +114,7 @@ class AdmissionTest {
             Thread.sleep(10);
         }
         assertEquals(29, admission.waiting(), "the others wait for the turn (their state is still the one they decided on)");
-        release.countDown();
+        store.release.countDown();
         List<Decision> decided = new java.util.ArrayList<>();
         for (CompletableFuture<Decision> f : all) {
             decided.add(f.get(10, TimeUnit.SECONDS));
@@ -132,28 +123,12 @@ class AdmissionTest {
         assertEquals(limit, decided.stream().filter(d -> d.outcome() == Outcome.EXECUTE).count(), "exactly the limit acts");
         assertTrue(decided.subList(0, limit).stream().allMatch(d -> d.outcome() == Outcome.EXECUTE), "in the order they came");
         assertEquals(limit, store.global().value().inFlight().size());
-        assertEquals(2, writes.get(), "the first admission's write, then one for the 29 that waited");
+        assertEquals(2, store.writes.get(), "the first admission's write, then one for the 29 that waited");
     }
 
     @Test
     void oneAdmissionFailingInATurnFailsAloneAndTheOthersAreAdmitted() throws Exception {
-        CountDownLatch inTurn = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
-        InMemoryStateStore store = new InMemoryStateStore() {
-            @Override
-            public boolean replaceGlobal(Versioned<GlobalState> read, GlobalState next) {
-                if (writes.incrementAndGet() == 1) {
-                    inTurn.countDown();
-                    try {
-                        release.await(30, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-                return super.replaceGlobal(read, next);
-            }
-        };
+        HeldStore store = new HeldStore();
         Admission admission = new Admission(Clock.fixed(NOW, ZoneOffset.UTC));
         PolicyState empty = stateOf(store, "prod/t0");
         Admission.Decider failing = (in, state, record, at) -> {
@@ -166,13 +141,13 @@ class AdmissionTest {
                     java.util.concurrent.Executors.newSingleThreadExecutor());
         };
         CompletableFuture<Decision> first = admit.apply(0, PolicyEngine::decide);
-        assertTrue(inTurn.await(10, TimeUnit.SECONDS));
+        assertTrue(store.inTurn.await(10, TimeUnit.SECONDS));
         CompletableFuture<Decision> broken = admit.apply(1, failing);
         CompletableFuture<Decision> fine = admit.apply(2, PolicyEngine::decide);
         for (int i = 0; i < 500 && admission.waiting() < 2; i++) {
             Thread.sleep(10);
         }
-        release.countDown();
+        store.release.countDown();
         assertEquals(Outcome.EXECUTE, first.get(10, TimeUnit.SECONDS).outcome());
         java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
                 () -> broken.get(10, TimeUnit.SECONDS));
