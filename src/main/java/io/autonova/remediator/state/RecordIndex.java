@@ -34,7 +34,7 @@ final class RecordIndex {
         long v = version(r.resourceVersion);
         boolean[] changed = {false};
         byName.compute(r.name, (k, old) -> {
-            if (old != null && old.version() >= v && v != Long.MAX_VALUE) {
+            if (newerOrSame(old, v)) {
                 return old;
             }
             changed[0] = true;
@@ -49,9 +49,12 @@ final class RecordIndex {
 
     /** Whether the cache holds {@code name} at resourceVersion {@code rv} or newer: an event {@link #offer} would ignore. */
     boolean holds(String name, String rv) {
-        long v = version(rv);
-        Entry e = byName.get(name);
-        return e != null && v != Long.MAX_VALUE && e.version() >= v;
+        return newerOrSame(byName.get(name), version(rv));
+    }
+
+    /** Whether a cached entry is at version {@code v} or newer (an opaque version is never known to be older). */
+    private static boolean newerOrSame(Entry cached, long v) {
+        return cached != null && v != Long.MAX_VALUE && cached.version() >= v;
     }
 
     void remove(String name) {

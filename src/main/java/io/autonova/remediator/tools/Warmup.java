@@ -84,8 +84,9 @@ public class Warmup implements HealthCheck {
             // The real Deployments' releases first (the change gate's costliest part, built before the first alert needs it),
             // in half the budget at most: the synthetic deliveries reach the rest of the decision path.
             int primed = runtime.changes().prime(t0 + budget.toNanos() / 2);
-            if (primed == 0) {
-                // No Deployment watched (an image's AOT training has no cluster): the same code on a made-up release history.
+            if (primed == 0 && (runtime.changes().available() || store == RemediatorConfig.WarmupStore.KUBERNETES)) {
+                // No Deployment watched yet, or no cluster at all in an image's AOT training: the same code on a made-up
+                // release history. A replica without a cluster never builds one (its gate is not asked): nothing to warm.
                 releases(t0 + budget.toNanos() / 4);
             }
             Duration left = budget.minusNanos(System.nanoTime() - t0);
