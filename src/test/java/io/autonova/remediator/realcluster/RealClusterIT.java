@@ -283,6 +283,15 @@ class RealClusterIT {
         return phase(name);
     }
 
+    /**
+     * The Deployment's revisions as `kubectl rollout history` lists them, from its revision column only: the header line
+     * names the Deployment, whose random suffix can hold any digit.
+     */
+    static List<Long> revisions(String namespace, String deployment) throws Exception {
+        String history = cluster.kubectl("rollout", "history", "deployment/" + deployment, "-n", namespace);
+        return history.lines().map(String::trim).filter(l -> l.matches("\\d+\\s.*")).map(l -> Long.parseLong(l.split("\\s+")[0])).toList();
+    }
+
     /** A name of its own per run, so a cluster kept between runs (AUTONOVA_TEST_CLUSTER) needs no clean-up. */
     static String unique(String base) {
         return base + "-" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
@@ -300,8 +309,7 @@ class RealClusterIT {
         assertEquals("registry.local/api:1.0", image(APPS, api));
         awaitRolledOut(APPS, api);
         // What the real controller made of it: a third revision with the first one's template, as `kubectl rollout undo`.
-        String history = cluster.kubectl("rollout", "history", "deployment/" + api, "-n", APPS);
-        assertTrue(history.contains("2 ") && history.contains("3 ") && !history.contains("\n1 "), history);
+        assertEquals(List.of(2L, 3L), revisions(APPS, api));
         // The decision and outcome are on the Deployment, accepted by the real events.k8s.io/v1 validation.
         String events = cluster.kubectl("get", "events.events.k8s.io", "-n", APPS, "--field-selector", "regarding.name=" + api,
                 "-o", "jsonpath={range .items[*]}{.reportingController} {.reason} {.note}{\"\\n\"}{end}");
@@ -1041,8 +1049,7 @@ class RealClusterIT {
             assertTrue(loser.contains("already approved by system:serviceaccount:people:"), loser);
             assertEquals("SUCCEEDED", awaitFinished(name), () -> String.valueOf(record(name)));
             assertEquals("registry.local/basket:1.0", image(APPS, api));
-            String history = cluster.kubectl("rollout", "history", "deployment/" + api, "-n", APPS);
-            assertTrue(history.contains("3 ") && !history.contains("4 "), "rolled back once: " + history);
+            assertEquals(List.of(2L, 3L), revisions(APPS, api), "rolled back once");
         }
     }
 
