@@ -632,9 +632,12 @@ public class KubernetesStateStore implements StateStore {
         return res;
     }
 
+    /** Compiled once: {@code String.matches} compiled it for every label of every record written. */
+    private static final java.util.regex.Pattern LABEL_VALUE = java.util.regex.Pattern.compile("([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]");
+
     private static void putLabel(Map<String, String> labels, String key, String value) {
         // Only label values Kubernetes accepts; the full value is in the spec anyway.
-        if (value != null && value.length() <= 63 && value.matches("([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")) {
+        if (value != null && value.length() <= 63 && LABEL_VALUE.matcher(value).matches()) {
             labels.put(key, value);
         }
     }

@@ -95,6 +95,25 @@ class KubernetesStateStoreTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> b.record("rule-00000000000000bb-1").map(x -> x.untrusted).orElse(false));
     }
 
+    /** A record carries its rule and target as labels (for kubectl -l) only where Kubernetes accepts the value. */
+    @Test
+    void onlyValidLabelValuesBecomeLabels() {
+        RemediationRecord r = new RemediationRecord();
+        r.name = "rule-00000000000000cc-1";
+        r.createdAt = Instant.parse("2026-11-26T10:00:00Z");
+        r.spec.rule = "a".repeat(64); // one over the limit
+        r.spec.scenario = "immediate-rollback";
+        r.spec.target.namespace = "prod";
+        r.spec.target.deployment = "api-";
+        r.status.phase = Phase.PENDING;
+        assertTrue(a.create(r));
+        Map<String, String> labels = client.genericKubernetesResources(KubernetesStateStore.REMEDIATION).inNamespace(NS).withName(r.name).get()
+                .getMetadata().getLabels();
+        assertEquals("prod", labels.get("autonova.io/target-namespace"));
+        assertFalse(labels.containsKey("autonova.io/rule"), "64 characters: " + labels);
+        assertFalse(labels.containsKey("autonova.io/target-deployment"), "ends with '-': " + labels);
+    }
+
     /** Deleting the policy ConfigMap does not reset the limits: its content is rebuilt from the records and written back. */
     @Test
     void aDeletedPolicyConfigMapIsRebuiltFromTheRecords() {

@@ -20,6 +20,9 @@ import java.util.Map;
  */
 public final class AlertmanagerPayload {
 
+    /** Compiled once: {@code String.matches} compiled it for every alert of every delivery. */
+    private static final java.util.regex.Pattern FINGERPRINT = java.util.regex.Pattern.compile("[0-9a-fA-F]{1,32}");
+
     public static final String SUPPORTED_VERSION = "4";
     // Alertmanager never retries a 4xx: a large group must fit. The body size limit bounds it first.
     private static final int MAX_ALERTS = 100_000;
@@ -104,7 +107,7 @@ public final class AlertmanagerPayload {
             throw new InvalidPayload(path + ".status must be 'firing' or 'resolved', not '" + status + "'");
         }
         String fingerprint = text(a, "fingerprint", path);
-        if (!fingerprint.matches("[0-9a-fA-F]{1,32}")) {
+        if (!FINGERPRINT.matcher(fingerprint).matches()) {
             throw new InvalidPayload(path + ".fingerprint must be a hexadecimal string");
         }
         Map<String, String> labels = stringMap(a, "labels", path, true);
