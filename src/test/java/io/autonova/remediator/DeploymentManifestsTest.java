@@ -42,6 +42,43 @@ class DeploymentManifestsTest {
                 .findFirst().orElseThrow(() -> new AssertionError(kind + " " + name + " missing from k8s/base/"));
     }
 
+    /**
+     * The image's entrypoint, run with a {@code java} that prints its arguments: JAVA_OPTS_APPEND (the chart's jvm.options)
+     * comes after the image's own flags, so its -Xmx wins; unset, it adds no argument; arguments after the image's are kept.
+     */
+    @Test
+    void theImagesEntrypointPutsJavaOptsAppendAfterItsOwnFlags() throws Exception {
+        String line = Files.readAllLines(Path.of("docker/Dockerfile.jvm")).stream().filter(l -> l.startsWith("ENTRYPOINT ")).findFirst().orElseThrow();
+        List<String> entrypoint = new com.fasterxml.jackson.databind.ObjectMapper().readValue(line.substring("ENTRYPOINT ".length()),
+                new com.fasterxml.jackson.core.type.TypeReference<List<String>>() { });
+        Path bin = Files.createTempDirectory("entrypoint");
+        Path java = bin.resolve("java");
+        Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"$@\"\n");
+        assertTrue(java.toFile().setExecutable(true));
+        List<String> with = run(entrypoint, bin, "-Xmx160m -XX:TieredStopAtLevel=1");
+        assertTrue(with.indexOf("-Xmx96m") >= 0 && with.indexOf("-Xmx160m") > with.indexOf("-Xmx96m"), with.toString());
+        assertTrue(with.indexOf("-XX:TieredStopAtLevel=1") < with.indexOf("-jar"), with.toString());
+        assertEquals(List.of("-jar", "/deployments/quarkus-run.jar", "--extra"), with.subList(with.size() - 3, with.size()));
+        List<String> without = run(entrypoint, bin, null);
+        assertEquals(with.size() - 2, without.size(), without.toString());
+        assertTrue(!without.contains(""), without.toString());
+    }
+
+    private static List<String> run(List<String> entrypoint, Path bin, String append) throws Exception {
+        List<String> cmd = new ArrayList<>(entrypoint);
+        cmd.add("--extra");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+        pb.environment().remove("JAVA_OPTS_APPEND");
+        if (append != null) {
+            pb.environment().put("JAVA_OPTS_APPEND", append);
+        }
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        return List.of(out.split("\n"));
+    }
+
     @Test
     @SuppressWarnings("unchecked")
     void crdMatchesTheStore() throws IOException {

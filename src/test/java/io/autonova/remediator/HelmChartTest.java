@@ -185,6 +185,13 @@ class HelmChartTest {
         assertTrue(chart("rbac.kubernetesUsers=false").keySet().stream().noneMatch(k -> k.startsWith("ClusterRoleBinding ")));
     }
 
+    /** jvm.options reach the image's entrypoint as JAVA_OPTS_APPEND (DeploymentManifestsTest runs that entrypoint). */
+    @Test
+    void jvmOptionsAreAppendedOnlyWhenGiven() throws Exception {
+        assertTrue(!env(container(chart())).containsKey("JAVA_OPTS_APPEND"));
+        assertEquals("-Xmx160m", env(container(chart("jvm.options=-Xmx160m"))).get("JAVA_OPTS_APPEND"));
+    }
+
     @Test
     void argoCdIsTheComponent() throws Exception {
         Map<String, HasMetadata> chart = chart("argocd.enabled=true");
