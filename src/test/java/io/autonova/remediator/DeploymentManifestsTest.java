@@ -55,19 +55,21 @@ class DeploymentManifestsTest {
         Path java = bin.resolve("java");
         Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"$@\"\n");
         assertTrue(java.toFile().setExecutable(true));
-        List<String> with = run(entrypoint, bin, "-Xmx160m -XX:TieredStopAtLevel=1");
+        Files.writeString(bin.resolve("-XX:Glob1"), ""); // a flag with a * must not expand to file names
+        List<String> with = run(entrypoint, bin, "-Xmx160m -XX:TieredStopAtLevel=1 -XX:Glob*");
+        assertTrue(with.contains("-XX:Glob*"), with.toString());
         assertTrue(with.indexOf("-Xmx96m") >= 0 && with.indexOf("-Xmx160m") > with.indexOf("-Xmx96m"), with.toString());
         assertTrue(with.indexOf("-XX:TieredStopAtLevel=1") < with.indexOf("-jar"), with.toString());
         assertEquals(List.of("-jar", "/deployments/quarkus-run.jar", "--extra"), with.subList(with.size() - 3, with.size()));
         List<String> without = run(entrypoint, bin, null);
-        assertEquals(with.size() - 2, without.size(), without.toString());
+        assertEquals(with.size() - 3, without.size(), without.toString());
         assertTrue(!without.contains(""), without.toString());
     }
 
     private static List<String> run(List<String> entrypoint, Path bin, String append) throws Exception {
         List<String> cmd = new ArrayList<>(entrypoint);
         cmd.add("--extra");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(bin.toFile()).redirectErrorStream(true);
         pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
         pb.environment().remove("JAVA_OPTS_APPEND");
         if (append != null) {
