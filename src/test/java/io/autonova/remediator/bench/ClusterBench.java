@@ -308,6 +308,12 @@ public final class ClusterBench {
         int deliveries = sorted.size();
         int delivered = deliveries * 10;
         System.out.printf("API calls by kind: %s%n", calls);
+        if (MOCK != null) { // writes by answer: a run of 409s is replicas writing over each other
+            Map<String, Integer> codes = new java.util.TreeMap<>();
+            MOCK.servedSince(stormStart).stream().filter(x -> !x.method().equals("GET"))
+                    .forEach(x -> codes.merge(callKind(x.method(), x.path()) + " " + x.code(), 1, Integer::sum));
+            System.out.printf("Writes by answer since the storm began: %s%n", codes);
+        }
         System.out.printf("CPU time since start: bench JVM (mock API server, load, played controller) %s; replicas %s%n",
                 ProcessHandle.current().info().totalCpuDuration().map(Duration::toString).orElse("?"),
                 replicas.stream().map(p -> p.toHandle().info().totalCpuDuration().map(Duration::toString).orElse("?")).toList());
