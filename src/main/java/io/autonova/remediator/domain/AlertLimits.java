@@ -23,13 +23,18 @@ public final class AlertLimits {
     private AlertLimits() {
     }
 
+    /** Whether {@code f} is a fingerprint as alerts carry it: lower-case hexadecimal, 1 to 32 digits. */
+    public static boolean isFingerprint(String f) {
+        return f != null && FINGERPRINT.matcher(f).matches();
+    }
+
     /** Every problem of the alert, said for a 400 answer or a dead letter; empty when it may be decided. */
     public static List<String> problems(Alert a) {
         List<String> out = new ArrayList<>();
         if (!SOURCES.contains(a.source())) {
             out.add("source must be one of " + SOURCES);
         }
-        if (a.fingerprint() == null || !FINGERPRINT.matcher(a.fingerprint()).matches()) {
+        if (!isFingerprint(a.fingerprint())) {
             out.add("fingerprint must be a hexadecimal string of at most 32 characters");
         }
         check(out, "labels", a.labels(), MAX_LABEL_VALUE_LENGTH);

@@ -40,6 +40,12 @@ class AlertmanagerPayloadTest {
     }
 
     @Test
+    void anUpperCaseFingerprintIsReadInLowerCase() throws IOException {
+        String body = new String(fixture("webhook-firing.json"), StandardCharsets.UTF_8).replace("703640d70a3eba46", "703640D70A3EBA46");
+        assertEquals("703640d70a3eba46", AlertmanagerPayload.parse(mapper, body.getBytes(StandardCharsets.UTF_8), Instant.EPOCH).get(0).fingerprint());
+    }
+
+    @Test
     void readsTheResolvedPayload() throws IOException {
         Alert a = AlertmanagerPayload.parse(mapper, fixture("webhook-resolved.json"), Instant.EPOCH).get(0);
         assertFalse(a.firing());

@@ -20,9 +20,6 @@ import java.util.Map;
  */
 public final class AlertmanagerPayload {
 
-    /** Compiled once: {@code String.matches} compiled it for every alert of every delivery. */
-    private static final java.util.regex.Pattern FINGERPRINT = java.util.regex.Pattern.compile("[0-9a-fA-F]{1,32}");
-
     public static final String SUPPORTED_VERSION = "4";
     // Alertmanager never retries a 4xx: a large group must fit. The body size limit bounds it first.
     private static final int MAX_ALERTS = 100_000;
@@ -106,8 +103,8 @@ public final class AlertmanagerPayload {
         if (!status.equals("firing") && !status.equals("resolved")) {
             throw new InvalidPayload(path + ".status must be 'firing' or 'resolved', not '" + status + "'");
         }
-        String fingerprint = text(a, "fingerprint", path);
-        if (!FINGERPRINT.matcher(fingerprint).matches()) {
+        String fingerprint = text(a, "fingerprint", path).toLowerCase(java.util.Locale.ROOT); // one fingerprint whatever its case
+        if (!io.autonova.remediator.domain.AlertLimits.isFingerprint(fingerprint)) {
             throw new InvalidPayload(path + ".fingerprint must be a hexadecimal string");
         }
         Map<String, String> labels = stringMap(a, "labels", path, true);
@@ -115,7 +112,7 @@ public final class AlertmanagerPayload {
         Instant startsAt = time(a, "startsAt", path, true);
         Instant endsAt = time(a, "endsAt", path, false);
         JsonNode gen = a.get("generatorURL");
-        Alert alert = new Alert("alertmanager", fingerprint.toLowerCase(), status.equals("firing"), labels, annotations, startsAt,
+        Alert alert = new Alert("alertmanager", fingerprint, status.equals("firing"), labels, annotations, startsAt,
                 endsAt, gen != null && gen.isTextual() ? gen.asText() : null, receivedAt);
         List<String> problems = io.autonova.remediator.domain.AlertLimits.problems(alert);
         if (!problems.isEmpty()) {
