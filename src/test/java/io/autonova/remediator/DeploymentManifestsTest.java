@@ -47,11 +47,10 @@ class DeploymentManifestsTest {
      * comes after the image's own flags, so its -Xmx wins; unset, it adds no argument; arguments after the image's are kept.
      */
     @Test
-    void theImagesEntrypointPutsJavaOptsAppendAfterItsOwnFlags() throws Exception {
+    void theImagesEntrypointPutsJavaOptsAppendAfterItsOwnFlags(@org.junit.jupiter.api.io.TempDir Path bin) throws Exception {
         String line = Files.readAllLines(Path.of("docker/Dockerfile.jvm")).stream().filter(l -> l.startsWith("ENTRYPOINT ")).findFirst().orElseThrow();
         List<String> entrypoint = new com.fasterxml.jackson.databind.ObjectMapper().readValue(line.substring("ENTRYPOINT ".length()),
                 new com.fasterxml.jackson.core.type.TypeReference<List<String>>() { });
-        Path bin = Files.createTempDirectory("entrypoint");
         Path java = bin.resolve("java");
         Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"$@\"\n");
         assertTrue(java.toFile().setExecutable(true));
