@@ -109,11 +109,12 @@ class AdmissionTest {
         assertTrue(store.inTurn.await(10, TimeUnit.SECONDS));
         for (int i = 1; i < 30; i++) {
             all.add(admit.apply(i));
+            // Each waits before the next is sent: each runs on a thread of its own, so they would otherwise queue in any order.
+            for (int wait = 0; wait < 500 && admission.waiting() < i; wait++) {
+                Thread.sleep(10);
+            }
+            assertEquals(i, admission.waiting(), "the others wait for the turn (their state is still the one they decided on)");
         }
-        for (int i = 0; i < 500 && admission.waiting() < 29; i++) {
-            Thread.sleep(10);
-        }
-        assertEquals(29, admission.waiting(), "the others wait for the turn (their state is still the one they decided on)");
         store.release.countDown();
         List<Decision> decided = new java.util.ArrayList<>();
         for (CompletableFuture<Decision> f : all) {
