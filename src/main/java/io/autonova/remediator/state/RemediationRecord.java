@@ -285,13 +285,16 @@ public class RemediationRecord {
         return spec.target.namespace + "/" + spec.target.deployment;
     }
 
-    /** True while the episode takes more alerts: not finished, or refused for a reason that may change. */
+    /**
+     * True while the episode takes more alerts: not finished, or refused for a reason that may change. A run started by
+     * hand takes no alerts (its name is its own), so once refused it is over whatever the reason, as its finishedAt says.
+     */
     @JsonIgnore
     public boolean open() {
         if (!status.phase.finished()) {
             return true;
         }
-        return status.phase == Phase.REFUSED && transientRefusal();
+        return spec.manual == null && status.phase == Phase.REFUSED && transientRefusal();
     }
 
     @JsonIgnore

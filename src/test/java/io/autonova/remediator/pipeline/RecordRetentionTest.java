@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RecordRetentionTest {
 
@@ -50,5 +52,24 @@ class RecordRetentionTest {
         // api: the running and open ones stay; of the finished r-line, 8 is its newest, 7 fits the 2 kept, 6 is surplus, 5 is old.
         // web: r-1 and s-2 are the newest of their lines (kept whatever their age); s-1 is old.
         assertEquals(List.of("api-r-6", "api-r-5", "web-s-1"), doomed);
+    }
+
+    @Test
+    void aRunStartedByHandAndRefusedForATransientReasonIsOverAndGoesWithAge() {
+        List<RemediationRecord> records = new ArrayList<>();
+        RemediationRecord newest = rec("manual-b", "api", ManualRuns.MANUAL_RULE, 1, Phase.REFUSED, Duration.ofDays(35), Reason.PAUSED.name());
+        RemediationRecord older = rec("manual-a", "api", ManualRuns.MANUAL_RULE, 1, Phase.REFUSED, Duration.ofDays(40), Reason.PAUSED.name());
+        RemediationRecord alertEpisode = rec("api-q-3", "api", "q", 3, Phase.REFUSED, Duration.ofDays(40), Reason.PAUSED.name());
+        for (RemediationRecord r : List.of(newest, older)) {
+            r.spec.manual = new RemediationRecord.Manual();
+            r.spec.manual.by = "alice";
+        }
+        records.add(newest);
+        records.add(older);
+        records.add(alertEpisode);
+        assertFalse(older.open(), "no alert folds into a run started by hand: refused, it is over");
+        assertTrue(alertEpisode.open(), "an alert episode refused while paused still takes its alerts");
+        // The newest of the manual line stays (as for any line); the older one is old; the open alert episode stays.
+        assertEquals(List.of("manual-a"), RecordRetention.select(records, NOW, Duration.ofDays(30), 2));
     }
 }
