@@ -23,14 +23,18 @@ public class PermissionReadiness implements HealthCheck {
         if (!check.checked()) {
             return b.down().withData("reason", "not checked yet").build();
         }
-        check.optionalMissing().forEach(p -> b.withData("optional: " + p.verb() + " " + p.resource() + " in " + p.namespace(), p.describe()));
+        check.optionalMissing().forEach(p -> b.withData("optional: " + key(p), p.describe()));
         if (check.missing().isEmpty()) {
             return b.up().build();
         }
         b.down();
         for (var p : check.missing()) {
-            b.withData(p.verb() + " " + p.resource() + (p.namespace().isEmpty() ? "" : " in " + p.namespace()), p.describe());
+            b.withData(key(p), p.describe());
         }
         return b.build();
+    }
+
+    private static String key(io.autonova.remediator.cluster.Permissions.Permission p) {
+        return p.verb() + " " + p.resource() + (p.namespace().isEmpty() ? "" : " in " + p.namespace());
     }
 }

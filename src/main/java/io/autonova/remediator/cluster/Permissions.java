@@ -71,9 +71,22 @@ public final class Permissions {
         return new ArrayList<>(out.values());
     }
 
-    /** Reported but not making the service unready when missing: Argo CD and External Secrets may not be installed. */
+    /**
+     * What operators' own Kubernetes tokens on the operator API need (Kubernetes' {@code system:auth-delegator} role):
+     * each bearer token is checked with a TokenReview, each action with a SubjectAccessReview.
+     */
+    public static List<Permission> operatorAccess() {
+        String why = "operators' own Kubernetes tokens on the operator API";
+        return List.of(new Permission("", "authentication.k8s.io", "tokenreviews", "", "create", why),
+                new Permission("", "authorization.k8s.io", "subjectaccessreviews", "", "create", why));
+    }
+
+    /**
+     * Reported but not making the service unready when missing: Argo CD and External Secrets may not be installed, and
+     * without the auth-delegator binding only operators' Kubernetes tokens fail (alerts, runs and the admin token do not).
+     */
     public static boolean optional(Permission p) {
-        return p.group().equals("argoproj.io") || p.group().equals("external-secrets.io");
+        return p.group().equals("argoproj.io") || p.group().equals("external-secrets.io") || operatorAccess().contains(p);
     }
 
     private static void verbs(Map<String, Permission> out, String ns, String group, String resource, String why, String... verbs) {

@@ -100,6 +100,9 @@ public class PermissionCheck {
         List<Permission> needed = Permissions.required(config.state().namespace(), config.state().globalName(), runtime.allowedNamespaces().orElse(Set.of()), used,
                 config.configHistory().enabled() && !runtime.dryRun(), config.configHistory().secretNamespaces().orElse(Set.of()),
                 config.argocd().namespace());
+        if (config.admin().kubernetesUsers()) {
+            needed.addAll(Permissions.operatorAccess());
+        }
         List<Permission> lacking = new ArrayList<>();
         List<Permission> lackingOptional = new ArrayList<>();
         for (Permission p : needed) {
@@ -120,7 +123,7 @@ public class PermissionCheck {
         }
         for (Permission p : lackingOptional) {
             if (!optionalMissing.contains(p)) {
-                LOG.warnf("RBAC: the service account may not %s: what needs it (%s) is skipped until it is granted", p.describe(), p.why());
+                LOG.warnf("RBAC: the service account may not %s: %s will not work until it is granted", p.describe(), p.why());
             }
         }
         if (!missing.isEmpty() && lacking.isEmpty()) {

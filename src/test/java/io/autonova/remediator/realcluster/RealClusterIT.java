@@ -27,6 +27,7 @@ import java.util.Map;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -712,7 +713,8 @@ class RealClusterIT {
     void theServiceAccountMayDoWhatTheCodeNeedsAndNothingElse() throws Exception {
         for (String allowed : List.of("patch deployments -n apps", "list replicasets -n apps", "create jobs -n apps", "delete jobs -n apps", "get pods --subresource=log -n apps",
                 "create events.events.k8s.io -n apps", "update remediations.autonova.io -n autonova-system", "update leases -n autonova-system",
-                "create events.events.k8s.io -n autonova-system", "get secrets/autonova-remediator-seal -n autonova-system", "get secrets -n apps")) { // apps opted in to Secret history (install())
+                "create events.events.k8s.io -n autonova-system", "get secrets/autonova-remediator-seal -n autonova-system", "get secrets -n apps", // apps opted in to Secret history (install())
+                "create tokenreviews.authentication.k8s.io", "create subjectaccessreviews.authorization.k8s.io")) { // operators' own tokens
             assertEquals("yes", canI(allowed), allowed);
         }
         for (String refused : List.of("get secrets -n other", "list secrets -A", "get secrets -n autonova-system", "get secrets -n kube-system", "patch deployments -n other",
@@ -748,6 +750,35 @@ class RealClusterIT {
             cluster.kubectlWith(role.replaceAll("\"resourceVersion\": \"[0-9]+\",", ""), "replace", "-f", "-");
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> service.get("/q/health/ready").statusCode() == 200);
+    }
+
+    /**
+     * Without the auth-delegator binding only operators' own tokens stop working: the replica says so by name and stays
+     * ready (alerts, runs and the admin token need none of it); bound again, it is no longer reported.
+     */
+    @Test
+    void aMissingAuthDelegatorBindingIsReportedWithoutMakingTheServiceUnready() throws Exception {
+        var bindings = admin.rbac().clusterRoleBindings();
+        var binding = bindings.withName("autonova-remediator-auth-delegator").get();
+        assertNotNull(binding, "the base binds the service to system:auth-delegator");
+        try {
+            bindings.withName("autonova-remediator-auth-delegator").delete();
+            await().atMost(Duration.ofSeconds(20)).until(() -> service.get("/q/health/ready").body().contains("optional: create tokenreviews"));
+            var ready = service.get("/q/health/ready");
+            assertEquals(200, ready.statusCode(), ready.body());
+            assertTrue(ready.body().contains("create subjectaccessreviews.authorization.k8s.io (all namespaces)"), ready.body());
+            assertTrue(Files.readString(LOGS.resolve("real-1.log")).contains("RBAC: the service account may not create tokenreviews.authentication.k8s.io "
+                    + "(all namespaces) (operators' own Kubernetes tokens on the operator API): operators' own Kubernetes tokens on the operator API will not work"));
+            HttpResponse<String> answer = call("GET", "/api/v1/remediations", person("viewer"), null); // a new token: not a cached review
+            assertEquals(503, answer.statusCode(), answer.body());
+            assertEquals(200, call("GET", "/api/v1/remediations", ServiceProcess.ADMIN_TOKEN, null).statusCode());
+        } finally {
+            binding.getMetadata().setResourceVersion(null);
+            binding.getMetadata().setUid(null);
+            await().atMost(Duration.ofSeconds(10)).until(() -> bindings.withName("autonova-remediator-auth-delegator").get() == null);
+            bindings.resource(binding).create();
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> !service.get("/q/health/ready").body().contains("optional: create tokenreviews"));
     }
 
     /** Two replicas: the same alert delivered to both acts once; the run's owner SIGKILLed mid-run is taken over. */
