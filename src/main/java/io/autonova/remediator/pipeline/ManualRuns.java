@@ -41,7 +41,7 @@ public class ManualRuns {
 
     private static final Logger LOG = Logger.getLogger(ManualRuns.class);
     /** The rule name a scenario started without a rule counts under (per-rule rate limit, approval policies). */
-    public static final String MANUAL_RULE = "manual";
+    public static final String MANUAL_RULE = Rule.MANUAL;
 
     /** What was asked: exactly one of rule or scenario. */
     public record Request(String rule, String scenario, Target target, Map<String, String> parameters, String reason, boolean force, boolean dryRun) {

@@ -48,7 +48,7 @@ public record Approval(boolean required, Duration timeout, List<String> approver
     }
 
     /** A {@code global.approvals} entry: approval required where its matchers match the run's labels. */
-    public record Policy(String source, List<LabelMatcher> match, Approval approval) {
+    public record Policy(String source, List<LabelMatcher> match, Approval approval, String file, int line) {
     }
 
     /** One source that requires approval, and whom it accepts. */

@@ -15,6 +15,9 @@ public record Rule(String name, String description, List<LabelMatcher> matchers,
                    TargetTemplate target, Scenario scenario, Map<String, String> parameters, TargetLimits limits,
                    String file, int line, SignalWindowSpec window, Approval approval, ChangeRule change) {
 
+    /** The rule name of runs started by hand (any scenario): approval policies and the records name it. */
+    public static final String MANUAL = "manual";
+
     /** The scenario's rule name, or {@code auto} when the change timeline picks it. */
     public String scenarioName() {
         return change.auto() ? ChangeRule.AUTO : scenario.ruleName();

@@ -525,7 +525,7 @@ public final class RuleFileParser {
         List<String> approvers = approvers(f, where);
         return timeout == null || approvers == null ? null
                 : new Approval.Policy(where + " (" + String.join(", ", match.stream().map(LabelMatcher::toString).toList()) + ")", List.copyOf(match),
-                        new Approval(true, timeout, approvers));
+                        new Approval(true, timeout, approvers), file, line(node));
     }
 
     private Duration approvalTimeout(Map<String, Node> f, String where) {

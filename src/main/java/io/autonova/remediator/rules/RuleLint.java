@@ -26,6 +26,12 @@ public final class RuleLint {
         for (Rule r : set.rules()) {
             gateMismatch(r).ifPresent(why -> out.add(new RuleLoadError(r.file(), r.line(), "rule '" + r.name() + "': " + why)));
         }
+        for (Approval.Policy p : set.globalLimits().approvals()) {
+            if (!appliesToAnyRun(p, set.rules())) {
+                out.add(new RuleLoadError(p.file(), p.line(), p.source() + " requires approval of no run: no rule's name and scenario "
+                        + "(nor a run started by hand: rule \"" + Rule.MANUAL + "\", any scenario) satisfy its rule and scenario matchers"));
+            }
+        }
         for (int i = 0; i < alertRules.size(); i++) {
             for (int j = i + 1; j < alertRules.size(); j++) {
                 Rule a = alertRules.get(i);
@@ -42,6 +48,24 @@ public final class RuleLint {
             }
         }
         return out;
+    }
+
+    /**
+     * Whether some run can meet the policy's {@code rule} and {@code scenario} matchers (namespace and deployment come
+     * from alerts, so they are not judged here): a typo there turns a safety control off without a word.
+     */
+    static boolean appliesToAnyRun(Approval.Policy p, List<Rule> rules) {
+        List<LabelMatcher> judged = p.match().stream().filter(m -> m.name().equals("rule") || m.name().equals("scenario")).toList();
+        List<java.util.Map<String, String>> runs = new ArrayList<>();
+        for (String scenario : Scenario.names()) {
+            runs.add(java.util.Map.of("rule", Rule.MANUAL, "scenario", scenario));
+        }
+        for (Rule r : rules) {
+            for (String scenario : r.change().auto() ? Scenario.names() : List.of(r.scenario().ruleName())) {
+                runs.add(java.util.Map.of("rule", r.name(), "scenario", scenario));
+            }
+        }
+        return runs.stream().anyMatch(run -> judged.stream().allMatch(m -> m.matches(run)));
     }
 
     private static Set<String> set(Rule r) {

@@ -92,6 +92,37 @@ class RulesCliTest {
         assertTrue(r.out().contains("0 error(s), 4 warning(s)"), r.out());
     }
 
+    /** A policy that can apply to no run is a safety control turned off by a typo: said with its file and line. */
+    @Test
+    void anApprovalPolicyNoRunCanMeetIsAWarning() throws Exception {
+        Path f = dir.resolve("approvals.yaml");
+        Files.writeString(f, """
+                global:
+                  rateLimit: {count: 10, window: 1h}
+                  maxInFlight: 3
+                  approvals:
+                    - match: ['namespace=~"prod-.*"']
+                    - match: ['scenario="database-migration-rollback"']
+                    - match: ['scenario="database-migration"']
+                    - match: ['rule=~"high-.*"', 'namespace="prod"']
+                    - match: ['rule="hihg-error-rate"']
+                    - match: ['rule="high-error-rate"', 'scenario="gradual-rollback"']
+                    - match: ['rule="manual"', 'scenario="gradual-rollback"']
+                rules:
+                  - name: high-error-rate
+                    matchers: ['alertname="HighErrorRate"']
+                    target: {namespace: "{{ $labels.namespace }}", deployment: "{{ $labels.service }}"}
+                    scenario: immediate-rollback
+                """);
+        Run r = run("check", f.toString());
+        assertEquals(1, r.exit(), r.out());
+        // Namespace matchers are not judged (alerts give them); a scenario no rule uses still applies to runs started by hand.
+        assertTrue(r.out().contains("approvals.yaml:7: warning: global approvals[2] (scenario=\"database-migration\") requires approval of no run"), r.out());
+        assertTrue(r.out().contains("approvals.yaml:9: warning: global approvals[4] (rule=\"hihg-error-rate\") requires approval of no run"), r.out());
+        assertTrue(r.out().contains("approvals.yaml:10: warning: global approvals[5]"), r.out());
+        assertTrue(r.out().contains("0 error(s), 3 warning(s)"), r.out());
+    }
+
     @Test
     void usageErrorsExitTwo() {
         assertEquals(2, run().exit());
