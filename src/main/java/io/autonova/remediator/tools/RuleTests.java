@@ -37,6 +37,7 @@ final class RuleTests {
     private static final Set<String> TEST_KEYS = Set.of("name", "dry_run", "runs_take", "pauses", "prior_actions", "changes", "alerts", "signals",
             "expect");
     private static final Set<String> CHANGE_KEYS = Set.of("target", "kind", "at", "object", "from", "to", "by");
+    private static final Set<String> EXPECT_KEYS = Set.of("at", "rule", "target", "outcome", "reason", "approval", "approvers");
 
     private RuleTests() {
     }
@@ -94,9 +95,27 @@ final class RuleTests {
         return new int[]{passed, failed};
     }
 
-    private record Expected(String rule, String target, String outcome, String reason) {
+    /**
+     * One expected decision; {@code approval} ({@code required} or {@code none}) and {@code approvers} (every approver
+     * list of the sources requiring it, together) are checked only when given.
+     */
+    private record Expected(String rule, String target, String outcome, String reason, String approval, List<String> approvers) {
         String describe() {
-            return rule + (target == null ? "" : " on " + target) + " -> " + outcome + (reason == null ? "" : " " + reason);
+            return rule + (target == null ? "" : " on " + target) + " -> " + outcome + (reason == null ? "" : " " + reason)
+                    + (approval == null ? "" : ", approval " + approval) + (approvers == null ? "" : " by " + approvers);
+        }
+
+        boolean matches(Got g) {
+            return g.rule.equals(rule) && (target == null || target.equals(g.target)) && g.outcome.equals(outcome)
+                    && (reason == null || g.reason.equals(reason)) && (approval == null || approval.equals(g.approval))
+                    && (approvers == null || new TreeSet<>(approvers).equals(new TreeSet<>(g.approvers)));
+        }
+    }
+
+    /** A decision taken: whether it waits for approval, and whom it accepts, as its record says. */
+    private record Got(String rule, String target, String outcome, String reason, String approval, List<String> approvers) {
+        String describe() {
+            return rule + " " + target + " " + outcome + " " + reason + ("required".equals(approval) ? " (approval required" + (approvers.isEmpty() ? "" : " by " + approvers) + ")" : "");
         }
     }
 
@@ -126,9 +145,16 @@ final class RuleTests {
         TreeMap<Duration, List<Expected>> expectAt = new TreeMap<>();
         for (Object o : list(test.getOrDefault("expect", List.of()), "expect")) {
             Map<String, Object> m = map(o, "an expectation");
+            unknown(m, EXPECT_KEYS, "an expectation");
             List<Expected> at = expectAt.computeIfAbsent(offset(m.getOrDefault("at", "0s")), k -> new ArrayList<>());
             if (m.containsKey("rule")) { // an entry with only 'at' says: no decision at that time
-                at.add(new Expected(String.valueOf(m.get("rule")), (String) m.get("target"), String.valueOf(m.get("outcome")), (String) m.get("reason")));
+                Object approval = m.get("approval");
+                if (approval != null && !Set.of("required", "none").contains(String.valueOf(approval))) {
+                    throw new IllegalArgumentException("an expectation's approval is 'required' or 'none', not '" + approval + "'");
+                }
+                List<String> approvers = m.containsKey("approvers") ? list(m.get("approvers"), "approvers").stream().map(String::valueOf).toList() : null;
+                at.add(new Expected(String.valueOf(m.get("rule")), (String) m.get("target"), String.valueOf(m.get("outcome")), (String) m.get("reason"),
+                        approval == null ? (approvers == null ? null : "required") : String.valueOf(approval), approvers));
             }
         }
         List<String> problems = new ArrayList<>();
@@ -142,7 +168,7 @@ final class RuleTests {
             for (Map<String, Object> m : alertsAt.getOrDefault(at, List.of())) {
                 alerts.add(alert(m, start.plus(at)));
             }
-            List<String> got = new ArrayList<>();
+            List<Got> got = new ArrayList<>();
             List<String> explained = new ArrayList<>();
             List<AlertResult> results = new ArrayList<>(alerts.isEmpty() ? List.<AlertResult>of() : p.accept(alerts));
             for (Map<String, Object> m : signalsAt.getOrDefault(at, List.of())) {
@@ -153,21 +179,21 @@ final class RuleTests {
                     continue; // no rule matched
                 }
                 String target = p.target(r);
-                got.add(r.rule() + "|" + target + "|" + r.outcome() + "|" + r.reason());
-                explained.add(r.rule() + (target == null ? "" : " on " + target) + " -> " + r.outcome() + " " + r.reason() + ": " + r.message());
+                var need = r.remediation() == null || !"execute".equals(r.outcome()) ? null
+                        : p.store.record(r.remediation()).map(rec -> rec.spec.approval).orElse(null);
+                List<String> approvers = need == null ? List.of() : need.requiredBy.stream().flatMap(q -> q.approvers.stream()).distinct().sorted().toList();
+                got.add(new Got(r.rule(), target, r.outcome(), r.reason(), need == null ? "none" : "required", approvers));
+                explained.add(r.rule() + (target == null ? "" : " on " + target) + " -> " + r.outcome() + " " + r.reason() + ": " + r.message()
+                        + (need == null ? "" : " (waits for approval" + (approvers.isEmpty() ? "" : " by " + approvers) + ")"));
             }
             List<Expected> expected = expectAt.get(at);
             if (expected == null) {
                 continue;
             }
-            List<String> unmatched = new ArrayList<>(got);
+            List<Got> unmatched = new ArrayList<>(got);
             List<String> missing = new ArrayList<>();
             for (Expected e : expected) {
-                String hit = unmatched.stream().filter(g -> {
-                    String[] f = g.split("\\|", -1);
-                    return f[0].equals(e.rule) && (e.target == null || e.target.equals(f[1])) && f[2].equals(e.outcome)
-                            && (e.reason == null || f[3].equals(e.reason));
-                }).findFirst().orElse(null);
+                Got hit = unmatched.stream().filter(e::matches).findFirst().orElse(null);
                 if (hit == null) {
                     missing.add(e.describe());
                 } else {
@@ -177,7 +203,7 @@ final class RuleTests {
             if (!missing.isEmpty() || !unmatched.isEmpty()) {
                 problems.add("at " + Durations.format(at) + ": expected " + (expected.isEmpty() ? "no decision" : missing.isEmpty() ? "only "
                         + expected.stream().map(Expected::describe).toList() : missing) + (unmatched.isEmpty() ? "" : ", not " + unmatched.stream()
-                        .map(u -> u.replace('|', ' ')).toList()) + "; what happened: " + (explained.isEmpty() ? "no decision" : String.join("; ", explained)));
+                        .map(Got::describe).toList()) + "; what happened: " + (explained.isEmpty() ? "no decision" : String.join("; ", explained)));
             }
         }
         return problems;

@@ -172,6 +172,59 @@ class RulesCliTest {
         assertTrue(bad.err().contains("unknown field 'surprise'"), bad.err());
     }
 
+    /** Rule tests can say that a decision waits for a person, and whom it accepts: a policy that stops applying fails them. */
+    @Test
+    void aRuleTestChecksWhetherADecisionWaitsForApprovalAndFromWhom() throws Exception {
+        Files.writeString(dir.resolve("rules.yaml"), """
+                global:
+                  rateLimit: {count: 10, window: 1h}
+                  maxInFlight: 3
+                  approvals:
+                    - match: ['namespace=~"prod-.*"']
+                      approvers: ["group:sre-leads"]
+                rules:
+                  - name: error-rate
+                    matchers: ['alertname="HighErrorRate"']
+                    target: {namespace: "{{ $labels.namespace }}", deployment: "{{ $labels.service }}"}
+                    scenario: immediate-rollback
+                    approval: {approvers: ["user:alice"]}
+                  - name: restarts
+                    matchers: ['alertname="PodRestartsHigh"']
+                    target: {namespace: "{{ $labels.namespace }}", deployment: "{{ $labels.deployment }}"}
+                    scenario: immediate-rollback
+                """);
+        Path t = dir.resolve("t.yaml");
+        Files.writeString(t, """
+                rule_files: [rules.yaml]
+                tests:
+                  - name: production waits for both lists, staging only for the rule's, restarts in staging for nobody
+                    alerts:
+                      - {at: 0s, labels: {alertname: HighErrorRate, namespace: prod-eu, service: cart}}
+                      - {at: 0s, labels: {alertname: HighErrorRate, namespace: staging, service: cart}}
+                      - {at: 0s, labels: {alertname: PodRestartsHigh, namespace: staging, deployment: api}}
+                    expect:
+                      - {at: 0s, rule: error-rate, target: prod-eu/cart, outcome: execute, approvers: ["group:sre-leads", "user:alice"]}
+                      - {at: 0s, rule: error-rate, target: staging/cart, outcome: execute, approval: required, approvers: ["user:alice"]}
+                      - {at: 0s, rule: restarts, target: staging/api, outcome: execute, approval: none}
+                  - name: believes restarts in production act at once
+                    alerts:
+                      - {at: 0s, labels: {alertname: PodRestartsHigh, namespace: prod-us, deployment: api}}
+                    expect:
+                      - {at: 0s, rule: restarts, target: prod-us/api, outcome: execute, approval: none}
+                """);
+        Run r = run("test", t.toString());
+        assertEquals(1, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("PASS " + t + ": production waits for both lists"), r.out());
+        assertTrue(r.out().contains("FAIL " + t + ": believes restarts in production act at once"), r.out());
+        assertTrue(r.out().contains("expected [restarts on prod-us/api -> execute, approval none], not [restarts prod-us/api execute ALL_CHECKS_PASSED "
+                + "(approval required by [group:sre-leads])]"), r.out());
+
+        Files.writeString(t, "rule_files: [rules.yaml]\ntests:\n  - name: x\n    alerts: []\n    expect:\n      - {at: 0s, rule: restarts, outcome: execute, approval: maybe}\n");
+        Run bad = run("test", t.toString());
+        assertEquals(2, bad.exit());
+        assertTrue(bad.err().contains("approval is 'required' or 'none', not 'maybe'"), bad.err());
+    }
+
     static String delivery(String at, String fingerprint, String ns, String service, String value) {
         String annotations = value == null ? "{}" : "{\"value\": \"" + value + "\"}";
         return "{\"receivedAt\": \"" + at + "\", \"version\": \"4\", \"status\": \"firing\", \"alerts\": [{\"status\": \"firing\", "
