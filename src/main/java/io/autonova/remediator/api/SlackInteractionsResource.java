@@ -43,12 +43,15 @@ import java.util.concurrent.Executors;
  */
 @Path("/api/v1/chat/slack/interactions")
 @Singleton
+@io.quarkus.runtime.Startup // a malformed slack-user-groups entry fails the start, not the first press
 public class SlackInteractionsResource {
 
     private static final Logger LOG = Logger.getLogger(SlackInteractionsResource.class);
 
     private final Optional<java.nio.file.Path> secretFile;
     private final Map<String, Optional<String>> approvers = new LinkedHashMap<>();
+    /** Kubernetes user -> groups, for the users approvers map to. */
+    private final Map<String, List<String>> groups = new LinkedHashMap<>();
     private final ApprovalDesk desk;
     private final KubernetesAccess access;
     private final ServiceRuntime runtime;
@@ -69,6 +72,13 @@ public class SlackInteractionsResource {
         for (String entry : config.chat().slackApprovers().orElse(List.of())) {
             int eq = entry.indexOf('=');
             approvers.put((eq < 0 ? entry : entry.substring(0, eq)).trim(), eq < 0 ? Optional.empty() : Optional.of(entry.substring(eq + 1).trim()));
+        }
+        for (String entry : config.chat().slackUserGroups().orElse(List.of())) {
+            int eq = entry.lastIndexOf('=');
+            if (eq <= 0 || eq == entry.length() - 1) {
+                throw new IllegalArgumentException("remediator.chat.slack-user-groups: '" + entry + "' is not <kubernetes user>=<group>");
+            }
+            groups.computeIfAbsent(entry.substring(0, eq).trim(), u -> new java.util.ArrayList<>()).add(entry.substring(eq + 1).trim());
         }
         this.desk = desk;
         this.access = access;
@@ -121,7 +131,7 @@ public class SlackInteractionsResource {
         if (mapped == null) {
             return ephemeral(reply, "You are not among the approvers of autonova-remediator (remediator.chat.slack-approvers); nothing was done.");
         }
-        Actor who = mapped.map(u -> Actor.user(u, List.of())).orElse(Actor.user("slack:" + userId + (userName.isEmpty() ? "" : " (" + userName + ")"), List.of()));
+        Actor who = mapped.map(u -> Actor.user(u, groups.getOrDefault(u, List.of()))).orElse(Actor.user("slack:" + userId + (userName.isEmpty() ? "" : " (" + userName + ")"), List.of()));
         RemediationRecord r = runtime.store().record(name).orElse(null);
         if (r == null) {
             return ephemeral(reply, "There is no remediation " + name + " any more; nothing was done.");

@@ -323,6 +323,13 @@ public interface RemediatorConfig {
          * {@code U0123ABCD=alice} (acts as Kubernetes user alice: RBAC's approve is asked, rule approver lists apply).
          */
         Optional<java.util.List<String>> slackApprovers();
+
+        /**
+         * The Kubernetes groups of the users {@code slack-approvers} maps to, one {@code <user>=<group>} per entry (repeat
+         * the user for more): Kubernetes cannot list a user's groups (its authenticator names them per request), so a
+         * press is asked of RBAC, and of rule approver lists, with the groups given here.
+         */
+        Optional<java.util.List<String>> slackUserGroups();
     }
 
     /** Git write-back after an Argo CD rollback (rules opt in with {@code gitops:}); off until repositories are listed. */

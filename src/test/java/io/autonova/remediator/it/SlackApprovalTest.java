@@ -54,7 +54,8 @@ class SlackApprovalTest extends ClusterTestSupport {
                 Path secret = Files.writeString(dir.resolve("signing-secret"), new String(SECRET, StandardCharsets.UTF_8) + "\n");
                 Path hook = Files.writeString(dir.resolve("webhook-url"), "http://127.0.0.1:" + SLACK.port() + "/services/T0/B0/hook");
                 return Map.of("remediator.chat.slack-signing-secret-file", secret.toString(),
-                        "remediator.chat.slack-approvers", "U0APPROVER,U0MAPPED=alice",
+                        "remediator.chat.slack-approvers", "U0APPROVER,U0MAPPED=alice,U0LEAD=bob@example.com",
+                        "remediator.chat.slack-user-groups", "bob@example.com=sre,bob@example.com=sre-leads",
                         "remediator.chat.webhook-url-file", hook.toString());
             } catch (java.io.IOException e) {
                 throw new IllegalStateException(e);
@@ -107,10 +108,7 @@ class SlackApprovalTest extends ClusterTestSupport {
     @Test
     void onlyASignedPressFromAListedApproverApprovesAndTheMessageSaysWho() throws Exception {
         stubSlack();
-        // RBAC (played: the real one is RealClusterIT's) says no to alice.
-        server.expect().post().withPath("/apis/authorization.k8s.io/v1/subjectaccessreviews")
-                .andReturn(201, "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SubjectAccessReview\",\"spec\":{},"
-                        + "\"status\":{\"allowed\":false,\"reason\":\"no RoleBinding grants approve\"}}").always();
+        playRbac(); // alice is in no group: refused
         // A production-like namespace: approval by policy, with no approver list of its own.
         String ns = namespace("prodlike");
         deploy(ns, "cart", 3, Map.of(), Map.of());
@@ -169,6 +167,38 @@ class SlackApprovalTest extends ClusterTestSupport {
         Response replay = press(body, okTs, okSig);
         assertEquals(401, replay.statusCode());
         assertTrue(replay.asString().contains("replay"), replay.asString());
+    }
+
+    /** RBAC, played (the real one is RealClusterIT's): a RoleBinding grants approve to group sre-leads, to nobody else. */
+    private void playRbac() {
+        server.expect().post().withPath("/apis/authorization.k8s.io/v1/subjectaccessreviews").andReply(201, request -> {
+            boolean lead;
+            try {
+                lead = new com.fasterxml.jackson.databind.ObjectMapper().readTree(request.getUtf8Body()).path("spec").path("groups").toString().contains("\"sre-leads\"");
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+            return "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SubjectAccessReview\",\"spec\":{},\"status\":{\"allowed\":" + lead
+                    + (lead ? "" : ",\"reason\":\"no RoleBinding grants approve\"") + "}}";
+        }).always();
+    }
+
+    /** A Slack user mapped to a Kubernetes user with groups: RBAC bound to a group, and a rule's group:, let them approve. */
+    @Test
+    void aPresserMappedToAUserInAGroupIsAskedWithThatGroup() throws Exception {
+        stubSlack();
+        playRbac();
+        String ns = namespace("grp");
+        deploy(ns, "api", 3, Map.of(), Map.of());
+        // The rule's approvers: user:alice or group:sre-leads.
+        String name = post(Alerts.body(Alerts.firing(Map.of("alertname", "NeedsApproval", "namespace", ns, "service", "api"), null)))
+                .getString("results[0].remediation");
+        await().atMost(Duration.ofSeconds(20)).until(() -> "AWAITING_APPROVAL".equals(record(name).getString("status.phase")));
+        assertEquals(200, signedPress(form("U0LEAD", "bob", "approve", name, "lead")).statusCode());
+        await().atMost(Duration.ofSeconds(5)).until(() -> !replies("lead").isEmpty());
+        JsonPath replaced = new JsonPath(replies("lead").get(0).getBodyAsString());
+        assertTrue(replaced.getString("text").contains("Approved by bob@example.com via chat"), replaced.prettify());
+        assertEquals("bob@example.com", awaitPhase(name, "SUCCEEDED", "FAILED").getString("status.approval.by"));
     }
 
     @Test
