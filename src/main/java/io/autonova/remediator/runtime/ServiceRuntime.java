@@ -72,6 +72,8 @@ public class ServiceRuntime {
             // A dry-run replica's walks keep their writes in views of their own; this one catches any other path.
             cluster = dryRun ? new DryRunClusterActions(real) : real;
             changes = ChangeWatch.start(client, guard.allowed(), store, clock, config.state().syncTimeout());
+            ChangeWatch watched = changes;
+            recorder.deploymentUids((ns, name) -> watched.deployment(ns, name).map(d -> d.getMetadata().getUid()));
             LOG.infof("state store: Kubernetes (records, leases, pauses and policy state in namespace %s, API server %s); replica %s; dry-run: %s",
                     config.state().namespace(), client.getMasterUrl(), identity, dryRun);
         } else {

@@ -128,6 +128,13 @@ public class KubernetesEventRecorder implements EventRecorder {
     }
 
     private static final java.time.Duration UID_TTL = java.time.Duration.ofMinutes(10);
+    /** A Deployment's UID from a watch cache the replica keeps anyway (namespace, name); empty: not known there. */
+    private volatile java.util.function.BiFunction<String, String, java.util.Optional<String>> deploymentUids = (ns, name) -> java.util.Optional.empty();
+
+    /** Reads Deployments' UIDs from {@code lookup} first (a storm's Events on 200 targets made 200 GETs before). */
+    public void deploymentUids(java.util.function.BiFunction<String, String, java.util.Optional<String>> lookup) {
+        this.deploymentUids = lookup;
+    }
     private final Map<String, Uid> uids = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Uid> eldest) {
@@ -137,12 +144,19 @@ public class KubernetesEventRecorder implements EventRecorder {
 
     /**
      * The object's UID on the reference: {@code kubectl describe} selects Events by {@code involvedObject.uid}, so an Event
-     * without it is stored but never shown there. Looked up once per object (cached 10 minutes: a recreated object gets
-     * a new UID); an object that does not exist gets an Event without one.
+     * without it is stored but never shown there. A Deployment's comes from the watch cache when it is there; otherwise it
+     * is looked up once per object (cached 10 minutes: a recreated object gets a new UID); an object that does not exist
+     * gets an Event without one.
      */
     private ObjectReference withUid(ObjectReference ref) {
         if (ref.getUid() != null) {
             return ref; // a record's UID comes with it from the store: no lookup
+        }
+        if (ref.getKind().equals("Deployment")) {
+            java.util.Optional<String> cached = deploymentUids.apply(ref.getNamespace(), ref.getName());
+            if (cached.isPresent()) {
+                return new ObjectReferenceBuilder(ref).withUid(cached.get()).build();
+            }
         }
         String key = ref.getKind() + "/" + ref.getNamespace() + "/" + ref.getName();
         Uid known;

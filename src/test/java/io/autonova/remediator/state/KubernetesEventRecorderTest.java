@@ -62,6 +62,33 @@ class KubernetesEventRecorderTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> events() == 2); // on the record and on the Deployment
     }
 
+    private String uidOnTheDeploymentsEvent() {
+        return client.resources(Event.class).inNamespace("prod").list().getItems().stream().findFirst()
+                .map(e -> e.getRegarding().getUid()).orElse("no event");
+    }
+
+    /** A Deployment the replica watches anyway: its UID comes from that cache, with no GET (none exists here to find). */
+    @Test
+    void aDeploymentsUidComesFromTheWatchCacheWhenItIsThere() {
+        recorder.deploymentUids((ns, name) -> ns.equals("prod") && name.equals("api") ? java.util.Optional.of("uid-from-the-cache") : java.util.Optional.empty());
+        recorder.emit(record(), false, "RemediationRefused", "RATE_LIMITED: 3 actions in the last hour");
+        clock.advance(KubernetesEventRecorder.MAX_DEFER);
+        await().atMost(Duration.ofSeconds(10)).until(() -> events() == 2);
+        assertEquals("uid-from-the-cache", uidOnTheDeploymentsEvent());
+    }
+
+    /** Not in the cache (a namespace it does not watch): looked up on the API server, as before. */
+    @Test
+    void aDeploymentTheCacheDoesNotHoldIsLookedUp() {
+        var d = client.apps().deployments().inNamespace("prod").resource(new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
+                .withNewMetadata().withName("api").withNamespace("prod").endMetadata().build()).create();
+        recorder.emit(record(), false, "RemediationRefused", "RATE_LIMITED: 3 actions in the last hour");
+        clock.advance(KubernetesEventRecorder.MAX_DEFER);
+        await().atMost(Duration.ofSeconds(10)).until(() -> events() == 2);
+        org.junit.jupiter.api.Assertions.assertNotNull(d.getMetadata().getUid());
+        assertEquals(d.getMetadata().getUid(), uidOnTheDeploymentsEvent());
+    }
+
     @Test
     void aStoreThatNeverPausesDelaysEventsButDoesNotStarveThem() throws Exception {
         StateWritesTest.decisionCall(writes, release);
