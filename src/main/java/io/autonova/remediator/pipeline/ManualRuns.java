@@ -40,8 +40,6 @@ import java.util.UUID;
 public class ManualRuns {
 
     private static final Logger LOG = Logger.getLogger(ManualRuns.class);
-    /** The rule name a scenario started without a rule counts under (per-rule rate limit, approval policies). */
-    public static final String MANUAL_RULE = Rule.MANUAL;
 
     /** What was asked: exactly one of rule or scenario. */
     public record Request(String rule, String scenario, Target target, Map<String, String> parameters, String reason, boolean force, boolean dryRun) {
@@ -95,7 +93,7 @@ public class ManualRuns {
         if (!problems.isEmpty()) {
             throw new Invalid(400, "parameters: " + String.join("; ", problems));
         }
-        return new Rule(MANUAL_RULE, "started by hand", List.of(), null, Duration.ZERO, null, s, Map.copyOf(req.parameters()), TargetLimits.DEFAULTS,
+        return new Rule(Rule.MANUAL, "started by hand", List.of(), null, Duration.ZERO, null, s, Map.copyOf(req.parameters()), TargetLimits.DEFAULTS,
                 "operator API", 0, null, Approval.AUTO, io.autonova.remediator.rules.ChangeRule.DEFAULT);
     }
 

@@ -15,7 +15,7 @@ public record Rule(String name, String description, List<LabelMatcher> matchers,
                    TargetTemplate target, Scenario scenario, Map<String, String> parameters, TargetLimits limits,
                    String file, int line, SignalWindowSpec window, Approval approval, ChangeRule change) {
 
-    /** The rule name of runs started by hand (any scenario): approval policies and the records name it. */
+    /** The rule name a run started by hand counts under, whatever its scenario (per-rule rate limit, approval policies, records). */
     public static final String MANUAL = "manual";
 
     /** The scenario's rule name, or {@code auto} when the change timeline picks it. */

@@ -57,8 +57,8 @@ class RecordRetentionTest {
     @Test
     void aRunStartedByHandAndRefusedForATransientReasonIsOverAndGoesWithAge() {
         List<RemediationRecord> records = new ArrayList<>();
-        RemediationRecord newest = rec("manual-b", "api", ManualRuns.MANUAL_RULE, 1, Phase.REFUSED, Duration.ofDays(35), Reason.PAUSED.name());
-        RemediationRecord older = rec("manual-a", "api", ManualRuns.MANUAL_RULE, 1, Phase.REFUSED, Duration.ofDays(40), Reason.PAUSED.name());
+        RemediationRecord newest = rec("manual-b", "api", io.autonova.remediator.rules.Rule.MANUAL, 1, Phase.REFUSED, Duration.ofDays(35), Reason.PAUSED.name());
+        RemediationRecord older = rec("manual-a", "api", io.autonova.remediator.rules.Rule.MANUAL, 1, Phase.REFUSED, Duration.ofDays(40), Reason.PAUSED.name());
         RemediationRecord alertEpisode = rec("api-q-3", "api", "q", 3, Phase.REFUSED, Duration.ofDays(40), Reason.PAUSED.name());
         for (RemediationRecord r : List.of(newest, older)) {
             r.spec.manual = new RemediationRecord.Manual();
