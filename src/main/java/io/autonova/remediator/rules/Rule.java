@@ -23,6 +23,11 @@ public record Rule(String name, String description, List<LabelMatcher> matchers,
         return change.auto() ? ChangeRule.AUTO : scenario.ruleName();
     }
 
+    /** The scenarios a run of this rule may carry out: its own, or any of them when the change timeline picks. */
+    public List<Scenario> possibleScenarios() {
+        return change.auto() ? Scenario.all() : List.of(scenario);
+    }
+
     public boolean signalRule() {
         return window != null;
     }

@@ -61,8 +61,8 @@ public final class RuleLint {
             runs.add(java.util.Map.of("rule", Rule.MANUAL, "scenario", scenario));
         }
         for (Rule r : rules) {
-            for (String scenario : r.change().auto() ? Scenario.names() : List.of(r.scenario().ruleName())) {
-                runs.add(java.util.Map.of("rule", r.name(), "scenario", scenario));
+            for (Scenario scenario : r.possibleScenarios()) {
+                runs.add(java.util.Map.of("rule", r.name(), "scenario", scenario.ruleName()));
             }
         }
         return runs.stream().anyMatch(run -> judged.stream().allMatch(m -> m.matches(run)));

@@ -91,11 +91,7 @@ public class PermissionCheck {
         KubernetesClient client = runtime.client().orElseThrow();
         Set<io.autonova.remediator.rules.Scenario> used = new java.util.LinkedHashSet<>();
         for (Rule r : rules.current().rules()) {
-            if (r.change().auto()) {
-                used.addAll(io.autonova.remediator.rules.Scenario.all()); // the table may pick any of them
-            } else {
-                used.add(r.scenario());
-            }
+            used.addAll(r.possibleScenarios());
         }
         List<Permission> needed = Permissions.required(config.state().namespace(), config.state().globalName(), runtime.allowedNamespaces().orElse(Set.of()), used,
                 config.configHistory().enabled() && !runtime.dryRun(), config.configHistory().secretNamespaces().orElse(Set.of()),
