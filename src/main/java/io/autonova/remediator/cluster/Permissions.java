@@ -76,10 +76,13 @@ public final class Permissions {
      * each bearer token is checked with a TokenReview, each action with a SubjectAccessReview.
      */
     public static List<Permission> operatorAccess() {
-        String why = "operators' own Kubernetes tokens on the operator API";
-        return List.of(new Permission("", "authentication.k8s.io", "tokenreviews", "", "create", why),
-                new Permission("", "authorization.k8s.io", "subjectaccessreviews", "", "create", why));
+        return OPERATOR_ACCESS;
     }
+
+    private static final String OPERATOR_ACCESS_WHY = "operators' own Kubernetes tokens on the operator API";
+    private static final List<Permission> OPERATOR_ACCESS = List.of(
+            new Permission("", "authentication.k8s.io", "tokenreviews", "", "create", OPERATOR_ACCESS_WHY),
+            new Permission("", "authorization.k8s.io", "subjectaccessreviews", "", "create", OPERATOR_ACCESS_WHY));
 
     /**
      * Reported but not making the service unready when missing: Argo CD and External Secrets may not be installed, and
